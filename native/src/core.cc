@@ -1,0 +1,311 @@
+// Handle lifetime, memory accounting, argument reading and error conversion.
+#include "core.h"
+
+#include <sstream>
+#include <unordered_map>
+
+namespace rlhf {
+
+namespace {
+
+struct StorageUse {
+  int64_t refs;
+  int64_t bytes;
+};
+
+// Distinct storages referenced by live handles, so views are not counted twice.
+std::unordered_map<const void*, StorageUse> storages;
+int64_t liveHandles = 0;
+int64_t liveBytes = 0;
+// Bytes released since V8 was last told; finalizers may not call into N-API.
+int64_t pendingExternalDelta = 0;
+
+Napi::FunctionReference* errorClass = nullptr;
+
+const void* storageKey(const at::Tensor& t) {
+  return t.defined() && t.has_storage() ? t.storage().unsafeGetStorageImpl() : nullptr;
+}
+
+int64_t track(const at::Tensor& t) {
+  liveHandles++;
+  const void* key = storageKey(t);
+  if (key == nullptr) return 0;
+  auto [it, inserted] = storages.try_emplace(key, StorageUse{0, static_cast<int64_t>(t.storage().nbytes())});
+  it->second.refs++;
+  if (!inserted) return 0;
+  liveBytes += it->second.bytes;
+  return it->second.bytes;
+}
+
+void untrack(const at::Tensor& t) {
+  liveHandles--;
+  auto it = storages.find(storageKey(t));
+  if (it == storages.end()) return;
+  if (--it->second.refs == 0) {
+    liveBytes -= it->second.bytes;
+    pendingExternalDelta -= it->second.bytes;
+    storages.erase(it);
+  }
+}
+
+std::string describeArgs(const Napi::CallbackInfo& info) {
+  std::ostringstream out;
+  bool first = true;
+  for (size_t i = 0; i < info.Length(); i++) {
+    if (!info[i].IsExternal()) continue;
+    auto* h = info[i].As<Napi::External<Handle>>().Data();
+    if (h == nullptr || !h->alive || !h->tensor.defined()) continue;
+    out << (first ? "" : ", ") << h->tensor.sizes() << " " << h->tensor.dtype().name();
+    if (!h->tensor.device().is_cpu()) out << " " << h->tensor.device();
+    first = false;
+  }
+  return out.str();
+}
+
+[[noreturn]] void throwTorchError(const Napi::CallbackInfo& info, const char* op, const std::string& message) {
+  Napi::Env env = info.Env();
+  std::string inputs = describeArgs(info);
+  if (errorClass == nullptr) throw Napi::Error::New(env, std::string(op) + ": " + message);
+  Napi::Value err = errorClass->New({Napi::String::New(env, message), Napi::String::New(env, op), Napi::String::New(env, inputs)});
+  throw Napi::Error(env, err);
+}
+
+Napi::Value dispatch(const Napi::CallbackInfo& info) {
+  auto* def = static_cast<const OpDef*>(info.Data());
+  try {
+    return def->fn(Args(info, def->name));
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const c10::Error& e) {
+    throwTorchError(info, def->name, e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    throwTorchError(info, def->name, e.what());
+  }
+}
+
+}  // namespace
+
+MemoryStats memoryStats() { return {liveHandles, liveBytes}; }
+
+Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
+  if (!tensor.defined()) return env.Null();
+  auto* h = new Handle{std::move(tensor), true};
+  int64_t delta = pendingExternalDelta + track(h->tensor);
+  pendingExternalDelta = 0;
+  auto ext = Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* dead) {
+    release(dead);
+    delete dead;
+  });
+  if (delta != 0) {
+    int64_t ignored;
+    napi_adjust_external_memory(env, delta, &ignored);
+  }
+  return ext;
+}
+
+void release(Handle* h) {
+  if (!h->alive) return;
+  h->alive = false;
+  untrack(h->tensor);
+  h->tensor = at::Tensor();
+}
+
+Napi::Value wrapAll(Napi::Env env, const std::vector<at::Tensor>& tensors) {
+  auto arr = Napi::Array::New(env, tensors.size());
+  for (size_t i = 0; i < tensors.size(); i++) arr.Set(i, wrap(env, tensors[i]));
+  return arr;
+}
+
+void registerOps(Napi::Env env, Napi::Object exports, const OpDef* defs, size_t count) {
+  for (size_t i = 0; i < count; i++) {
+    exports.Set(defs[i].name, Napi::Function::New(env, dispatch, defs[i].name, const_cast<OpDef*>(&defs[i])));
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Args
+
+void Args::typeError(size_t i, const std::string& expected) const {
+  std::string got = i < info_.Length() ? Napi::String(env(), info_[i].ToString()).Utf8Value() : "nothing";
+  if (i < info_.Length() && info_[i].IsExternal()) got = "a tensor";
+  throw Napi::TypeError::New(env(), std::string(op_) + ": argument " + std::to_string(i) + " must be " + expected +
+                                        ", got " + got);
+}
+
+bool Args::isNullish(size_t i) const { return i >= info_.Length() || info_[i].IsNull() || info_[i].IsUndefined(); }
+
+bool Args::isTensor(size_t i) const { return i < info_.Length() && info_[i].IsExternal(); }
+
+Handle* Args::handle(size_t i) const {
+  if (!isTensor(i)) typeError(i, "a tensor");
+  auto* h = info_[i].As<Napi::External<Handle>>().Data();
+  if (!h->alive) {
+    throw Napi::Error::New(env(), std::string(op_) + ": argument " + std::to_string(i) +
+                                      " is a disposed tensor (it was freed by dispose() or by the tidy() scope it was made in)");
+  }
+  return h;
+}
+
+const at::Tensor& Args::tensor(size_t i) const { return handle(i)->tensor; }
+
+c10::optional<at::Tensor> Args::optTensor(size_t i) const {
+  if (isNullish(i)) return c10::nullopt;
+  return tensor(i);
+}
+
+std::vector<at::Tensor> Args::tensors(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of tensors");
+  auto arr = info_[i].As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr[k];
+    if (!v.IsExternal()) typeError(i, "an array of tensors");
+    auto* h = v.As<Napi::External<Handle>>().Data();
+    if (!h->alive) typeError(i, "an array of live tensors (element " + std::to_string(k) + " was disposed)");
+    out.push_back(h->tensor);
+  }
+  return out;
+}
+
+Napi::TypedArray Args::typedArray(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsTypedArray()) typeError(i, "a TypedArray");
+  return info_[i].As<Napi::TypedArray>();
+}
+
+double Args::number(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsNumber()) typeError(i, "a number");
+  return info_[i].As<Napi::Number>().DoubleValue();
+}
+
+int64_t Args::int64(size_t i) const {
+  if (i < info_.Length() && info_[i].IsBigInt()) {
+    bool lossless;
+    return info_[i].As<Napi::BigInt>().Int64Value(&lossless);
+  }
+  double v = number(i);
+  if (v != static_cast<double>(static_cast<int64_t>(v))) typeError(i, "an integer");
+  return static_cast<int64_t>(v);
+}
+
+c10::optional<int64_t> Args::optInt64(size_t i) const {
+  if (isNullish(i)) return c10::nullopt;
+  return int64(i);
+}
+
+c10::optional<double> Args::optNumber(size_t i) const {
+  if (isNullish(i)) return c10::nullopt;
+  return number(i);
+}
+
+bool Args::boolean(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsBoolean()) typeError(i, "a boolean");
+  return info_[i].As<Napi::Boolean>().Value();
+}
+
+std::string Args::string(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsString()) typeError(i, "a string");
+  return info_[i].As<Napi::String>().Utf8Value();
+}
+
+std::vector<int64_t> Args::ints(size_t i) const {
+  if (i >= info_.Length() || !info_[i].IsArray()) typeError(i, "an array of integers");
+  auto arr = info_[i].As<Napi::Array>();
+  std::vector<int64_t> out(arr.Length());
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr[k];
+    if (!v.IsNumber()) typeError(i, "an array of integers");
+    double d = v.As<Napi::Number>().DoubleValue();
+    if (d != static_cast<double>(static_cast<int64_t>(d))) typeError(i, "an array of integers");
+    out[k] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+c10::optional<std::vector<int64_t>> Args::optInts(size_t i) const {
+  if (isNullish(i)) return c10::nullopt;
+  return ints(i);
+}
+
+at::Scalar Args::scalar(size_t i) const {
+  if (i < info_.Length() && info_[i].IsBoolean()) return at::Scalar(info_[i].As<Napi::Boolean>().Value());
+  if (i < info_.Length() && info_[i].IsBigInt()) return at::Scalar(int64(i));
+  double v = number(i);
+  // Integral JS numbers become integer scalars so int tensors stay int (as in Python).
+  if (std::isfinite(v) && v == static_cast<double>(static_cast<int64_t>(v)) && std::abs(v) < 9007199254740992.0) {
+    return at::Scalar(static_cast<int64_t>(v));
+  }
+  return at::Scalar(v);
+}
+
+at::ScalarType Args::dtype(size_t i) const {
+  int64_t code = int64(i);
+  if (code < 0 || code >= static_cast<int64_t>(at::ScalarType::NumOptions)) typeError(i, "a dtype code");
+  return static_cast<at::ScalarType>(code);
+}
+
+c10::optional<at::ScalarType> Args::optDtype(size_t i) const {
+  if (isNullish(i)) return c10::nullopt;
+  return dtype(i);
+}
+
+at::Device Args::device(size_t i) const {
+  if (isNullish(i)) return at::Device(at::kCPU);
+  return at::Device(string(i));
+}
+
+at::TensorOptions Args::options(size_t dtypeIndex, size_t deviceIndex) const {
+  auto opts = at::TensorOptions().device(device(deviceIndex));
+  if (auto dt = optDtype(dtypeIndex)) opts = opts.dtype(*dt);
+  return opts;
+}
+
+// ---------------------------------------------------------------------------------------
+// Module entry
+
+static Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "setErrorClass: expected a class");
+  delete errorClass;
+  errorClass = new Napi::FunctionReference(Napi::Persistent(info[0].As<Napi::Function>()));
+  return info.Env().Undefined();
+}
+
+static Napi::Value dispose(const Napi::CallbackInfo& info) {
+  if (info.Length() >= 1 && info[0].IsExternal()) release(info[0].As<Napi::External<Handle>>().Data());
+  return info.Env().Undefined();
+}
+
+static Napi::Value isAlive(const Napi::CallbackInfo& info) {
+  bool alive = info.Length() >= 1 && info[0].IsExternal() && info[0].As<Napi::External<Handle>>().Data()->alive;
+  return Napi::Boolean::New(info.Env(), alive);
+}
+
+static Napi::Value memory(const Napi::CallbackInfo& info) {
+  auto stats = memoryStats();
+  auto out = Napi::Object::New(info.Env());
+  out.Set("numTensors", Napi::Number::New(info.Env(), static_cast<double>(stats.handles)));
+  out.Set("numBytes", Napi::Number::New(info.Env(), static_cast<double>(stats.bytes)));
+  return out;
+}
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setErrorClass", Napi::Function::New(env, setErrorClass, "setErrorClass"));
+  exports.Set("dispose", Napi::Function::New(env, dispose, "dispose"));
+  exports.Set("isAlive", Napi::Function::New(env, isAlive, "isAlive"));
+  exports.Set("memory", Napi::Function::New(env, memory, "memory"));
+  registerCreation(env, exports);
+  registerPointwise(env, exports);
+  registerShape(env, exports);
+  registerIndexing(env, exports);
+  registerReduction(env, exports);
+  registerNn(env, exports);
+  registerAutograd(env, exports);
+  registerRuntime(env, exports);
+  registerBench(env, exports);
+  return exports;
+}
+
+}  // namespace rlhf
+
+static Napi::Object Init(Napi::Env env, Napi::Object exports) { return rlhf::init(env, exports); }
+NODE_API_MODULE(rlhf_torch, Init)

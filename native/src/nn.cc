@@ -1,0 +1,109 @@
+// Neural-network functional ops: products, activations, norms, attention and losses.
+#include "core.h"
+
+namespace rlhf {
+
+RLHF_OP(matmul) { return wrap(a.env(), at::matmul(a.tensor(0), a.tensor(1))); }
+RLHF_OP(mm) { return wrap(a.env(), at::mm(a.tensor(0), a.tensor(1))); }
+RLHF_OP(bmm) { return wrap(a.env(), at::bmm(a.tensor(0), a.tensor(1))); }
+RLHF_OP(einsum) { return wrap(a.env(), at::einsum(a.string(0), a.tensors(1))); }
+RLHF_OP(linear) { return wrap(a.env(), at::linear(a.tensor(0), a.tensor(1), a.optTensor(2))); }
+// embedding(weight, indices, paddingIdx | null)
+RLHF_OP(embedding) {
+  return wrap(a.env(), at::embedding(a.tensor(0), a.tensor(1), a.optInt64(2).value_or(-1), false, false));
+}
+// layerNorm(x, normalizedShape, weight | null, bias | null, eps)
+RLHF_OP(layerNorm) {
+  return wrap(a.env(), at::layer_norm(a.tensor(0), a.ints(1), a.optTensor(2), a.optTensor(3), a.number(4)));
+}
+// rmsNorm(x, weight | null, eps): the Llama/Qwen2 form, normalising in float32 and
+// casting back before the weight, as transformers' LlamaRMSNorm does.
+RLHF_OP(rmsNorm) {
+  const at::Tensor& x = a.tensor(0);
+  at::Tensor xf = x.to(at::kFloat);
+  at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + a.number(2));
+  normed = normed.to(x.scalar_type());
+  if (auto w = a.optTensor(1)) normed = *w * normed;
+  return wrap(a.env(), normed);
+}
+RLHF_OP(dropout) { return wrap(a.env(), at::dropout(a.tensor(0), a.number(1), a.boolean(2))); }
+
+RLHF_OP(relu) { return wrap(a.env(), at::relu(a.tensor(0))); }
+RLHF_OP(gelu) { return wrap(a.env(), at::gelu(a.tensor(0), a.string(1))); }
+RLHF_OP(silu) { return wrap(a.env(), at::silu(a.tensor(0))); }
+RLHF_OP(sigmoid) { return wrap(a.env(), at::sigmoid(a.tensor(0))); }
+RLHF_OP(tanh) { return wrap(a.env(), at::tanh(a.tensor(0))); }
+RLHF_OP(softplus) { return wrap(a.env(), at::softplus(a.tensor(0), a.scalar(1), a.scalar(2))); }
+RLHF_OP(logsigmoid) { return wrap(a.env(), at::log_sigmoid(a.tensor(0))); }
+RLHF_OP(softmax) { return wrap(a.env(), at::softmax(a.tensor(0), a.int64(1), a.optDtype(2))); }
+RLHF_OP(logSoftmax) { return wrap(a.env(), at::log_softmax(a.tensor(0), a.int64(1), a.optDtype(2))); }
+
+namespace {
+// softmax(q kᵀ · scale + mask) v, written out; used where libtorch has no fused kernel.
+at::Tensor attentionMath(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                         const c10::optional<at::Tensor>& mask, double dropout, bool causal, double scale) {
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) * scale;  // (..., L, S)
+  int64_t L = q.size(-2), S = k.size(-2);
+  if (causal) {
+    at::Tensor keep = at::ones({L, S}, q.options().dtype(at::kBool)).tril();
+    scores = scores.masked_fill(keep.logical_not(), -std::numeric_limits<double>::infinity());
+  }
+  if (mask) {
+    if (mask->scalar_type() == at::kBool) {
+      scores = scores.masked_fill(mask->logical_not(), -std::numeric_limits<double>::infinity());
+    } else {
+      scores = scores + *mask;
+    }
+  }
+  at::Tensor probs = at::softmax(scores, -1);
+  if (dropout > 0) probs = at::dropout(probs, dropout, true);
+  return at::matmul(probs, v);
+}
+}  // namespace
+
+// sdpa(q, k, v, mask | null, dropout, isCausal, scale | null, forceMath)
+// Boolean masks mark positions that may be attended (true) as in PyTorch.
+RLHF_OP(sdpa) {
+  const at::Tensor& q = a.tensor(0);
+  const at::Tensor& k = a.tensor(1);
+  const at::Tensor& v = a.tensor(2);
+  auto mask = a.optTensor(3);
+  double dropout = a.number(4);
+  bool causal = a.boolean(5);
+  auto scale = a.optNumber(6);
+  bool forceMath = a.boolean(7);
+  if (causal && mask) throw Napi::Error::New(a.env(), "sdpa: pass either a mask or isCausal, not both (as in PyTorch)");
+#if RLHF_TORCH_AT_LEAST(2, 1)
+  if (!forceMath) return wrap(a.env(), at::scaled_dot_product_attention(q, k, v, mask, dropout, causal, scale));
+#endif
+  double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  return wrap(a.env(), attentionMath(q, k, v, mask, dropout, causal, s));
+}
+RLHF_OP(hasFusedAttention) { return Napi::Boolean::New(a.env(), RLHF_TORCH_AT_LEAST(2, 1)); }
+
+// crossEntropy(logits (N, C, ...), target, weight | null, reduction, ignoreIndex, labelSmoothing)
+RLHF_OP(crossEntropy) {
+  return wrap(a.env(), at::cross_entropy_loss(a.tensor(0), a.tensor(1), a.optTensor(2), a.int64(3), a.int64(4),
+                                              a.number(5)));
+}
+// nllLoss(logProbs, target, weight | null, reduction, ignoreIndex)
+RLHF_OP(nllLoss) {
+  return wrap(a.env(), at::nll_loss_nd(a.tensor(0), a.tensor(1), a.optTensor(2), a.int64(3), a.int64(4)));
+}
+RLHF_OP(mseLoss) { return wrap(a.env(), at::mse_loss(a.tensor(0), a.tensor(1), a.int64(2))); }
+// bceWithLogits(logits, target, weight | null, posWeight | null, reduction)
+RLHF_OP(bceWithLogits) {
+  return wrap(a.env(), at::binary_cross_entropy_with_logits(a.tensor(0), a.tensor(1), a.optTensor(2), a.optTensor(3),
+                                                            a.int64(4)));
+}
+
+static const OpDef ops[] = {
+    RLHF_DEF(matmul),   RLHF_DEF(mm),        RLHF_DEF(bmm),       RLHF_DEF(einsum),     RLHF_DEF(linear),
+    RLHF_DEF(embedding), RLHF_DEF(layerNorm), RLHF_DEF(rmsNorm),  RLHF_DEF(dropout),    RLHF_DEF(relu),
+    RLHF_DEF(gelu),     RLHF_DEF(silu),      RLHF_DEF(sigmoid),   RLHF_DEF(tanh),       RLHF_DEF(softplus),
+    RLHF_DEF(logsigmoid), RLHF_DEF(softmax), RLHF_DEF(logSoftmax), RLHF_DEF(sdpa),      RLHF_DEF(hasFusedAttention),
+    RLHF_DEF(crossEntropy), RLHF_DEF(nllLoss), RLHF_DEF(mseLoss), RLHF_DEF(bceWithLogits),
+};
+RLHF_REGISTER(registerNn, ops)
+
+}  // namespace rlhf

@@ -1,0 +1,237 @@
+/**
+ * Loads the libtorch addon and describes its raw functions. Nothing outside src/tensor should
+ * need this: the Tensor API is the public face. A missing or broken build becomes one error
+ * that says how to install libtorch and rebuild, never a bare dlopen message.
+ */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** An opaque reference to one native tensor. */
+export type NativeHandle = { readonly __nativeTensor: unique symbol };
+type H = NativeHandle;
+type Operand = H | number | boolean;
+type OptH = H | null;
+
+/** The raw addon surface; argument order mirrors native/src/*.cc. */
+export interface NativeBinding {
+  setErrorClass(cls: new (message: string, op: string, inputs: string) => Error): void;
+  dispose(h: H): void;
+  isAlive(h: H): boolean;
+  memory(): { numTensors: number; numBytes: number };
+
+  // creation.cc
+  fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number): H;
+  shareTypedArray(data: ArrayBufferView, shape: number[], dtype: number): H;
+  toArrayBuffer(h: H): ArrayBuffer;
+  item(h: H): number | boolean;
+  scalarTensor(value: number | boolean, dtype: number | null, device: string | null): H;
+  zeros(shape: number[], dtype: number | null, device: string | null): H;
+  ones(shape: number[], dtype: number | null, device: string | null): H;
+  empty(shape: number[], dtype: number | null, device: string | null): H;
+  full(shape: number[], value: number | boolean, dtype: number | null, device: string | null): H;
+  arange(start: number, end: number, step: number, dtype: number | null, device: string | null): H;
+  linspace(start: number, end: number, steps: number, dtype: number | null, device: string | null): H;
+  eye(n: number, m: number, dtype: number | null, device: string | null): H;
+  rand(shape: number[], dtype: number | null, device: string | null): H;
+  randn(shape: number[], dtype: number | null, device: string | null): H;
+  randint(low: number, high: number, shape: number[], dtype: number | null, device: string | null): H;
+  zerosLike(h: H, dtype: number | null): H;
+  onesLike(h: H, dtype: number | null): H;
+  emptyLike(h: H, dtype: number | null): H;
+  fullLike(h: H, value: number | boolean, dtype: number | null): H;
+  randLike(h: H, dtype: number | null): H;
+  randnLike(h: H, dtype: number | null): H;
+  shape(h: H): number[];
+  strides(h: H): number[];
+  dtype(h: H): number;
+  device(h: H): string;
+  isContiguous(h: H): boolean;
+  dataPtr(h: H): number;
+  toDtype(h: H, dtype: number): H;
+  toDevice(h: H, device: string): H;
+  clone(h: H): H;
+  contiguous(h: H): H;
+  copy_(h: H, src: H): void;
+  alias(h: H): H;
+
+  // pointwise.cc
+  [unary: string]: unknown;
+  add(a: H, b: Operand, alpha: number | null): H;
+  sub(a: H, b: Operand, alpha: number | null): H;
+  rsub(a: H, s: number): H;
+  rdiv(a: H, s: number): H;
+  mul(a: H, b: Operand): H;
+  div(a: H, b: Operand): H;
+  pow(a: H | number, b: Operand): H;
+  remainder(a: H, b: Operand): H;
+  floorDivide(a: H, b: Operand): H;
+  nanToNum(a: H, nan: number | null, posinf: number | null, neginf: number | null): H;
+  maximum(a: H, b: H): H;
+  minimum(a: H, b: H): H;
+  allclose(a: H, b: H, rtol: number, atol: number, equalNan: boolean): boolean;
+  equal(a: H, b: H): boolean;
+  clamp(a: H, min: number | null, max: number | null): H;
+  clamp_(a: H, min: number | null, max: number | null): void;
+  where(cond: H, a: Operand, b: Operand): H;
+  lerp(a: H, b: H, w: Operand): H;
+  add_(a: H, b: Operand, alpha: number | null): void;
+  sub_(a: H, b: Operand, alpha: number | null): void;
+  lerp_(a: H, b: H, w: Operand): void;
+  addcmul_(a: H, t1: H, t2: H, value: number): void;
+  addcdiv_(a: H, t1: H, t2: H, value: number): void;
+  maskedFill_(a: H, mask: H, value: number | boolean): void;
+  fill_(a: H, value: number | boolean): void;
+  uniform_(a: H, low: number, high: number): void;
+  normal_(a: H, mean: number, std: number): void;
+
+  // shape.cc
+  reshape(h: H, shape: number[]): H;
+  view(h: H, shape: number[]): H;
+  transpose(h: H, d0: number, d1: number): H;
+  permute(h: H, dims: number[]): H;
+  squeeze(h: H, dim: number | null): H;
+  unsqueeze(h: H, dim: number): H;
+  expand(h: H, shape: number[]): H;
+  flatten(h: H, start: number, end: number): H;
+  narrow(h: H, dim: number, start: number, length: number): H;
+  slice(h: H, dim: number, start: number | null, end: number | null, step: number): H;
+  select(h: H, dim: number, index: number): H;
+  cat(hs: H[], dim: number): H;
+  stack(hs: H[], dim: number): H;
+  split(h: H, sizes: number | number[], dim: number): H[];
+  chunk(h: H, chunks: number, dim: number): H[];
+  unbind(h: H, dim: number): H[];
+  repeat(h: H, repeats: number[]): H;
+  repeatInterleave(h: H, repeats: number, dim: number | null): H;
+  flip(h: H, dims: number[]): H;
+  roll(h: H, shifts: number[], dims: number[]): H;
+
+  // indexing.cc
+  gather(h: H, dim: number, index: H): H;
+  scatter(h: H, dim: number, index: H, src: Operand): H;
+  scatterAdd(h: H, dim: number, index: H, src: H): H;
+  indexSelect(h: H, dim: number, index: H): H;
+  index(h: H, indices: OptH[]): H;
+  maskedFill(h: H, mask: H, value: Operand): H;
+  maskedSelect(h: H, mask: H): H;
+  nonzero(h: H): H;
+  topk(h: H, k: number, dim: number, largest: boolean, sorted: boolean): [H, H];
+  sort(h: H, dim: number, descending: boolean, stable: boolean): [H, H];
+  argsort(h: H, dim: number, descending: boolean, stable: boolean): H;
+  multinomial(h: H, n: number, replacement: boolean): H;
+  oneHot(h: H, numClasses: number): H;
+  triu(h: H, diagonal: number): H;
+  tril(h: H, diagonal: number): H;
+
+  // reduction.cc
+  sum(h: H, dims: number[] | null, keepdim: boolean, dtype: number | null): H;
+  mean(h: H, dims: number[] | null, keepdim: boolean, dtype: number | null): H;
+  prod(h: H, dim: number | null, keepdim: boolean, dtype: number | null): H;
+  var(h: H, dims: number[] | null, unbiased: boolean, keepdim: boolean): H;
+  std(h: H, dims: number[] | null, unbiased: boolean, keepdim: boolean): H;
+  amax(h: H, dims: number[], keepdim: boolean): H;
+  amin(h: H, dims: number[], keepdim: boolean): H;
+  maxAll(h: H): H;
+  minAll(h: H): H;
+  maxDim(h: H, dim: number, keepdim: boolean): [H, H];
+  minDim(h: H, dim: number, keepdim: boolean): [H, H];
+  argmax(h: H, dim: number | null, keepdim: boolean): H;
+  argmin(h: H, dim: number | null, keepdim: boolean): H;
+  logsumexp(h: H, dims: number[], keepdim: boolean): H;
+  cumsum(h: H, dim: number, dtype: number | null): H;
+  cumprod(h: H, dim: number, dtype: number | null): H;
+  any(h: H, dims: number[] | null, keepdim: boolean): H;
+  all(h: H, dims: number[] | null, keepdim: boolean): H;
+  norm(h: H, p: number, dims: number[] | null, keepdim: boolean): H;
+
+  // nn.cc
+  matmul(a: H, b: H): H;
+  mm(a: H, b: H): H;
+  bmm(a: H, b: H): H;
+  einsum(equation: string, hs: H[]): H;
+  linear(x: H, w: H, b: OptH): H;
+  embedding(weight: H, indices: H, paddingIdx: number | null): H;
+  layerNorm(x: H, shape: number[], w: OptH, b: OptH, eps: number): H;
+  rmsNorm(x: H, w: OptH, eps: number): H;
+  dropout(x: H, p: number, train: boolean): H;
+  gelu(x: H, approximate: string): H;
+  softplus(x: H, beta: number, threshold: number): H;
+  softmax(x: H, dim: number, dtype: number | null): H;
+  logSoftmax(x: H, dim: number, dtype: number | null): H;
+  sdpa(q: H, k: H, v: H, mask: OptH, dropout: number, causal: boolean, scale: number | null, forceMath: boolean): H;
+  hasFusedAttention(): boolean;
+  crossEntropy(logits: H, target: H, weight: OptH, reduction: number, ignoreIndex: number, smoothing: number): H;
+  nllLoss(logp: H, target: H, weight: OptH, reduction: number, ignoreIndex: number): H;
+  mseLoss(a: H, b: H, reduction: number): H;
+  bceWithLogits(x: H, target: H, weight: OptH, posWeight: OptH, reduction: number): H;
+
+  // autograd.cc
+  requiresGrad(h: H): boolean;
+  setRequiresGrad(h: H, value: boolean): void;
+  isLeaf(h: H): boolean;
+  grad(h: H): H | null;
+  setGrad(h: H, grad: OptH): void;
+  retainGrad(h: H): void;
+  detach(h: H): H;
+  backward(h: H, gradient: OptH, retainGraph: boolean, createGraph: boolean): void;
+  isGradEnabled(): boolean;
+  setGradEnabled(enabled: boolean): void;
+
+  // runtime.cc
+  manualSeed(seed: number): void;
+  getRngState(device: string | null): H;
+  setRngState(state: H, device: string | null): void;
+  getNumThreads(): number;
+  setNumThreads(n: number): void;
+  cudaIsAvailable(): boolean;
+  cudaDeviceCount(): number;
+  cudaSynchronize(): void;
+  autocastEnter(device: 'cpu' | 'cuda', dtype: number): [boolean, number];
+  autocastExit(device: 'cpu' | 'cuda', prevEnabled: boolean, prevDtype: number): void;
+  buildInfo(): { torchVersion: string; config: string; cuda: boolean; fusedAttention: boolean };
+
+  // bench.cc
+  benchMatmul(a: H, b: H, iters: number): number;
+  benchAdd(a: H, b: H, iters: number): number;
+}
+
+/** Ops of one tensor argument returning a tensor, called by name. */
+export type UnaryOp = (h: H, ...rest: unknown[]) => H;
+/** In-place ops of one tensor argument. */
+export type InPlaceOp = (h: H, ...rest: unknown[]) => void;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..', '..');
+
+function loadBinding(): NativeBinding {
+  const candidates = [
+    process.env.RLHF_TORCH_ADDON,
+    join(repoRoot, 'build', 'Release', 'rlhf_torch.node'),
+    join(repoRoot, 'build', 'rlhf_torch.node'),
+  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  const path = candidates.find((p) => existsSync(p));
+  const howToFix =
+    'Install libtorch and build the addon: `bash scripts/setup.sh` (Debian/Ubuntu: apt-get install libtorch-dev ' +
+    'libopenblas0-openmp), or point LIBTORCH at an official libtorch download and run `npm run build:native`.';
+  if (path === undefined) {
+    throw new Error(`rlhf-ts: the libtorch addon is not built (looked for ${candidates.join(', ')}). ${howToFix}`);
+  }
+  try {
+    return createRequire(import.meta.url)(path) as NativeBinding;
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new Error(`rlhf-ts: the libtorch addon at ${path} failed to load (${reason}). ${howToFix}`);
+  }
+}
+
+export const native: NativeBinding = loadBinding();
+
+/** Calls a native op by name, for the many single-tensor ops that share one shape. */
+export function callUnary(name: string, h: H, ...rest: unknown[]): H {
+  return (native[name] as UnaryOp)(h, ...rest);
+}
+export function callInPlace(name: string, h: H, ...rest: unknown[]): void {
+  (native[name] as InPlaceOp)(h, ...rest);
+}

@@ -1,0 +1,112 @@
+/**
+ * Native memory management. A tensor's memory lives outside the JS heap, so it is freed
+ * explicitly: by `dispose()`, or by the `tidy()` scope it was made in. A FinalizationRegistry
+ * frees what slipped through once the GC collects the JS object (set RLHF_DEBUG_TENSORS=1
+ * to be told where such tensors were made).
+ *
+ * ```ts
+ * const loss = tidy(() => model.forward(x).logSoftmax(-1).mean()); // temporaries freed
+ * memory().numTensors; // live tensor handles
+ * ```
+ */
+import { native, type NativeHandle } from '../native/binding.js';
+
+/** Anything with native memory that a scope may free. */
+export interface Disposable {
+  dispose(): void;
+  /** Set by keep(): survives the scope it was made in. */
+  kept: boolean;
+}
+
+const scopes: Disposable[][] = [];
+const debugTensors = process.env.RLHF_DEBUG_TENSORS === '1';
+
+interface Held {
+  handle: NativeHandle;
+  madeAt?: string;
+}
+
+const registry = new FinalizationRegistry<Held>((held) => {
+  if (!native.isAlive(held.handle)) return;
+  if (held.madeAt) process.emitWarning(`a tensor was garbage-collected without dispose(); it was made ${held.madeAt}`);
+  native.dispose(held.handle);
+});
+
+/** Registers a new tensor with the current scope and the GC safety net. */
+export function track(tensor: Disposable, handle: NativeHandle): void {
+  scopes[scopes.length - 1]?.push(tensor);
+  const held: Held = { handle };
+  if (debugTensors) held.madeAt = new Error().stack?.split('\n').slice(3, 6).join(' <- ').trim();
+  registry.register(tensor, held, tensor);
+}
+
+export function untrack(tensor: Disposable): void {
+  registry.unregister(tensor);
+}
+
+/**
+ * Runs `fn` and frees every tensor created inside it except those it returns (found in
+ * arrays, Maps and plain objects) and those passed to keep(). Returned tensors belong to
+ * the enclosing scope. `fn` must be synchronous: a scope cannot span an await.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Disposable[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    scopes.pop();
+    for (const t of scope) if (!t.kept) t.dispose();
+    throw err;
+  }
+  scopes.pop();
+  if (result instanceof Promise) {
+    throw new TypeError('tidy(fn): fn returned a Promise; a scope cannot span an await. Keep tensor math synchronous.');
+  }
+  const returned = new Set<Disposable>();
+  collectDisposables(result, returned, 0);
+  const parent = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (returned.has(t)) parent?.push(t);
+    else if (!t.kept) t.dispose();
+  }
+  return result;
+}
+
+/** Lets a tensor outlive the tidy() scope it is made in. Returns it. */
+export function keep<T extends Disposable>(tensor: T): T {
+  tensor.kept = true;
+  return tensor;
+}
+
+/** Disposes every tensor found in a value (arrays, Maps, plain objects). */
+export function dispose(value: unknown): void {
+  const found = new Set<Disposable>();
+  collectDisposables(value, found, 0);
+  for (const t of found) t.dispose();
+}
+
+/** Live tensor handles and the bytes of the distinct storages they reference. */
+export function memory(): { numTensors: number; numBytes: number } {
+  return native.memory();
+}
+
+function isDisposable(value: object): value is Disposable {
+  return typeof (value as Disposable).dispose === 'function' && 'kept' in value;
+}
+
+function collectDisposables(value: unknown, out: Set<Disposable>, depth: number): void {
+  if (value === null || typeof value !== 'object' || depth > 8) return;
+  if (isDisposable(value)) {
+    out.add(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collectDisposables(v, out, depth + 1);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collectDisposables(v, out, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectDisposables(v, out, depth + 1);
+  }
+}
