@@ -1,3 +1,5 @@
 /** rlhf-ts: training and post-training of language models in TypeScript over libtorch. */
 export * from './tensor/index.js';
-export * as F from './nn/functional.js';
+export * from './nn/index.js';
+export * from './io/index.js';
+export * from './optim/index.js';

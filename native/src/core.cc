@@ -1,6 +1,7 @@
 // Handle lifetime, memory accounting, argument reading and error conversion.
 #include "core.h"
 
+#include <deque>
 #include <sstream>
 #include <unordered_map>
 
@@ -21,6 +22,14 @@ int64_t liveBytes = 0;
 int64_t pendingExternalDelta = 0;
 
 Napi::FunctionReference* errorClass = nullptr;
+
+// A deque keeps references to slots stable while new ones are appended.
+std::deque<Handle> slots;
+std::vector<uint32_t> freeSlots;
+
+uintptr_t pack(uint32_t index, uint32_t generation) {
+  return (static_cast<uintptr_t>(generation) << 32) | index;
+}
 
 const void* storageKey(const at::Tensor& t) {
   return t.defined() && t.has_storage() ? t.storage().unsafeGetStorageImpl() : nullptr;
@@ -48,14 +57,28 @@ void untrack(const at::Tensor& t) {
   }
 }
 
+// The dtype names of the TS API, so messages match what users wrote.
+const char* dtypeName(at::ScalarType t) {
+  switch (t) {
+    case at::kFloat: return "float32";
+    case at::kDouble: return "float64";
+    case at::kHalf: return "float16";
+    case at::kBFloat16: return "bfloat16";
+    case at::kLong: return "int64";
+    case at::kInt: return "int32";
+    case at::kByte: return "uint8";
+    case at::kBool: return "bool";
+    default: return c10::toString(t);
+  }
+}
+
 std::string describeArgs(const Napi::CallbackInfo& info) {
   std::ostringstream out;
   bool first = true;
   for (size_t i = 0; i < info.Length(); i++) {
-    if (!info[i].IsExternal()) continue;
-    auto* h = info[i].As<Napi::External<Handle>>().Data();
-    if (h == nullptr || !h->alive || !h->tensor.defined()) continue;
-    out << (first ? "" : ", ") << h->tensor.sizes() << " " << h->tensor.dtype().name();
+    Handle* h = lookup(info[i]);
+    if (h == nullptr || !h->tensor.defined()) continue;
+    out << (first ? "" : ", ") << h->tensor.sizes() << " " << dtypeName(h->tensor.scalar_type());
     if (!h->tensor.device().is_cpu()) out << " " << h->tensor.device();
     first = false;
   }
@@ -89,25 +112,53 @@ MemoryStats memoryStats() { return {liveHandles, liveBytes}; }
 
 Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   if (!tensor.defined()) return env.Null();
-  auto* h = new Handle{std::move(tensor), true};
-  int64_t delta = pendingExternalDelta + track(h->tensor);
+  uint32_t index;
+  if (freeSlots.empty()) {
+    index = static_cast<uint32_t>(slots.size());
+    slots.emplace_back();
+  } else {
+    index = freeSlots.back();
+    freeSlots.pop_back();
+  }
+  Handle& h = slots[index];
+  h.tensor = std::move(tensor);
+  h.alive = true;
+  int64_t delta = pendingExternalDelta + track(h.tensor);
   pendingExternalDelta = 0;
-  auto ext = Napi::External<Handle>::New(env, h, [](Napi::Env, Handle* dead) {
-    release(dead);
-    delete dead;
-  });
   if (delta != 0) {
     int64_t ignored;
     napi_adjust_external_memory(env, delta, &ignored);
   }
-  return ext;
+  return Napi::External<void>::New(env, reinterpret_cast<void*>(pack(index, h.generation)));
 }
 
-void release(Handle* h) {
-  if (!h->alive) return;
-  h->alive = false;
-  untrack(h->tensor);
-  h->tensor = at::Tensor();
+namespace {
+// The slot index a JS handle names, or -1 when it names no live handle.
+int64_t slotOf(const Napi::Value& value) {
+  if (!value.IsExternal()) return -1;
+  auto packed = reinterpret_cast<uintptr_t>(value.As<Napi::External<void>>().Data());
+  auto index = static_cast<uint32_t>(packed & 0xffffffffu);
+  auto generation = static_cast<uint32_t>(packed >> 32);
+  if (index >= slots.size()) return -1;
+  const Handle& h = slots[index];
+  return h.alive && h.generation == generation ? static_cast<int64_t>(index) : -1;
+}
+}  // namespace
+
+Handle* lookup(const Napi::Value& value) {
+  int64_t index = slotOf(value);
+  return index < 0 ? nullptr : &slots[static_cast<size_t>(index)];
+}
+
+void release(Napi::Value value) {
+  int64_t index = slotOf(value);
+  if (index < 0) return;
+  Handle& h = slots[static_cast<size_t>(index)];
+  untrack(h.tensor);
+  h.tensor = at::Tensor();
+  h.alive = false;
+  h.generation++;
+  freeSlots.push_back(static_cast<uint32_t>(index));
 }
 
 Napi::Value wrapAll(Napi::Env env, const std::vector<at::Tensor>& tensors) {
@@ -126,8 +177,17 @@ void registerOps(Napi::Env env, Napi::Object exports, const OpDef* defs, size_t 
 // Args
 
 void Args::typeError(size_t i, const std::string& expected) const {
-  std::string got = i < info_.Length() ? Napi::String(env(), info_[i].ToString()).Utf8Value() : "nothing";
-  if (i < info_.Length() && info_[i].IsExternal()) got = "a tensor";
+  std::string got = "nothing";
+  if (i < info_.Length()) {
+    Napi::Value v = info_[i];
+    if (v.IsExternal()) got = "a tensor";
+    else if (v.IsArray()) got = "an array";
+    else if (v.IsNull()) got = "null";
+    else if (v.IsUndefined()) got = "undefined";
+    else if (v.IsString()) got = "'" + v.As<Napi::String>().Utf8Value() + "'";
+    else if (v.IsNumber() || v.IsBoolean()) got = v.ToString().Utf8Value();
+    else got = "an object";
+  }
   throw Napi::TypeError::New(env(), std::string(op_) + ": argument " + std::to_string(i) + " must be " + expected +
                                         ", got " + got);
 }
@@ -138,8 +198,8 @@ bool Args::isTensor(size_t i) const { return i < info_.Length() && info_[i].IsEx
 
 Handle* Args::handle(size_t i) const {
   if (!isTensor(i)) typeError(i, "a tensor");
-  auto* h = info_[i].As<Napi::External<Handle>>().Data();
-  if (!h->alive) {
+  Handle* h = lookup(info_[i]);
+  if (h == nullptr) {
     throw Napi::Error::New(env(), std::string(op_) + ": argument " + std::to_string(i) +
                                       " is a disposed tensor (it was freed by dispose() or by the tidy() scope it was made in)");
   }
@@ -161,8 +221,8 @@ std::vector<at::Tensor> Args::tensors(size_t i) const {
   for (uint32_t k = 0; k < arr.Length(); k++) {
     Napi::Value v = arr[k];
     if (!v.IsExternal()) typeError(i, "an array of tensors");
-    auto* h = v.As<Napi::External<Handle>>().Data();
-    if (!h->alive) typeError(i, "an array of live tensors (element " + std::to_string(k) + " was disposed)");
+    Handle* h = lookup(v);
+    if (h == nullptr) typeError(i, "an array of live tensors (element " + std::to_string(k) + " was disposed)");
     out.push_back(h->tensor);
   }
   return out;
@@ -271,12 +331,13 @@ static Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value dispose(const Napi::CallbackInfo& info) {
-  if (info.Length() >= 1 && info[0].IsExternal()) release(info[0].As<Napi::External<Handle>>().Data());
+  if (info.Length() >= 1) release(info[0]);
+  dropPendingBufferRefs(info.Env());
   return info.Env().Undefined();
 }
 
 static Napi::Value isAlive(const Napi::CallbackInfo& info) {
-  bool alive = info.Length() >= 1 && info[0].IsExternal() && info[0].As<Napi::External<Handle>>().Data()->alive;
+  bool alive = info.Length() >= 1 && lookup(info[0]) != nullptr;
   return Napi::Boolean::New(info.Env(), alive);
 }
 

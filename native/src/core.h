@@ -16,12 +16,19 @@
 
 namespace rlhf {
 
-// One JS-visible reference to a tensor. Dropping it releases only this reference; the
-// storage lives on while autograd or another handle still holds it.
+// One JS-visible reference to a tensor, kept in a slot table. JS holds an External whose
+// "pointer" is the slot index and generation, with no N-API finalizer: finalizers are
+// deferred to the event loop, so a long synchronous training loop would pile them up.
+// Freeing a handle releases only this reference; the storage lives on while autograd or
+// another handle still holds it.
 struct Handle {
   at::Tensor tensor;
-  bool alive = true;
+  uint32_t generation = 0;
+  bool alive = false;
 };
+
+// The live handle a JS value refers to, or nullptr (not a handle, or already freed).
+Handle* lookup(const Napi::Value& value);
 
 // Live handle count and the bytes of the distinct storages they reference.
 struct MemoryStats {
@@ -31,7 +38,9 @@ struct MemoryStats {
 MemoryStats memoryStats();
 
 Napi::Value wrap(Napi::Env env, at::Tensor tensor);
-void release(Handle* handle);
+void release(Napi::Value handle);
+// Lets go of JS buffers whose shared tensors were freed (must run on the JS thread).
+void dropPendingBufferRefs(napi_env env);
 
 // Reads the arguments of one op call; every failure is a TypeError naming the op.
 class Args {

@@ -1,4 +1,5 @@
 // Tensor creation, copies between JS memory and tensors, metadata and conversions.
+#include <atomic>
 #include <mutex>
 
 #include "core.h"
@@ -11,8 +12,12 @@ namespace {
 // JS thread, so released buffers wait here until the next shared creation.
 std::mutex pendingMutex;
 std::vector<napi_ref> pendingBufferRefs;
+std::atomic<bool> anyPending{false};
+
+}  // namespace
 
 void dropPendingBufferRefs(napi_env env) {
+  if (!anyPending.exchange(false)) return;
   std::vector<napi_ref> refs;
   {
     std::lock_guard<std::mutex> lock(pendingMutex);
@@ -20,6 +25,8 @@ void dropPendingBufferRefs(napi_env env) {
   }
   for (napi_ref ref : refs) napi_delete_reference(env, ref);
 }
+
+namespace {
 
 void* typedArrayData(const Napi::TypedArray& arr) {
   return static_cast<uint8_t*>(arr.ArrayBuffer().Data()) + arr.ByteOffset();
@@ -59,6 +66,7 @@ RLHF_OP(shareTypedArray) {
   auto deleter = [ref](void*) {
     std::lock_guard<std::mutex> lock(pendingMutex);
     pendingBufferRefs.push_back(ref);
+    anyPending = true;
   };
   return wrap(a.env(), at::from_blob(typedArrayData(arr), shape, deleter, at::TensorOptions().dtype(dtype)));
 }

@@ -20,8 +20,9 @@ RLHF_OP(index) {
     if (v.IsNull() || v.IsUndefined()) {
       indices.push_back(c10::nullopt);
     } else {
-      if (!v.IsExternal()) a.typeError(1, "an array of tensors or nulls");
-      indices.push_back(v.As<Napi::External<Handle>>().Data()->tensor);
+      Handle* h = lookup(v);
+      if (h == nullptr) a.typeError(1, "an array of live tensors or nulls");
+      indices.push_back(h->tensor);
     }
   }
   return wrap(a.env(), at::index(a.tensor(0), indices));

@@ -16,11 +16,12 @@ RLHF_OP(embedding) {
 RLHF_OP(layerNorm) {
   return wrap(a.env(), at::layer_norm(a.tensor(0), a.ints(1), a.optTensor(2), a.optTensor(3), a.number(4)));
 }
-// rmsNorm(x, weight | null, eps): the Llama/Qwen2 form, normalising in float32 and
+// rmsNorm(x, weight | null, eps): the Llama/Qwen2 form, normalising in (at least) float32 and
 // casting back before the weight, as transformers' LlamaRMSNorm does.
 RLHF_OP(rmsNorm) {
   const at::Tensor& x = a.tensor(0);
-  at::Tensor xf = x.to(at::kFloat);
+  // At least float32 (float64 stays float64, as torch.nn.functional.rms_norm).
+  at::Tensor xf = x.to(at::promote_types(x.scalar_type(), at::kFloat));
   at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + a.number(2));
   normed = normed.to(x.scalar_type());
   if (auto w = a.optTensor(1)) normed = *w * normed;

@@ -9,7 +9,8 @@ template <typename TensorFn, typename ScalarFn>
 at::Tensor binary(const Args& a, TensorFn onTensor, ScalarFn onScalar) {
   return a.isTensor(1) ? onTensor(a.tensor(0), a.tensor(1)) : onScalar(a.tensor(0), a.scalar(1));
 }
-double alphaOf(const Args& a, size_t i) { return a.isNullish(i) ? 1.0 : a.number(i); }
+// Integral by default so integer tensors accept it (libtorch rejects a float alpha for them).
+at::Scalar alphaOf(const Args& a, size_t i) { return a.isNullish(i) ? at::Scalar(int64_t{1}) : a.scalar(i); }
 }  // namespace
 
 #define UNARY(name, expr)                                                             \
@@ -68,12 +69,12 @@ UNARY_INPLACE(uniform_, x.uniform_(a.number(1), a.number(2)))
 UNARY_INPLACE(normal_, x.normal_(a.number(1), a.number(2)))
 
 RLHF_OP(add) {
-  double alpha = alphaOf(a, 2);
+  at::Scalar alpha = alphaOf(a, 2);
   at::Tensor out = a.isTensor(1) ? at::add(a.tensor(0), a.tensor(1), alpha) : at::add(a.tensor(0), a.scalar(1), alpha);
   return wrap(a.env(), out);
 }
 RLHF_OP(sub) {
-  double alpha = alphaOf(a, 2);
+  at::Scalar alpha = alphaOf(a, 2);
   at::Tensor out = a.isTensor(1) ? at::sub(a.tensor(0), a.tensor(1), alpha) : at::sub(a.tensor(0), a.scalar(1), alpha);
   return wrap(a.env(), out);
 }
@@ -138,13 +139,13 @@ RLHF_OP(lerp) {
 
 RLHF_OP(add_) {
   at::Tensor x = a.tensor(0);
-  double alpha = alphaOf(a, 2);
+  at::Scalar alpha = alphaOf(a, 2);
   if (a.isTensor(1)) x.add_(a.tensor(1), alpha); else x.add_(a.scalar(1), alpha);
   return a.env().Undefined();
 }
 RLHF_OP(sub_) {
   at::Tensor x = a.tensor(0);
-  double alpha = alphaOf(a, 2);
+  at::Scalar alpha = alphaOf(a, 2);
   if (a.isTensor(1)) x.sub_(a.tensor(1), alpha); else x.sub_(a.scalar(1), alpha);
   return a.env().Undefined();
 }

@@ -206,11 +206,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
 
 function loadBinding(): NativeBinding {
-  const candidates = [
-    process.env.RLHF_TORCH_ADDON,
-    join(repoRoot, 'build', 'Release', 'rlhf_torch.node'),
-    join(repoRoot, 'build', 'rlhf_torch.node'),
-  ].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  // RLHF_TORCH_ADDON selects one build (e.g. against another libtorch) and nothing else.
+  const override = process.env.RLHF_TORCH_ADDON;
+  const candidates = override
+    ? [override]
+    : [join(repoRoot, 'build', 'Release', 'rlhf_torch.node'), join(repoRoot, 'build', 'rlhf_torch.node')];
   const path = candidates.find((p) => existsSync(p));
   const howToFix =
     'Install libtorch and build the addon: `bash scripts/setup.sh` (Debian/Ubuntu: apt-get install libtorch-dev ' +

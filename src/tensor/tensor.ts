@@ -82,12 +82,15 @@ function flattenNested(data: NestedArray, depth: number, shape: number[], out: (
     if (typeof data !== 'number' && typeof data !== 'boolean') {
       throw new TypeError(`tensor(): elements must be numbers or booleans, got ${typeof data}`);
     }
-    if (depth < shape.length) throw new TypeError(`tensor(): ragged nested array (a scalar at depth ${depth})`);
+    if (depth !== shape.length) throw new TypeError(`tensor(): ragged nested array (a scalar at depth ${depth})`);
     out.push(data);
     return;
   }
-  if (depth === shape.length) shape.push(data.length);
-  else if (shape[depth] !== data.length) {
+  if (depth === shape.length) {
+    // A scalar was already seen at this depth: arrays here make the data ragged.
+    if (out.length > 0) throw new TypeError(`tensor(): ragged nested array (an array at depth ${depth})`);
+    shape.push(data.length);
+  } else if (shape[depth] !== data.length) {
     throw new TypeError(`tensor(): ragged nested array: length ${data.length} at depth ${depth}, expected ${shape[depth]}`);
   }
   for (const item of data) flattenNested(item, depth + 1, shape, out);

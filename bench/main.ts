@@ -1,0 +1,16 @@
+/**
+ * Benchmarks: `npm run bench -- <suite>` (suites: core). Figures, not tests: each suite prints
+ * side-by-side rows against the limit (native libtorch called from C++) and, where
+ * `python3 -c 'import torch'` works, against PyTorch eager on the same work.
+ */
+import { runCore } from './core.js';
+
+const suites: Record<string, () => void | Promise<void>> = { core: runCore };
+
+const name = process.argv[2] ?? 'core';
+const suite = suites[name];
+if (suite === undefined) {
+  console.error(`unknown bench suite '${name}'; available: ${Object.keys(suites).join(', ')}`);
+  process.exit(2);
+}
+await suite();

@@ -1,0 +1,10 @@
+/** Checkpoint I/O: safetensors files, byte-compatible with Python's safetensors, and sharded checkpoints. */
+export {
+  loadSafetensors, parseSafetensors, readSafetensorsMetadata, saveSafetensors, serializeSafetensors, SafetensorsError,
+} from './safetensors.js';
+export type { SafetensorsDtype, SafetensorsHeader, TensorDict, TensorInfo } from './safetensors.js';
+export {
+  DEFAULT_MAX_SHARD_BYTES, INDEX_FILE_NAME, loadCheckpoint, loadShardedSafetensors, planShards, readShardIndex,
+  saveShardedSafetensors, SINGLE_FILE_NAME,
+} from './sharded.js';
+export type { ShardedSaveOptions, ShardedSaveResult, ShardIndex } from './sharded.js';

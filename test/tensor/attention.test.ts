@@ -1,0 +1,113 @@
+/** scaledDotProductAttention against a float64 JS reference. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { F, tensor, type Tensor } from '../../src/index.js';
+import { assertClose, nest, scoped, uniform } from '../helpers/assert.js';
+import * as ref from '../helpers/reference.js';
+
+const TIGHT = { atol: 1e-12, rtol: 1e-10 };
+type M = number[][];
+
+interface Case {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  qv: M[][];
+  kv: M[][];
+  vv: M[][];
+}
+
+/** Random float64 q (B, H, L, E), k (B, H, S, E), v (B, H, S, Ev) and their nested values. */
+function makeCase(B: number, H: number, L: number, S: number, E: number, Ev: number, seed: number): Case {
+  const q = uniform(B * H * L * E, seed, -2, 2);
+  const k = uniform(B * H * S * E, seed + 1, -2, 2);
+  const v = uniform(B * H * S * Ev, seed + 2, -2, 2);
+  return {
+    q: tensor(q, { dtype: 'float64' }).reshape(B, H, L, E),
+    k: tensor(k, { dtype: 'float64' }).reshape(B, H, S, E),
+    v: tensor(v, { dtype: 'float64' }).reshape(B, H, S, Ev),
+    qv: nest(q, [B, H, L, E]) as M[][],
+    kv: nest(k, [B, H, S, E]) as M[][],
+    vv: nest(v, [B, H, S, Ev]) as M[][],
+  };
+}
+
+/** The reference applied head by head; `perHead` may vary the options with (b, h). */
+function expected(c: Case, perHead: (b: number, h: number) => ref.AttentionRefOptions): M[][] {
+  return c.qv.map((qb, b) => qb.map((qh, h) => ref.attention(qh, c.kv[b]![h]!, c.vv[b]![h]!, perHead(b, h))));
+}
+
+test('sdpa without a mask', scoped(() => {
+  const c = makeCase(2, 2, 3, 5, 4, 3, 100);
+  const out = F.scaledDotProductAttention(c.q, c.k, c.v);
+  assert.equal(out.dtype, 'float64');
+  assert.deepEqual([...out.shape], [2, 2, 3, 3]);
+  assertClose(out, expected(c, () => ({})), TIGHT);
+}));
+
+test('sdpa with an explicit scale', scoped(() => {
+  const c = makeCase(1, 2, 4, 4, 8, 8, 200);
+  assertClose(F.scaledDotProductAttention(c.q, c.k, c.v, { scale: 0.3 }), expected(c, () => ({ scale: 0.3 })), TIGHT);
+}));
+
+test('sdpa causal: query i sees keys <= i', scoped(() => {
+  const c = makeCase(2, 3, 5, 5, 4, 2, 300);
+  const out = F.scaledDotProductAttention(c.q, c.k, c.v, { isCausal: true });
+  assertClose(out, expected(c, () => ({ causal: true })), TIGHT);
+  // The first query attends only to the first key: output row 0 equals v row 0.
+  assertClose(out.select(2, 0), c.v.select(2, 0).toArray(), TIGHT);
+}));
+
+test('sdpa with a boolean mask (true = may attend), broadcast over batch and heads', scoped(() => {
+  const c = makeCase(2, 2, 3, 4, 4, 4, 400);
+  const mask = [
+    [true, false, true, true],
+    [false, true, false, false],
+    [true, true, true, false],
+  ];
+  const out = F.scaledDotProductAttention(c.q, c.k, c.v, { mask: tensor(mask) });
+  assertClose(out, expected(c, () => ({ boolMask: mask })), TIGHT);
+}));
+
+test('sdpa with a per-batch boolean padding mask (B, 1, 1, S)', scoped(() => {
+  const c = makeCase(2, 2, 3, 4, 4, 4, 450);
+  const keep = [
+    [true, true, true, false],
+    [true, true, false, false],
+  ];
+  const mask = tensor(keep).reshape(2, 1, 1, 4);
+  const out = F.scaledDotProductAttention(c.q, c.k, c.v, { mask });
+  assertClose(out, expected(c, (b) => ({ boolMask: [keep[b]!, keep[b]!, keep[b]!] })), TIGHT);
+}));
+
+test('sdpa with a float additive mask', scoped(() => {
+  const c = makeCase(1, 2, 3, 4, 4, 2, 500);
+  const add = [
+    [0, -1.5, 0.25, -Infinity],
+    [2, 0, 0, 0],
+    [-Infinity, -0.5, 0, 1],
+  ];
+  const out = F.scaledDotProductAttention(c.q, c.k, c.v, { mask: tensor(add, { dtype: 'float64' }) });
+  assertClose(out, expected(c, () => ({ addMask: add })), TIGHT);
+}));
+
+test('sdpa: forceMath gives the same result as the default path', scoped(() => {
+  const c = makeCase(2, 2, 4, 4, 8, 8, 600);
+  const mask = tensor([[true, true, false, true], [true, false, true, true], [true, true, true, true], [false, true, true, true]]);
+  for (const opts of [{}, { isCausal: true }, { mask }, { scale: 0.2 }]) {
+    const a = F.scaledDotProductAttention(c.q, c.k, c.v, opts);
+    const b = F.scaledDotProductAttention(c.q, c.k, c.v, { ...opts, forceMath: true });
+    assert.ok(a.allclose(b, { rtol: 1e-12, atol: 1e-12 }), `forceMath differs for ${JSON.stringify(Object.keys(opts))}`);
+  }
+  // float32 too (a fused kernel, where there is one, must agree within float32 precision).
+  const a32 = F.scaledDotProductAttention(c.q.float(), c.k.float(), c.v.float(), { isCausal: true });
+  const m32 = F.scaledDotProductAttention(c.q.float(), c.k.float(), c.v.float(), { isCausal: true, forceMath: true });
+  assert.equal(a32.dtype, 'float32');
+  assert.ok(a32.allclose(m32, { rtol: 1e-5, atol: 1e-6 }));
+  assertClose(a32, expected(c, () => ({ causal: true })), { atol: 1e-5, rtol: 1e-5 });
+}));
+
+test('sdpa: mask and isCausal together are rejected', scoped(() => {
+  const c = makeCase(1, 1, 2, 2, 2, 2, 700);
+  assert.throws(() => F.scaledDotProductAttention(c.q, c.k, c.v, { isCausal: true, mask: tensor([[true, true], [true, true]]) }));
+}));
