@@ -5,6 +5,7 @@
  * 3. One training step (forward + backward + AdamW) of a transformer block, hidden 256,
  *    seq 256, batch 8, vs PyTorch eager on the same block where python3 has torch.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AdamW } from '../src/optim/index.js';
 import { native } from '../src/native/binding.js';
@@ -20,16 +21,27 @@ interface TorchFigures {
   block_step_s: number;
 }
 
+/** The BLAS library actually mapped into this process (Debian's libblas.so.3 is an alternative). */
+function linkedBlas(): string | null {
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    for (const lib of ['openblas', 'mkl', 'blis', 'libblas']) if (maps.includes(lib)) return lib;
+  } catch {
+    // not Linux
+  }
+  return null;
+}
+
 const THREADS = Number(process.env.RLHF_BENCH_THREADS ?? 2);
 
 export function runCore(): void {
   setNumThreads(THREADS);
   manualSeed(0);
   const info = buildInfo();
-  const blas = /BLAS_INFO=(\w+)/.exec(info.config)?.[1] ?? 'unknown';
+  const blas = linkedBlas() ?? /BLAS_INFO=(\w+)/.exec(info.config)?.[1] ?? 'unknown';
   console.log(`rlhf-ts core bench: libtorch ${info.torchVersion}, BLAS ${blas}, ${getNumThreads()} threads, fused attention: ${info.fusedAttention}`);
 
-  const python = findTorchPython();
+  const python = findTorchPython(info.torchVersion);
   let torch: TorchFigures | null = null;
   if (python) {
     const script = fileURLToPath(new URL('../../bench/core_torch.py', import.meta.url));

@@ -1,13 +1,21 @@
 /** Finds a Python with PyTorch for side-by-side runs (PATH's python3, then Debian's). */
 import { spawnSync } from 'node:child_process';
 
-export function findTorchPython(): string | null {
-  for (const py of [process.env.RLHF_BENCH_PYTHON, 'python3', '/usr/bin/python3']) {
-    if (!py) continue;
+/**
+ * RLHF_BENCH_PYTHON if set; otherwise the first Python with torch, preferring one whose torch
+ * has the same major.minor as the linked libtorch so both sides run the same kernels.
+ */
+export function findTorchPython(libtorchVersion: string): string | null {
+  if (process.env.RLHF_BENCH_PYTHON) return process.env.RLHF_BENCH_PYTHON;
+  const wanted = libtorchVersion.split('.').slice(0, 2).join('.');
+  let fallback: string | null = null;
+  for (const py of ['python3', '/usr/bin/python3']) {
     const r = spawnSync(py, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-    if (r.status === 0) return py;
+    if (r.status !== 0) continue;
+    if (r.stdout.trim().startsWith(wanted)) return py;
+    fallback ??= py;
   }
-  return null;
+  return fallback;
 }
 
 /** Runs a Python script and parses the JSON object it prints last. */
