@@ -20,6 +20,8 @@ int64_t liveHandles = 0;
 int64_t liveBytes = 0;
 // Bytes released since V8 was last told; finalizers may not call into N-API.
 int64_t pendingExternalDelta = 0;
+// V8's external-memory total as napi_adjust_external_memory last returned it.
+int64_t v8ExternalMemory = 0;
 
 Napi::FunctionReference* errorClass = nullptr;
 
@@ -125,10 +127,7 @@ Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   h.alive = true;
   int64_t delta = pendingExternalDelta + track(h.tensor);
   pendingExternalDelta = 0;
-  if (delta != 0) {
-    int64_t ignored;
-    napi_adjust_external_memory(env, delta, &ignored);
-  }
+  if (delta != 0) napi_adjust_external_memory(env, delta, &v8ExternalMemory);
   return Napi::External<void>::New(env, reinterpret_cast<void*>(pack(index, h.generation)));
 }
 
@@ -346,6 +345,7 @@ static Napi::Value memory(const Napi::CallbackInfo& info) {
   auto out = Napi::Object::New(info.Env());
   out.Set("numTensors", Napi::Number::New(info.Env(), static_cast<double>(stats.handles)));
   out.Set("numBytes", Napi::Number::New(info.Env(), static_cast<double>(stats.bytes)));
+  out.Set("v8ExternalBytes", Napi::Number::New(info.Env(), static_cast<double>(v8ExternalMemory)));
   return out;
 }
 

@@ -19,7 +19,7 @@ export interface NativeBinding {
   setErrorClass(cls: new (message: string, op: string, inputs: string) => Error): void;
   dispose(h: H): void;
   isAlive(h: H): boolean;
-  memory(): { numTensors: number; numBytes: number };
+  memory(): { numTensors: number; numBytes: number; v8ExternalBytes: number };
 
   // creation.cc
   fromTypedArray(data: ArrayBufferView, shape: number[], dtype: number): H;

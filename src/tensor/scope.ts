@@ -87,8 +87,12 @@ export function dispose(value: unknown): void {
   for (const t of found) t.dispose();
 }
 
-/** Live tensor handles and the bytes of the distinct storages they reference. */
-export function memory(): { numTensors: number; numBytes: number } {
+/**
+ * Live tensor handles, the bytes of the distinct storages they reference, and V8's total of
+ * external memory after the addon last reported to it (it counts these bytes, so the GC
+ * runs sooner when tensors pile up).
+ */
+export function memory(): { numTensors: number; numBytes: number; v8ExternalBytes: number } {
   return native.memory();
 }
 
