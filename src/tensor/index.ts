@@ -4,6 +4,15 @@ import { TorchError } from './errors.js';
 
 native.setErrorClass(TorchError);
 
+// libtorch picks its intra-op thread count itself (physical cores, or half the logical CPUs
+// where it cannot read the topology); RLHF_NUM_THREADS overrides it for the whole process.
+const threadsFromEnv = process.env.RLHF_NUM_THREADS;
+if (threadsFromEnv !== undefined && threadsFromEnv !== '') {
+  const n = Number(threadsFromEnv);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`RLHF_NUM_THREADS must be a positive integer, got '${threadsFromEnv}'`);
+  native.setNumThreads(n);
+}
+
 export { Tensor, tensor, fromTypedArray, scalar, zeros, ones, empty, full, arange, linspace, eye, rand, randn, randint,
   zerosLike, onesLike, emptyLike, fullLike, randLike, randnLike } from './tensor.js';
 export type { TensorOptions, Device, NestedArray } from './tensor.js';
