@@ -72,7 +72,7 @@ export function runCore(): void {
   }
   table(['n', 'TS API', 'C++ at::mm', 'TS/C++', ...(torch ? ['PyTorch', 'TS/PyTorch'] : [])], gemmRows);
 
-  console.log('\n2. per-op overhead, tiny add (µs/op)');
+  console.log('\n2. per-op overhead, tiny add (µs/op; TS ops inside tidy() blocks of 100, as in a training step)');
   const iters = 200_000;
   const [tsUs, cppUs] = tidy(() => {
     const x = ones([1]);
@@ -80,7 +80,11 @@ export function runCore(): void {
     for (let i = 0; i < 10_000; i++) x.add(y).dispose();
     const cppS = native.benchAdd(x.handle, y.handle, iters);
     const tsS = noGrad(() => seconds(() => {
-      for (let i = 0; i < iters; i++) x.add(y).dispose();
+      for (let b = 0; b < iters / 100; b++) {
+        tidy(() => {
+          for (let i = 0; i < 100; i++) x.add(y);
+        });
+      }
     }));
     return [(tsS / iters) * 1e6, (cppS / iters) * 1e6];
   });

@@ -20,6 +20,7 @@ int64_t liveHandles = 0;
 int64_t liveBytes = 0;
 // Bytes released since V8 was last told; finalizers may not call into N-API.
 int64_t pendingExternalDelta = 0;
+constexpr int64_t kReportThreshold = 1 << 20;
 // V8's external-memory total as napi_adjust_external_memory last returned it.
 int64_t v8ExternalMemory = 0;
 
@@ -127,7 +128,12 @@ Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   h.alive = true;
   int64_t delta = pendingExternalDelta + track(h.tensor);
   pendingExternalDelta = 0;
-  if (delta != 0) napi_adjust_external_memory(env, delta, &v8ExternalMemory);
+  // Small changes are batched: V8 only needs the trend, and each report costs a call.
+  if (delta >= kReportThreshold || delta <= -kReportThreshold) {
+    napi_adjust_external_memory(env, delta, &v8ExternalMemory);
+  } else {
+    pendingExternalDelta = delta;
+  }
   return Napi::External<void>::New(env, reinterpret_cast<void*>(pack(index, h.generation)));
 }
 

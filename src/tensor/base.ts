@@ -6,7 +6,7 @@
 import { native, type NativeHandle } from '../native/binding.js';
 import type { Tensor } from './tensor.js';
 import { BYTES_PER_ELEMENT, dtypeCode, dtypeFromCode, TYPED_ARRAY, type DType, type TypedArrayOf } from './dtype.js';
-import { track, untrack, type Disposable } from './scope.js';
+import { track, untrack, type Tracked } from './scope.js';
 
 /** 'cpu', 'cuda' or 'cuda:N'. */
 export type Device = 'cpu' | 'cuda' | `cuda:${number}`;
@@ -30,17 +30,19 @@ export function wrapMaybe(handle: NativeHandle | null): Tensor | null {
   return handle === null ? null : construct(handle);
 }
 
-export class TensorBase implements Disposable {
+export class TensorBase implements Tracked {
   /** The native tensor; passing a disposed one to any op throws. */
   readonly handle: NativeHandle;
   kept = false;
+  netted = false;
+  madeAt?: string;
   private disposed = false;
   private cachedShape: readonly number[] | undefined;
   private cachedDtype: DType | undefined;
 
   constructor(handle: NativeHandle) {
     this.handle = handle;
-    track(this, handle);
+    track(this);
   }
 
   /** Frees this reference to the native tensor now. Safe to call twice. */

@@ -2,7 +2,9 @@
  * Native memory management. A tensor's memory lives outside the JS heap, so it is freed
  * explicitly: by `dispose()`, or by the `tidy()` scope it was made in. A FinalizationRegistry
  * frees what slipped through once the GC collects the JS object (set RLHF_DEBUG_TENSORS=1
- * to be told where such tensors were made).
+ * to be told where such tensors were made). Registering costs more than the op itself, so
+ * only tensors that no scope will free are registered: those made outside any tidy(), kept
+ * with keep(), or returned from the outermost tidy().
  *
  * ```ts
  * const loss = tidy(() => model.forward(x).logSoftmax(-1).mean()); // temporaries freed
@@ -18,7 +20,16 @@ export interface Disposable {
   kept: boolean;
 }
 
-const scopes: Disposable[][] = [];
+/** A tensor as the scopes see it. */
+export interface Tracked extends Disposable {
+  readonly handle: NativeHandle;
+  /** Registered with the GC safety net. */
+  netted: boolean;
+  /** Where it was made, with RLHF_DEBUG_TENSORS=1. */
+  madeAt?: string;
+}
+
+const scopes: Tracked[][] = [];
 const debugTensors = process.env.RLHF_DEBUG_TENSORS === '1';
 
 interface Held {
@@ -32,16 +43,25 @@ const registry = new FinalizationRegistry<Held>((held) => {
   native.dispose(held.handle);
 });
 
-/** Registers a new tensor with the current scope and the GC safety net. */
-export function track(tensor: Disposable, handle: NativeHandle): void {
-  scopes[scopes.length - 1]?.push(tensor);
-  const held: Held = { handle };
-  if (debugTensors) held.madeAt = new Error().stack?.split('\n').slice(3, 6).join(' <- ').trim();
-  registry.register(tensor, held, tensor);
+/** Hands a new tensor to the current scope, or to the GC safety net when there is none. */
+export function track(tensor: Tracked): void {
+  if (debugTensors) tensor.madeAt = new Error().stack?.split('\n').slice(3, 6).join(' <- ').trim();
+  const scope = scopes[scopes.length - 1];
+  if (scope) scope.push(tensor);
+  else net(tensor);
 }
 
-export function untrack(tensor: Disposable): void {
-  registry.unregister(tensor);
+/** Called on dispose. */
+export function untrack(tensor: Tracked): void {
+  if (tensor.netted) registry.unregister(tensor);
+}
+
+function net(tensor: Tracked): void {
+  if (tensor.netted) return;
+  tensor.netted = true;
+  const held: Held = { handle: tensor.handle };
+  if (tensor.madeAt) held.madeAt = tensor.madeAt;
+  registry.register(tensor, held, tensor);
 }
 
 /**
@@ -50,7 +70,7 @@ export function untrack(tensor: Disposable): void {
  * the enclosing scope. `fn` must be synchronous: a scope cannot span an await.
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: Disposable[] = [];
+  const scope: Tracked[] = [];
   scopes.push(scope);
   let result: T;
   try {
@@ -68,8 +88,10 @@ export function tidy<T>(fn: () => T): T {
   collectDisposables(result, returned, 0);
   const parent = scopes[scopes.length - 1];
   for (const t of scope) {
-    if (returned.has(t)) parent?.push(t);
-    else if (!t.kept) t.dispose();
+    if (returned.has(t)) {
+      if (parent) parent.push(t);
+      else net(t);
+    } else if (!t.kept) t.dispose();
   }
   return result;
 }
@@ -77,6 +99,7 @@ export function tidy<T>(fn: () => T): T {
 /** Lets a tensor outlive the tidy() scope it is made in. Returns it. */
 export function keep<T extends Disposable>(tensor: T): T {
   tensor.kept = true;
+  if (isTracked(tensor)) net(tensor);
   return tensor;
 }
 
@@ -94,6 +117,10 @@ export function dispose(value: unknown): void {
  */
 export function memory(): { numTensors: number; numBytes: number; v8ExternalBytes: number } {
   return native.memory();
+}
+
+function isTracked(value: Disposable): value is Disposable & Tracked {
+  return 'netted' in value;
 }
 
 function isDisposable(value: object): value is Disposable {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { memory, ones, zeros } from '../../src/index.js';
+import { keep, memory, ones, tidy, zeros } from '../../src/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -17,6 +17,26 @@ test('tensors dropped without dispose() are freed by the FinalizationRegistry ne
     gc();
     await new Promise((resolve) => setImmediate(resolve)); // registry callbacks run as tasks
   }
+  assert.equal(memory().numTensors, before);
+});
+
+async function collectUntil(count: number): Promise<void> {
+  for (let round = 0; round < 20 && memory().numTensors > count; round++) {
+    gc();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+test('tensors that escape every scope (returned from the outermost tidy, or kept) are netted too', async () => {
+  const before = memory().numTensors;
+  (() => {
+    for (let i = 0; i < 20; i++) tidy(() => ones([10]).add(1)); // the sum escapes, the ones are freed
+    tidy(() => {
+      for (let i = 0; i < 20; i++) keep(ones([10]));
+    });
+  })();
+  assert.equal(memory().numTensors, before + 40);
+  await collectUntil(before);
   assert.equal(memory().numTensors, before);
 });
 
