@@ -1,7 +1,7 @@
 /** Errors: libtorch failures surface as TorchError, bad JS arguments as TypeError; the process survives. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cat, einsum, F, memory, stack, tensor, tidy, TorchError, zeros, type Tensor } from '../../src/index.js';
+import { cat, cuda, einsum, F, memory, stack, tensor, tidy, TorchError, zeros, type Tensor } from '../../src/index.js';
 import { assertTensor, scoped } from '../helpers/assert.js';
 
 /** Runs fn, which must throw; returns the error. */
@@ -159,5 +159,15 @@ test('errors inside tidy free the scope and leave the process usable', () => {
 
 test('item() of a many-element tensor throws', scoped(() => {
   assert.throws(() => zeros([3]).item(), /one element/);
+  stillWorks();
+}));
+
+test('asking for CUDA from a CPU-only libtorch throws TorchError, not an abort', { skip: cuda.isAvailable() }, scoped(() => {
+  const err = caught(() => zeros([2]).to('cuda'));
+  assert.equal(err.name, 'TorchError');
+  assert.equal((err as TorchError).op, 'toDevice');
+  assert.match(err.message, /cuda/i);
+  const made = caught(() => zeros([2], { device: 'cuda:0' }));
+  assert.equal(made.name, 'TorchError');
   stillWorks();
 }));
