@@ -2,29 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tensor, type Tensor } from '../../src/index.js';
 import { Adam, AdamW, type AdamOptions } from '../../src/optim/index.js';
-import { assertClose, flat, optimFixtures, refAdam, setGrad } from './reference.js';
+import { assertClose, flat, GRADS, optimFixtures, P0, refAdam, runSteps, setGrad } from './reference.js';
 
-const P0 = [0.5, -1.25, 2.0, 0.75, -0.1, 3.5];
-const GRADS = [
-  [1.5, -2.0, 0.25, -0.75, 3.0, 0.5],
-  [0.1, 0.2, -0.3, 0.4, -0.5, 0.6],
-  [-0.05, 0.15, 0.02, 0.3, 0.01, -0.2],
-];
-
-/** Runs 3 steps with the given gradients and returns the flat params after each. */
-function run(make: (params: Tensor[]) => Adam, grads: number[][] = GRADS): number[][] {
-  const p = tensor([P0.slice(0, 3), P0.slice(3)], { dtype: 'float64', requiresGrad: true });
-  const opt = make([p]);
-  const out: number[][] = [];
-  for (const g of grads) {
-    setGrad(p, g);
-    opt.step();
-    out.push(flat(p));
-  }
-  opt.dispose();
-  p.dispose();
-  return out;
-}
+const run = (make: (params: Tensor[]) => Adam, grads?: number[][]): number[][] => runSteps(make, grads);
 
 const options: AdamOptions = { lr: 0.01, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.1, amsgrad: false };
 

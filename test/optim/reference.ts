@@ -116,3 +116,26 @@ export function optimFixtures(): OptimFixtures {
   if (path === undefined) throw new Error(`optim.json not found (looked in ${candidates.join(', ')}); regenerate with python3 test/fixtures/optim/make_optim_fixtures.py`);
   return JSON.parse(readFileSync(path, 'utf8')) as OptimFixtures;
 }
+
+/** The starting parameters and three gradients shared by the optimizer trajectory tests. */
+export const P0 = [0.5, -1.25, 2.0, 0.75, -0.1, 3.5];
+export const GRADS = [
+  [1.5, -2.0, 0.25, -0.75, 3.0, 0.5],
+  [0.1, 0.2, -0.3, 0.4, -0.5, 0.6],
+  [-0.05, 0.15, 0.02, 0.3, 0.01, -0.2],
+];
+
+/** Runs one step per gradient on a (2, 3) float64 parameter from P0; returns the flat params after each. */
+export function runSteps(make: (params: Tensor[]) => { step(): void; dispose(): void }, grads: number[][] = GRADS): number[][] {
+  const p = tensor([P0.slice(0, 3), P0.slice(3)], { dtype: 'float64', requiresGrad: true });
+  const opt = make([p]);
+  const out: number[][] = [];
+  for (const g of grads) {
+    setGrad(p, g);
+    opt.step();
+    out.push(flat(p));
+  }
+  opt.dispose();
+  p.dispose();
+  return out;
+}

@@ -2,28 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { tensor } from '../../src/index.js';
 import { SGD, type SgdOptions } from '../../src/optim/index.js';
-import { assertClose, flat, optimFixtures, refSgd, setGrad } from './reference.js';
+import { assertClose, flat, GRADS, optimFixtures, P0, refSgd, runSteps, setGrad } from './reference.js';
 
-const P0 = [0.5, -1.25, 2.0, 0.75, -0.1, 3.5];
-const GRADS = [
-  [1.5, -2.0, 0.25, -0.75, 3.0, 0.5],
-  [0.1, 0.2, -0.3, 0.4, -0.5, 0.6],
-  [-0.05, 0.15, 0.02, 0.3, 0.01, -0.2],
-];
-
-function run(options: Partial<SgdOptions>, grads: number[][] = GRADS): number[][] {
-  const p = tensor([P0.slice(0, 3), P0.slice(3)], { dtype: 'float64', requiresGrad: true });
-  const opt = new SGD([p], options);
-  const out: number[][] = [];
-  for (const g of grads) {
-    setGrad(p, g);
-    opt.step();
-    out.push(flat(p));
-  }
-  opt.dispose();
-  p.dispose();
-  return out;
-}
+const run = (options: Partial<SgdOptions>, grads?: number[][]): number[][] => runSteps((ps) => new SGD(ps, options), grads);
 
 const full = (o: Partial<SgdOptions>): SgdOptions => ({ lr: 1e-3, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, ...o });
 
