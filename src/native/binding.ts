@@ -56,8 +56,7 @@ export interface NativeBinding {
   copy_(h: H, src: H): void;
   alias(h: H): H;
 
-  // pointwise.cc
-  [unary: string]: unknown;
+  // pointwise.cc (plus the one-tensor ops named in UnaryOpName / InPlaceOpName)
   add(a: H, b: Operand, alpha: number | null): H;
   sub(a: H, b: Operand, alpha: number | null): H;
   rsub(a: H, s: number): H;
@@ -197,10 +196,51 @@ export interface NativeBinding {
   benchAdd(a: H, b: H, iters: number): number;
 }
 
-/** Ops of one tensor argument returning a tensor, called by name. */
-export type UnaryOp = (h: H, ...rest: unknown[]) => H;
-/** In-place ops of one tensor argument. */
-export type InPlaceOp = (h: H, ...rest: unknown[]) => void;
+/** Ops of one tensor (plus plain options) returning a tensor, called by name. */
+export type UnaryOpName =
+  | 'abs'
+  | 'ceil'
+  | 'cos'
+  | 'eq'
+  | 'exp'
+  | 'expm1'
+  | 'floor'
+  | 'ge'
+  | 'gelu'
+  | 'gt'
+  | 'isfinite'
+  | 'isinf'
+  | 'isnan'
+  | 'le'
+  | 'log'
+  | 'log1p'
+  | 'logSoftmax'
+  | 'logicalAnd'
+  | 'logicalNot'
+  | 'logicalOr'
+  | 'logicalXor'
+  | 'logsigmoid'
+  | 'lt'
+  | 'nanToNum'
+  | 'ne'
+  | 'neg'
+  | 'reciprocal'
+  | 'relu'
+  | 'round'
+  | 'rsqrt'
+  | 'sigmoid'
+  | 'sign'
+  | 'silu'
+  | 'sin'
+  | 'softmax'
+  | 'softplus'
+  | 'sqrt'
+  | 'square'
+  | 'tanh';
+/** In-place ops of one tensor (plus plain options), called by name. */
+export type InPlaceOpName = 'abs_' | 'div_' | 'exp_' | 'log_' | 'mul_' | 'neg_' | 'pow_' | 'sqrt_' | 'zero_';
+type UnaryOp = (h: H, ...rest: unknown[]) => H;
+type InPlaceOp = (h: H, ...rest: unknown[]) => void;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
@@ -226,12 +266,13 @@ function loadBinding(): NativeBinding {
   }
 }
 
-export const native: NativeBinding = loadBinding();
+type Loaded = NativeBinding & Record<UnaryOpName, UnaryOp> & Record<InPlaceOpName, InPlaceOp>;
+export const native: Loaded = loadBinding() as Loaded;
 
 /** Calls a native op by name, for the many single-tensor ops that share one shape. */
-export function callUnary(name: string, h: H, ...rest: unknown[]): H {
-  return (native[name] as UnaryOp)(h, ...rest);
+export function callUnary(name: UnaryOpName, h: H, ...rest: unknown[]): H {
+  return native[name](h, ...rest);
 }
-export function callInPlace(name: string, h: H, ...rest: unknown[]): void {
-  (native[name] as InPlaceOp)(h, ...rest);
+export function callInPlace(name: InPlaceOpName, h: H, ...rest: unknown[]): void {
+  native[name](h, ...rest);
 }

@@ -1,15 +1,15 @@
 /** Elementwise math, comparisons, activations and matrix products on Tensor. */
-import { callInPlace, callUnary, native } from '../../native/binding.js';
+import { callInPlace, callUnary, native, type InPlaceOpName, type UnaryOpName } from '../../native/binding.js';
 import { TensorBase, wrap } from '../base.js';
 import { dtypeCode, type DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { operand, type Operand } from './operand.js';
 
 export class MathTensor extends TensorBase {
-  private unary(name: string, ...rest: unknown[]): Tensor {
+  private unary(name: UnaryOpName, ...rest: unknown[]): Tensor {
     return wrap(callUnary(name, this.handle, ...rest));
   }
-  private inPlace(name: string, ...rest: unknown[]): this {
+  private inPlace(name: InPlaceOpName, ...rest: unknown[]): this {
     callInPlace(name, this.handle, ...rest);
     return this;
   }
