@@ -61,6 +61,11 @@ RLHF_OP(shareTypedArray) {
   auto shape = a.ints(1);
   auto dtype = a.dtype(2);
   checkByteLength(a, arr, shape, dtype);
+  if (reinterpret_cast<uintptr_t>(typedArrayData(arr)) % c10::elementSize(dtype) != 0) {
+    throw Napi::RangeError::New(a.env(), std::string("shareTypedArray: the data starts at a byte offset that is not a multiple of ") +
+                                             std::to_string(c10::elementSize(dtype)) + " (" + c10::toString(dtype) +
+                                             "), so it cannot be shared; copy it with tensor() instead");
+  }
   napi_ref ref;
   napi_create_reference(env, arr.ArrayBuffer(), 1, &ref);
   auto deleter = [ref](void*) {

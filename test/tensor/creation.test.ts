@@ -222,3 +222,13 @@ test('to(): dtype conversions follow PyTorch (float -> int truncates)', scoped((
   dst.copy_(tensor([1, 2]));
   assertTensor(dst, [[1, 2], [1, 2]], 'float32');
 }));
+
+test('fromTypedArray refuses misaligned data it cannot share; tensor() copies it', scoped(() => {
+  const bytes = new Uint8Array(12);
+  new Float32Array(bytes.buffer, 4, 2).set([1.5, -2.25]);
+  const misaligned = new Uint8Array(bytes.buffer, 2, 8);
+  assert.throws(() => fromTypedArray(misaligned, [2], 'float32'), /not a multiple of 4.*copy it with tensor\(\)/);
+  const aligned = new Uint8Array(bytes.buffer, 4, 8);
+  assert.deepEqual(fromTypedArray(aligned, [2], 'float32').toArray(), [1.5, -2.25]);
+  assert.deepEqual(tensor(aligned, { dtype: 'float32', shape: [2] }).toArray(), [1.5, -2.25]);
+}));
