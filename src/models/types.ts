@@ -1,0 +1,44 @@
+/**
+ * The contract between decoder models and what drives them (generation, trainers).
+ * Shapes: B batch, T new positions, P positions already in the cache, H hidden size.
+ */
+import type { Tensor } from '../tensor/tensor.js';
+
+/** Keys and values of every layer for the positions seen so far; grows in place. */
+export interface KvCache {
+  /** Positions held (P). */
+  readonly length: number;
+  /** Frees the cached tensors. */
+  dispose(): void;
+}
+
+export interface CausalLmInput {
+  /** Token ids (B, T), int64. Exactly one of inputIds / inputsEmbeds. */
+  inputIds?: Tensor;
+  /** Vectors fed straight to the first block (B, T, H), skipping the embedding. */
+  inputsEmbeds?: Tensor;
+  /**
+   * 1 for real tokens, 0 for padding, over the cached and the new positions: (B, P + T).
+   * Omitted: every position is real.
+   */
+  attentionMask?: Tensor;
+  /** Rotary/learned positions of the new tokens (B, T); default P..P+T-1 for every row. */
+  positionIds?: Tensor;
+  /** Read and extended in place with the new positions' keys and values. */
+  cache?: KvCache;
+}
+
+export interface CausalLmOutput {
+  /** (B, T, vocab) */
+  logits: Tensor;
+  /** Final hidden states after the last norm (B, T, H). */
+  hiddenStates: Tensor;
+}
+
+/** What generation needs from a model. */
+export interface CausalLm {
+  readonly config: { readonly vocabSize: number; readonly eosTokenId?: number | number[]; readonly padTokenId?: number };
+  forward(input: CausalLmInput): CausalLmOutput;
+  /** An empty cache for this model. */
+  newCache(): KvCache;
+}
