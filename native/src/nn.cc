@@ -73,6 +73,7 @@ RLHF_OP(sdpa) {
   bool causal = a.boolean(5);
   auto scale = a.optNumber(6);
   bool forceMath = a.boolean(7);
+  (void)forceMath;  // only consulted where a fused kernel exists
   if (causal && mask) throw Napi::Error::New(a.env(), "sdpa: pass either a mask or isCausal, not both (as in PyTorch)");
 #if RLHF_TORCH_AT_LEAST(2, 1)
   if (!forceMath) return wrap(a.env(), at::scaled_dot_product_attention(q, k, v, mask, dropout, causal, scale));

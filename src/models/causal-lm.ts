@@ -1,0 +1,53 @@
+/**
+ * A decoder with a language-model head (Hugging Face `*ForCausalLM`): logits over the vocabulary
+ * for every position. With tied embeddings the head reuses `model.embed_tokens.weight`.
+ *
+ * ```ts
+ * const lm = CausalLM.fromConfig(decoderConfig({ numLayers: 2 }));   // from scratch
+ * const { logits } = lm.forward({ inputIds });                       // (B, T, vocab)
+ * ```
+ */
+import { Linear } from '../nn/layers.js';
+import { linear } from '../nn/functional.js';
+import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/index.js';
+import type { DecoderKvCache } from './cache.js';
+import type { DecoderConfig } from './config.js';
+import { DecoderModel } from './decoder.js';
+import { initDecoderWeights } from './init.js';
+import type { CausalLm, CausalLmInput, CausalLmOutput } from './types.js';
+
+export class CausalLM extends Module implements CausalLm {
+  readonly model: DecoderModel;
+  /** Null when tied to the input embedding. */
+  readonly lmHead: Linear | null;
+
+  constructor(readonly config: DecoderConfig) {
+    super();
+    this.model = this.child('model', new DecoderModel(config));
+    this.lmHead = config.tieWordEmbeddings
+      ? null
+      : this.child('lm_head', new Linear(config.hiddenSize, config.vocabSize, { bias: false, dtype: config.dtype ?? 'float32' }));
+  }
+
+  /** A freshly initialised model (transformers' init: N(0, initializerRange)). */
+  static fromConfig(config: DecoderConfig): CausalLM {
+    const lm = new CausalLM(config);
+    initDecoderWeights(lm, config.initializerRange);
+    return lm;
+  }
+
+  newCache(): DecoderKvCache {
+    return this.model.newCache();
+  }
+
+  forward(input: CausalLmInput): CausalLmOutput {
+    const hiddenStates = this.model.forward(input);
+    return { hiddenStates, logits: this.logitsOf(hiddenStates) };
+  }
+
+  /** hidden (..., H) -> logits (..., vocab) */
+  logitsOf(hiddenStates: Tensor): Tensor {
+    return this.lmHead ? this.lmHead.forward(hiddenStates) : linear(hiddenStates, this.model.embedTokens.weight);
+  }
+}

@@ -1,0 +1,13 @@
+/** transformers' _init_weights for decoders: N(0, initializer_range) matrices, zero biases, unit norms. */
+import { noGrad } from '../tensor/index.js';
+import type { Module } from '../nn/module.js';
+
+export function initDecoderWeights(module: Module, std: number): void {
+  noGrad(() => {
+    for (const [name, p] of module.namedParameters()) {
+      if (name.endsWith('.bias')) p.zero_();
+      else if (p.ndim >= 2) p.normal_(0, std);
+      else p.fill_(1);
+    }
+  });
+}

@@ -1,0 +1,26 @@
+/** The gated feed-forward block: down(act(gate(x)) * up(x)) (SwiGLU with SiLU; Shazeer 2020). */
+import { Linear } from '../nn/layers.js';
+import { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/index.js';
+import type { DecoderConfig } from './config.js';
+
+export class GatedMlp extends Module {
+  readonly gateProj: Linear;
+  readonly upProj: Linear;
+  readonly downProj: Linear;
+
+  constructor(private readonly config: DecoderConfig) {
+    super();
+    const { hiddenSize: h, intermediateSize: i, mlpBias: bias } = config;
+    const dtype = config.dtype ?? 'float32';
+    this.gateProj = this.child('gate_proj', new Linear(h, i, { bias, dtype }));
+    this.upProj = this.child('up_proj', new Linear(h, i, { bias, dtype }));
+    this.downProj = this.child('down_proj', new Linear(i, h, { bias, dtype }));
+  }
+
+  forward(x: Tensor): Tensor {
+    const gate = this.gateProj.forward(x);
+    const act = this.config.hiddenAct === 'silu' ? gate.silu() : gate.gelu(this.config.hiddenAct === 'gelu' ? 'none' : 'tanh');
+    return this.downProj.forward(act.mul(this.upProj.forward(x)));
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Hugging Face directories in and out: config.json, model.safetensors (or shards with
+ * model.safetensors.index.json) and generation_config.json, with transformers' key names.
+ *
+ * ```ts
+ * const lm = fromPretrained('path/to/qwen2', { dtype: 'bfloat16' });
+ * savePretrained(lm, 'out/');   // transformers' from_pretrained('out/') loads it unchanged
+ * ```
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadCheckpoint, saveShardedSafetensors, DEFAULT_MAX_SHARD_BYTES } from '../io/index.js';
+import type { Module } from '../nn/module.js';
+import { dispose, noGrad, type DType, type Tensor } from '../tensor/index.js';
+import { CausalLM } from './causal-lm.js';
+import { parseHfConfig, toHfConfig, type DecoderConfig } from './config.js';
+
+export interface FromPretrainedOptions {
+  /** Parameter dtype after loading (default: float32). */
+  dtype?: DType;
+}
+
+/** Reads and checks a directory's config.json. */
+export function readConfig(dir: string): { config: DecoderConfig; raw: Record<string, unknown> } {
+  const path = join(dir, 'config.json');
+  if (!existsSync(path)) throw new Error(`${path}: not found; a Hugging Face model directory needs config.json`);
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+  }
+  return { config: parseHfConfig(raw, path), raw };
+}
+
+/** generation_config.json as written by transformers, or undefined. */
+export function readGenerationConfig(dir: string): Record<string, unknown> | undefined {
+  const path = join(dir, 'generation_config.json');
+  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : undefined;
+}
+
+/** A causal LM from a Hugging Face directory. */
+export function fromPretrained(dir: string, options: FromPretrainedOptions = {}): CausalLM {
+  const { config } = readConfig(dir);
+  const lm = new CausalLM({ ...config, dtype: options.dtype ?? 'float32' });
+  try {
+    // Tied checkpoints sometimes still carry lm_head.weight; it equals the embedding.
+    loadPretrainedWeights(lm, dir, { ignoreUnexpected: (key) => config.tieWordEmbeddings && key === 'lm_head.weight' });
+  } catch (err) {
+    lm.dispose();
+    throw err;
+  }
+  return lm;
+}
+
+export interface LoadWeightsOptions {
+  /** Keys the module has that the checkpoint may lack (e.g. a new reward head). */
+  allowMissing?: (key: string) => boolean;
+  /** Checkpoint keys the module does not use. */
+  ignoreUnexpected?: (key: string) => boolean;
+}
+
+/**
+ * Copies a checkpoint's tensors into a module's parameters by name; every missing key,
+ * unexpected key and shape mismatch is reported at once, naming the checkpoint.
+ * Returns the keys that were missing and allowed.
+ */
+export function loadPretrainedWeights(module: Module, dir: string, options: LoadWeightsOptions = {}): string[] {
+  const { allowMissing = () => false, ignoreUnexpected = () => false } = options;
+  const where = existsSync(join(dir, 'model.safetensors')) ? join(dir, 'model.safetensors') : dir;
+  const state = loadCheckpoint(dir);
+  try {
+    const own = new Map(module.namedParameters());
+    const missing = [...own.keys()].filter((k) => !state.has(k));
+    const problems: string[] = [];
+    const badMissing = missing.filter((k) => !allowMissing(k));
+    if (badMissing.length) problems.push(`missing keys: ${badMissing.join(', ')}`);
+    const unexpected = [...state.keys()].filter((k) => !own.has(k) && !ignoreUnexpected(k));
+    if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+    for (const [key, p] of own) {
+      const t = state.get(key);
+      if (t && t.shape.join() !== p.shape.join()) {
+        problems.push(`'${key}' is [${t.shape}] in the checkpoint but [${p.shape}] by config.json`);
+      }
+    }
+    if (problems.length) throw new Error(`${where}: the checkpoint does not match the model: ${problems.join('; ')}`);
+    noGrad(() => {
+      for (const [key, p] of own) {
+        const t = state.get(key);
+        if (t) p.copy_(t);
+      }
+    });
+    return missing;
+  } finally {
+    dispose([...state.values()]);
+  }
+}
+
+export interface SavePretrainedOptions {
+  /** Largest shard; bigger checkpoints are split with an index (transformers' default 5 GB). */
+  maxShardBytes?: number;
+  /** Written as generation_config.json when given. */
+  generationConfig?: Record<string, unknown>;
+  /** config.json `architectures` entry (default: the family's *ForCausalLM). */
+  architecture?: string;
+  /** Extra config.json keys (e.g. num_labels for a reward model). */
+  extraConfig?: Record<string, unknown>;
+}
+
+/** Writes a directory that transformers' from_pretrained loads unchanged. */
+export function savePretrained(
+  model: Module & { config: DecoderConfig },
+  dir: string,
+  options: SavePretrainedOptions = {},
+): void {
+  mkdirSync(dir, { recursive: true });
+  const params = model.namedParameters();
+  const dtype = params[0]?.[1].dtype ?? 'float32';
+  const config = { ...toHfConfig({ ...model.config, dtype }, options.architecture), ...options.extraConfig };
+  writeJsonAtomically(join(dir, 'config.json'), config);
+  const tensors = new Map<string, Tensor>(params);
+  saveShardedSafetensors(dir, tensors, { maxShardBytes: options.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES, metadata: { format: 'pt' } });
+  if (options.generationConfig) writeJsonAtomically(join(dir, 'generation_config.json'), options.generationConfig);
+}
+
+function writeJsonAtomically(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  renameSync(tmp, path);
+}

@@ -1,0 +1,66 @@
+/**
+ * Rotary position embeddings (Su et al. 2021, "RoFormer", eq. 34) in the rotate-half layout
+ * of Llama/Qwen2, computed in float32 the way transformers does so logits match.
+ */
+import { arange, cat, full, type Tensor } from '../tensor/index.js';
+import { keep, tidy } from '../tensor/scope.js';
+import type { DecoderConfig } from './config.js';
+
+export class RotaryEmbedding {
+  /** 1 / theta^(2i/d), shape (d/2), float32. */
+  readonly invFreq: Tensor;
+
+  constructor(config: Pick<DecoderConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>) {
+    const dim = config.headDim;
+    this.invFreq = keep(
+      tidy(() => {
+        // base ** (arange(0, d, 2) / d), then 1 / that: the same float32 ops as transformers.
+        const exponents = arange(0, dim, 2).float().div(dim);
+        const invFreq = full([dim / 2], config.ropeTheta, { dtype: 'float32' }).pow(exponents).rdiv(1);
+        const scaling = config.ropeScaling;
+        if (scaling?.type === 'linear') return invFreq.div(scaling.factor);
+        if (scaling?.type === 'llama3') return llama3InvFreq(invFreq, scaling);
+        return invFreq;
+      }),
+    );
+  }
+
+  /** cos and sin tables for positions (B, T): each (B, T, d), in `dtype`. */
+  tables(positionIds: Tensor, dtype: Tensor['dtype']): { cos: Tensor; sin: Tensor } {
+    const freqs = positionIds.float().unsqueeze(-1).mul(this.invFreq); // (B, T, d/2)
+    const emb = cat([freqs, freqs], -1); // (B, T, d)
+    return { cos: emb.cos().to(dtype), sin: emb.sin().to(dtype) };
+  }
+
+  dispose(): void {
+    this.invFreq.dispose();
+  }
+}
+
+/** x·cos + rotate_half(x)·sin for x (B, heads, T, d) and tables (B, T, d). */
+export function applyRotary(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  const half = x.size(-1) / 2;
+  const rotated = cat([x.slice(-1, half).neg(), x.slice(-1, 0, half)], -1);
+  return x.mul(cos.unsqueeze(1)).add(rotated.mul(sin.unsqueeze(1)));
+}
+
+/** Llama 3.1's frequency-dependent scaling (transformers _compute_llama3_parameters). */
+function llama3InvFreq(
+  invFreq: Tensor,
+  s: { factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number },
+): Tensor {
+  const lowFreqWavelen = s.originalMaxPositionEmbeddings / s.lowFreqFactor;
+  const highFreqWavelen = s.originalMaxPositionEmbeddings / s.highFreqFactor;
+  const wavelen = invFreq.rdiv(2 * Math.PI);
+  const longWaves = wavelen.gt(lowFreqWavelen);
+  const scaled = invFreq.div(s.factor).where(longWaves, invFreq);
+  const smooth = wavelen.rdiv(s.originalMaxPositionEmbeddings).sub(s.lowFreqFactor).div(s.highFreqFactor - s.lowFreqFactor);
+  const smoothed = smooth.rsub(1).mul(scaled).div(s.factor).add(smooth.mul(scaled));
+  const medium = wavelen.lt(highFreqWavelen).logicalNot().logicalAnd(longWaves.logicalNot());
+  return smoothed.where(medium, scaled);
+}
+
+/** Positions P..P+T-1 for every row: (B, T) int64. */
+export function defaultPositions(batch: number, length: number, past: number): Tensor {
+  return arange(past, past + length).unsqueeze(0).expand(batch, length);
+}
