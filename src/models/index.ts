@@ -8,3 +8,7 @@ export { RotaryEmbedding, applyRotary } from './rope.js';
 export { fromPretrained, savePretrained, readConfig, readGenerationConfig, loadPretrainedWeights } from './pretrained.js';
 export type { FromPretrainedOptions, SavePretrainedOptions, LoadWeightsOptions } from './pretrained.js';
 export type { CausalLm, CausalLmInput, CausalLmOutput, KvCache } from './types.js';
+export { SequenceScoreModel } from './reward-model.js';
+export type { SequenceScoreOptions } from './reward-model.js';
+export { ValueHead, RegressionHead, pool } from './heads.js';
+export type { Pooling } from './heads.js';
