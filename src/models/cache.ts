@@ -42,3 +42,8 @@ export class DecoderKvCache implements KvCache {
     this.cached = 0;
   }
 }
+
+export function asDecoderCache(cache: KvCache): DecoderKvCache {
+  if (!(cache instanceof DecoderKvCache)) throw new TypeError("forward: the cache must come from this model's newCache()");
+  return cache;
+}

@@ -10,9 +10,9 @@
 import { Linear } from '../nn/layers.js';
 import { linear } from '../nn/functional.js';
 import { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/index.js';
+import type { DType, Tensor } from '../tensor/index.js';
 import type { DecoderKvCache } from './cache.js';
-import type { DecoderConfig } from './config.js';
+import { toHfConfig, type DecoderConfig } from './config.js';
 import { DecoderModel } from './decoder.js';
 import { initDecoderWeights } from './init.js';
 import type { CausalLm, CausalLmInput, CausalLmOutput } from './types.js';
@@ -35,6 +35,10 @@ export class CausalLM extends Module implements CausalLm {
     const lm = new CausalLM(config);
     initDecoderWeights(lm, config.initializerRange);
     return lm;
+  }
+
+  hfConfig(dtype: DType): Record<string, unknown> {
+    return toHfConfig({ ...this.config, dtype });
   }
 
   newCache(): DecoderKvCache {

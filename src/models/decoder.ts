@@ -5,13 +5,14 @@
 import { Embedding, RMSNorm } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { ModuleList } from '../nn/module-list.js';
-import { arange, zeros, type Tensor } from '../tensor/index.js';
-import { DecoderKvCache } from './cache.js';
+import type { Tensor } from '../tensor/index.js';
+import { asDecoderCache, DecoderKvCache } from './cache.js';
 import type { DecoderConfig } from './config.js';
 import { SelfAttention, type AttentionContext } from './attention.js';
 import { GatedMlp } from './mlp.js';
 import { defaultPositions, RotaryEmbedding } from './rope.js';
-import type { CausalLmInput, KvCache } from './types.js';
+import { attentionMaskFor } from './masks.js';
+import type { CausalLmInput } from './types.js';
 
 export class DecoderLayer extends Module {
   readonly inputLayernorm: RMSNorm;
@@ -67,56 +68,13 @@ export class DecoderModel extends Module {
       throw new RangeError(`forward: attentionMask covers ${attentionMask.size(1)} positions but the cache holds ${past} and the input ${T}`);
     }
     const { cos, sin } = this.rotary.tables(positionIds ?? defaultPositions(B, T, past), h.dtype);
-    const ctx: AttentionContext = { cos, sin, ...this.attentionMask(attentionMask, B, T, past, h.dtype), cache };
+    const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, { batch: B, length: T, past, dtype: h.dtype, causal: this.config.isCausal }), cache };
     for (const layer of this.layers) h = layer.forward(h, ctx);
     return this.norm.forward(h);
-  }
-
-  /**
-   * The attention mask as sdpa takes it. Without padding, the causal flag alone does (and lets
-   * libtorch use its fused kernel); otherwise an additive mask with the dtype's lowest finite
-   * value, as transformers builds, so fully masked pad rows stay finite.
-   */
-  private attentionMask(
-    paddingMask: Tensor | undefined,
-    batch: number,
-    length: number,
-    past: number,
-    dtype: Tensor['dtype'],
-  ): { mask: Tensor | null; isCausal: boolean } {
-    const causal = this.config.isCausal;
-    if (paddingMask === undefined) {
-      if (!causal || length === 1) return { mask: null, isCausal: false };
-      if (past === 0) return { mask: null, isCausal: true };
-    }
-    const total = past + length;
-    // allowed[b, 0, i, j]: query i (at position past + i) may read key j.
-    let allowed = paddingMask === undefined ? null : paddingMask.ne(0).view(batch, 1, 1, total);
-    if (causal) {
-      const keys = arange(total).unsqueeze(0); // (1, S)
-      const queries = arange(past, total).unsqueeze(1); // (T, 1)
-      const causalAllowed = keys.le(queries).view(1, 1, length, total);
-      allowed = allowed === null ? causalAllowed : allowed.logicalAnd(causalAllowed);
-    }
-    const lowest = LOWEST[dtype] ?? LOWEST.float32;
-    const mask = zeros([1], { dtype }).maskedFill((allowed as Tensor).logicalNot(), lowest as number);
-    return { mask, isCausal: false };
   }
 
   override dispose(): void {
     super.dispose();
     this.rotary.dispose();
   }
-}
-
-const LOWEST: Partial<Record<Tensor['dtype'], number>> = {
-  float32: -3.4028234663852886e38,
-  float64: -1.7976931348623157e308,
-  bfloat16: -3.3895313892515355e38,
-  float16: -65504,
-};
-
-function asDecoderCache(cache: KvCache): DecoderKvCache {
-  if (!(cache instanceof DecoderKvCache)) throw new TypeError('forward: the cache must come from this model\'s newCache()');
-  return cache;
 }

@@ -13,23 +13,27 @@ import { loadCheckpoint, saveShardedSafetensors, DEFAULT_MAX_SHARD_BYTES } from 
 import type { Module } from '../nn/module.js';
 import { dispose, noGrad, type DType, type Tensor } from '../tensor/index.js';
 import { CausalLM } from './causal-lm.js';
-import { parseHfConfig, toHfConfig, type DecoderConfig } from './config.js';
+import { parseHfConfig, type DecoderConfig } from './config.js';
 
 export interface FromPretrainedOptions {
   /** Parameter dtype after loading (default: float32). */
   dtype?: DType;
 }
 
-/** Reads and checks a directory's config.json. */
-export function readConfig(dir: string): { config: DecoderConfig; raw: Record<string, unknown> } {
+/** A directory's config.json as JSON, with its path for error messages. */
+export function readRawConfig(dir: string): { raw: Record<string, unknown>; path: string } {
   const path = join(dir, 'config.json');
   if (!existsSync(path)) throw new Error(`${path}: not found; a Hugging Face model directory needs config.json`);
-  let raw: Record<string, unknown>;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    return { raw: JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>, path };
   } catch (err) {
     throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
   }
+}
+
+/** Reads and checks a Llama-family config.json. */
+export function readConfig(dir: string): { config: DecoderConfig; raw: Record<string, unknown> } {
+  const { raw, path } = readRawConfig(dir);
   return { config: parseHfConfig(raw, path), raw };
 }
 
@@ -50,7 +54,7 @@ export function fromPretrained(dir: string, options: FromPretrainedOptions = {})
     lm.dispose();
     throw err;
   }
-  return lm;
+  return lm.eval(); // as transformers: loaded models start in eval mode
 }
 
 export interface LoadWeightsOptions {
@@ -108,15 +112,17 @@ export interface SavePretrainedOptions {
 }
 
 /** Writes a directory that transformers' from_pretrained loads unchanged. */
-export function savePretrained(
-  model: Module & { config: DecoderConfig },
-  dir: string,
-  options: SavePretrainedOptions = {},
-): void {
+/** A model that can describe itself as a Hugging Face config.json. */
+export interface HfSerializable extends Module {
+  hfConfig(dtype: DType): Record<string, unknown>;
+}
+
+export function savePretrained(model: HfSerializable, dir: string, options: SavePretrainedOptions = {}): void {
   mkdirSync(dir, { recursive: true });
   const params = model.namedParameters();
   const dtype = params[0]?.[1].dtype ?? 'float32';
-  const config = { ...toHfConfig({ ...model.config, dtype }, options.architecture), ...options.extraConfig };
+  const config: Record<string, unknown> = { ...model.hfConfig(dtype), ...options.extraConfig };
+  if (options.architecture) config.architectures = [options.architecture];
   writeJsonAtomically(join(dir, 'config.json'), config);
   const tensors = new Map<string, Tensor>(params);
   saveShardedSafetensors(dir, tensors, { maxShardBytes: options.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES, metadata: { format: 'pt' } });

@@ -10,7 +10,7 @@
 import { Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { noGrad, onesLike, type DType, type Tensor } from '../tensor/index.js';
-import type { DecoderConfig } from './config.js';
+import { toHfConfig, type DecoderConfig } from './config.js';
 import { DecoderModel } from './decoder.js';
 import { pool, type Pooling } from './heads.js';
 import { initDecoderWeights } from './init.js';
@@ -66,14 +66,18 @@ export class SequenceScoreModel extends Module {
       m.dispose();
       throw err;
     }
-    return m;
+    return m.eval();
+  }
+
+  hfConfig(dtype: DType): Record<string, unknown> {
+    const id2label = Object.fromEntries(Array.from({ length: this.numLabels }, (_, i) => [String(i), `LABEL_${i}`]));
+    const label2id = Object.fromEntries(Object.entries(id2label).map(([i, l]) => [l, Number(i)]));
+    return { ...toHfConfig({ ...this.config, dtype }, CLASSIFIER[this.config.modelType]), id2label, label2id };
   }
 
   /** Writes a directory transformers loads as *ForSequenceClassification. */
   savePretrained(dir: string): void {
-    const id2label = Object.fromEntries(Array.from({ length: this.numLabels }, (_, i) => [String(i), `LABEL_${i}`]));
-    const label2id = Object.fromEntries(Object.entries(id2label).map(([i, l]) => [l, Number(i)]));
-    savePretrained(this, dir, { architecture: CLASSIFIER[this.config.modelType], extraConfig: { id2label, label2id } });
+    savePretrained(this, dir);
   }
 
   /**

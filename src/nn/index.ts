@@ -4,3 +4,16 @@ export type { LinearOptions } from './layers.js';
 export { TransformerBlock } from './transformer-block.js';
 export type { TransformerBlockConfig } from './transformer-block.js';
 export * as F from './functional.js';
+export { ModuleList } from './module-list.js';
+export {
+  applyLora, mergeLora, unmergeLora, removeLora, loraLayers, loraStateDict, loraConfig, loraScaling, findLoraTargets,
+  expandTargetModules, LoraAdapter, LORA_DEFAULTS,
+} from './lora.js';
+export type { LoraConfig, LoraOptions, LoraTargetModules, LoraLayer } from './lora.js';
+export {
+  saveLoraAdapter, loadLoraAdapter, readLoraAdapterConfig, peftAdapterConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE,
+  PEFT_KEY_PREFIX,
+} from './peft.js';
+export type { PeftLoraConfigJson } from './peft.js';
+export type { LinearAdapter } from './layers.js';
+export type { StateDict, LoadStateDictOptions, LoadStateDictResult } from './module.js';

@@ -3,28 +3,39 @@ import { embedding, layerNorm, linear, rmsNorm } from './functional.js';
 import { Module } from './module.js';
 import { noGrad } from '../tensor/autograd.js';
 import type { DType } from '../tensor/dtype.js';
-import { empty, ones, randn, zeros, type Tensor } from '../tensor/tensor.js';
+import { empty, ones, randn, zeros, type Device, type Tensor } from '../tensor/tensor.js';
 
 export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;
+  /** Where the weights are made (default cpu); adapters are made beside their base layer. */
+  device?: Device;
+}
+
+/** Something that changes a Linear's output given its input, such as a LoRA adapter (lora.ts). */
+export interface LinearAdapter {
+  /** `x` is the layer's input and `y` = x Wᵀ + b; returns the layer's output. */
+  forward(x: Tensor, y: Tensor): Tensor;
 }
 
 /** y = x Wᵀ + b with W (outFeatures, inFeatures), initialised U(-1/√in, 1/√in) as torch.nn.Linear. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
+  /** Set by applyLora() (lora.ts); null for a plain layer. */
+  adapter: LinearAdapter | null = null;
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
-    const { bias = true, dtype = 'float32' } = options;
+    const { bias = true, dtype = 'float32', device = 'cpu' } = options;
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = this.param('weight', noGrad(() => empty([outFeatures, inFeatures], { dtype }).uniform_(-bound, bound)));
-    this.bias = bias ? this.param('bias', noGrad(() => empty([outFeatures], { dtype }).uniform_(-bound, bound))) : null;
+    this.weight = this.param('weight', noGrad(() => empty([outFeatures, inFeatures], { dtype, device }).uniform_(-bound, bound)));
+    this.bias = bias ? this.param('bias', noGrad(() => empty([outFeatures], { dtype, device }).uniform_(-bound, bound))) : null;
   }
 
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias);
+    const y = linear(x, this.weight, this.bias);
+    return this.adapter === null ? y : this.adapter.forward(x, y);
   }
 }
 

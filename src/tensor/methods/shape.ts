@@ -16,6 +16,11 @@ export class ShapeTensor extends MathTensor {
   transpose(dim0: number, dim1: number): Tensor {
     return wrap(native.transpose(this.handle, dim0, dim1));
   }
+  /** Transpose of a matrix (torch.Tensor.t); tensors of fewer dims come back as they are. */
+  t(): Tensor {
+    if (this.ndim > 2) throw new RangeError(`t(): expects a tensor of at most 2 dims, got shape [${this.shape}]; use transpose or mT`);
+    return this.ndim < 2 ? wrap(native.alias(this.handle)) : this.transpose(0, 1);
+  }
   /** Transpose of the last two dims. */
   get mT(): Tensor {
     return this.transpose(-2, -1);

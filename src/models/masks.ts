@@ -1,0 +1,43 @@
+/** Attention masks in the form sdpa takes them, shared by every decoder family. */
+import { arange, zeros, type DType, type Tensor } from '../tensor/index.js';
+
+/** The lowest finite value of each float dtype: transformers' mask fill. */
+const LOWEST: Partial<Record<DType, number>> = {
+  float32: -3.4028234663852886e38,
+  float64: -1.7976931348623157e308,
+  bfloat16: -3.3895313892515355e38,
+  float16: -65504,
+};
+
+export interface MaskShape {
+  batch: number;
+  /** New positions (T). */
+  length: number;
+  /** Cached positions before them (P). */
+  past: number;
+  dtype: DType;
+  causal: boolean;
+}
+
+/**
+ * From a padding mask (B, P+T) of 1/0, or none: either the causal flag alone (no padding, no
+ * cache: lets libtorch use its fused kernel) or an additive mask (B, 1, T, P+T) holding 0
+ * where query i may read key j and the dtype's lowest finite value elsewhere, so fully
+ * masked pad rows stay finite, as transformers builds it.
+ */
+export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape): { mask: Tensor | null; isCausal: boolean } {
+  if (paddingMask === undefined) {
+    if (!s.causal || s.length === 1) return { mask: null, isCausal: false };
+    if (s.past === 0) return { mask: null, isCausal: true };
+  }
+  const total = s.past + s.length;
+  let allowed = paddingMask === undefined ? null : paddingMask.ne(0).view(s.batch, 1, 1, total);
+  if (s.causal) {
+    const keys = arange(total).unsqueeze(0); // (1, S)
+    const queries = arange(s.past, total).unsqueeze(1); // (T, 1): query i sits at position past + i
+    const causal = keys.le(queries).view(1, 1, s.length, total);
+    allowed = allowed === null ? causal : allowed.logicalAnd(causal);
+  }
+  const lowest = LOWEST[s.dtype] ?? (LOWEST.float32 as number);
+  return { mask: zeros([1], { dtype: s.dtype }).maskedFill((allowed as Tensor).logicalNot(), lowest), isCausal: false };
+}
