@@ -3,3 +3,6 @@ export * from './tensor/index.js';
 export * from './nn/index.js';
 export * from './io/index.js';
 export * from './optim/index.js';
+export * from './models/index.js';
+export * from './tokenizers/index.js';
+export * from './generation/index.js';

@@ -2,7 +2,10 @@
 /** The `rlhf` command line. */
 import { parseArgs } from 'node:util';
 import { buildInfo, getNumThreads } from '../index.js';
+import { CHAT_USAGE, runChat } from './chat-command.js';
 import { DEMO_DEFAULTS, runDemo } from './demo.js';
+import { GENERATE_USAGE, runGenerate } from './generate-command.js';
+import { MERGE_LORA_USAGE, runMergeLora } from './merge-lora-command.js';
 
 const USAGE = `usage: rlhf <command> [options]
 
@@ -10,9 +13,15 @@ commands:
   demo   train a tiny transformer LM on synthetic sequences and show the loss falling
          --steps N (${DEMO_DEFAULTS.steps})  --lr X (${DEMO_DEFAULTS.lr})  --seed N (${DEMO_DEFAULTS.seed})
   info   libtorch version, BLAS, threads and CUDA availability
+  generate   completions from a Hugging Face model directory
+         ${GENERATE_USAGE}
+  chat   an interactive chat with streaming replies
+         ${CHAT_USAGE}
+  merge-lora   fold a PEFT LoRA adapter into its base model
+         ${MERGE_LORA_USAGE}
 `;
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'demo': {
@@ -34,6 +43,12 @@ function main(argv: string[]): number {
       });
       return last < first ? 0 : 1;
     }
+    case 'generate':
+      return runGenerate(rest);
+    case 'chat':
+      return runChat(rest);
+    case 'merge-lora':
+      return runMergeLora(rest);
     case 'info': {
       const info = buildInfo();
       console.log(`libtorch ${info.torchVersion}; cuda ${info.cuda}; fused attention ${info.fusedAttention}; threads ${getNumThreads()}`);
@@ -52,7 +67,7 @@ function main(argv: string[]): number {
 }
 
 try {
-  process.exitCode = main(process.argv.slice(2));
+  process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   console.error(`rlhf: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;

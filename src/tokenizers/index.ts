@@ -1,0 +1,33 @@
+/**
+ * Tokenizers: Hugging Face tokenizer directories (tokenizer.json + tokenizer_config.json)
+ * with chat templates, and a byte-level tokenizer for models trained from scratch. Both
+ * implement `TextTokenizer`. See docs/tokenizers.md.
+ *
+ * ```ts
+ * const tok = Tokenizer.fromPretrained('models/tiny-qwen2');
+ * const { inputIds, attentionMask } = batchToTensors(tok.encodeBatch(['Hi', 'Hello there']));
+ * ```
+ */
+export { Tokenizer } from './tokenizer.js';
+export { ByteTokenizer, CHATML_TEMPLATE } from './byte-tokenizer.js';
+export type { ByteTokenizerOptions } from './byte-tokenizer.js';
+export { TokenizerBase } from './base.js';
+export { ChatTemplate } from './chat-template.js';
+export { batchToTensors } from './to-tensors.js';
+export type { BatchTensors } from './to-tensors.js';
+export { padRows, truncateKeepingSpecials } from './batch.js';
+export type { PadOptions } from './batch.js';
+export { TokenizerFileError, ChatTemplateError } from './errors.js';
+export type { TokenizerOverrides } from './settings.js';
+export type {
+  BatchEncodeOptions,
+  BatchEncoding,
+  ChatMessage,
+  ChatTemplateOptions,
+  DecodeOptions,
+  EncodeOptions,
+  PaddingSide,
+  SpecialTokens,
+  TextTokenizer,
+  TruncationSide,
+} from './types.js';
