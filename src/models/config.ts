@@ -34,6 +34,11 @@ export interface DecoderConfig {
   /** Causal (decoder) or bidirectional (encoder, for MLM and contrastive pretraining). */
   isCausal: boolean;
   initializerRange: number;
+  /**
+   * Mistral/Qwen2 sliding-window attention span. Not implemented: positions beyond it are
+   * refused rather than computed with full attention.
+   */
+  slidingWindow?: number;
   bosTokenId?: number;
   eosTokenId?: number | number[];
   padTokenId?: number;
@@ -110,6 +115,9 @@ export function parseHfConfig(raw: Json, source = 'config.json'): DecoderConfig 
     isCausal: raw.is_causal !== false,
     initializerRange: num('initializer_range', 0.02),
   };
+  const window = raw.sliding_window;
+  const usesWindow = type === 'mistral' || (type === 'qwen2' && raw.use_sliding_window === true);
+  if (usesWindow && typeof window === 'number') config.slidingWindow = window;
   const scaling = parseRopeScaling((raw.rope_scaling ?? ropeParams) as Json | null, source);
   if (scaling) config.ropeScaling = scaling;
   if (typeof raw.bos_token_id === 'number') config.bosTokenId = raw.bos_token_id;
@@ -176,6 +184,10 @@ export function toHfConfig(c: DecoderConfig, architecture = ARCHITECTURES[c.mode
       high_freq_factor: c.ropeScaling.highFreqFactor,
       original_max_position_embeddings: c.ropeScaling.originalMaxPositionEmbeddings,
     };
+  }
+  if (c.slidingWindow !== undefined) {
+    out.sliding_window = c.slidingWindow;
+    if (c.modelType === 'qwen2') out.use_sliding_window = true;
   }
   if (c.bosTokenId !== undefined) out.bos_token_id = c.bosTokenId;
   if (c.eosTokenId !== undefined) out.eos_token_id = c.eosTokenId;

@@ -67,6 +67,10 @@ export class DecoderModel extends Module {
     if (attentionMask && attentionMask.size(1) !== past + T) {
       throw new RangeError(`forward: attentionMask covers ${attentionMask.size(1)} positions but the cache holds ${past} and the input ${T}`);
     }
+    const window = this.config.slidingWindow;
+    if (window !== undefined && past + T > window) {
+      throw new RangeError(`forward: ${past + T} positions exceed the sliding window (${window}); sliding-window attention is not implemented, so only sequences within the window are exact`);
+    }
     const { cos, sin } = this.rotary.tables(positionIds ?? defaultPositions(B, T, past), h.dtype);
     const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, { batch: B, length: T, past, dtype: h.dtype, causal: this.config.isCausal }), cache };
     for (const layer of this.layers) h = layer.forward(h, ctx);
