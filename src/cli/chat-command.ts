@@ -2,7 +2,7 @@
  * `rlhf chat --model DIR`: an interactive chat that renders the conversation with the model's
  * chat template and streams each reply. /reset starts over, /exit (or Ctrl-D) leaves.
  */
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { generate } from '../generation/index.js';
 import { noGrad } from '../tensor/index.js';
@@ -19,32 +19,32 @@ export async function runChat(args: string[]): Promise<number> {
   const config = generationConfigFrom(session.defaults, values);
   const initial: ChatMessage[] = values.system ? [{ role: 'system', content: values.system }] : [];
   let messages = [...initial];
-  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
+  const tty = process.stdin.isTTY === true;
+  const rl = createInterface({ input: process.stdin, output: tty ? process.stdout : undefined, terminal: tty });
+  const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
+  const reply = (history: ChatMessage[]): string => {
+    const prompt = tokenizer.applyChatTemplate(history, { addGenerationPrompt: true });
+    process.stdout.write('assistant> ');
+    const stream = textStreamer((ids) => decode(ids), (s) => process.stdout.write(s));
+    const [out] = noGrad(() => generate(model, [prompt], config, { decode, onToken: (_, ids, live) => live[0] && stream(ids[0] as number) }));
+    process.stdout.write('\n');
+    return out?.text ?? '';
+  };
   console.log('chat: type a message; /reset clears the conversation, /exit leaves');
   try {
-    for (;;) {
-      let line: string;
-      try {
-        line = await rl.question('you> ');
-      } catch {
-        break; // input closed
-      }
+    process.stdout.write('you> ');
+    // Lines are buffered while a reply is generated, so piped input is never lost.
+    for await (const line of rl) {
       const text = line.trim();
       if (text === '/exit') break;
-      if (text === '/reset') {
-        messages = [...initial];
-        continue;
+      if (text === '/reset') messages = [...initial];
+      else if (text !== '') {
+        messages.push({ role: 'user', content: text });
+        messages.push({ role: 'assistant', content: reply(messages) });
       }
-      if (text === '') continue;
-      messages.push({ role: 'user', content: text });
-      const prompt = tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true });
-      process.stdout.write('assistant> ');
-      const decode = (ids: readonly number[]) => tokenizer.decode(ids, { skipSpecialTokens: true });
-      const stream = textStreamer((ids) => decode(ids), (s) => process.stdout.write(s));
-      const [reply] = noGrad(() => generate(model, [prompt], config, { decode, onToken: (_, ids, live) => live[0] && stream(ids[0] as number) }));
-      process.stdout.write('\n');
-      messages.push({ role: 'assistant', content: reply?.text ?? '' });
+      process.stdout.write('you> ');
     }
+    process.stdout.write('\n');
   } finally {
     rl.close();
     model.dispose();

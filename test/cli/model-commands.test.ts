@@ -71,3 +71,14 @@ test('rlhf merge-lora folds a PEFT adapter into the base weights', () => {
   lm.dispose();
   merged.dispose();
 });
+
+test('rlhf chat renders the conversation with the chat template and streams the reply', () => {
+  const r = spawnSync(process.execPath, [cli, 'chat', '--model', qwen, '--max-new-tokens', '6'], { encoding: 'utf8', input: 'Hello\n/exit\n' });
+  assert.equal(r.status, 0, r.stderr);
+  const tok = Tokenizer.fromPretrained(qwen);
+  const lm = loadCausalLm(qwen);
+  const prompt = tok.applyChatTemplate([{ role: 'user', content: 'Hello' }], { addGenerationPrompt: true });
+  const [reply] = generate(lm, [prompt], { maxNewTokens: 6 }, { decode: (ids) => tok.decode(ids, { skipSpecialTokens: true }) });
+  assert.ok(r.stdout.includes(`assistant> ${reply?.text ?? ''}\n`), r.stdout);
+  lm.dispose();
+});
