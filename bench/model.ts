@@ -53,7 +53,7 @@ export function runModel(): void {
   const opt = new AdamW(lm.parameters(), { lr: 1e-4 });
   const ids = randint(4, 512, [8, 256]);
   const steps: number[] = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 13; i++) {
     steps.push(seconds(() => tidy(() => {
       const logits = lm.forward({ inputIds: ids }).logits;
       F.crossEntropy(logits.slice(1, 0, -1).reshape(-1, 512), ids.slice(1, 1).reshape(-1)).backward();
@@ -66,7 +66,7 @@ export function runModel(): void {
   lm.eval();
   const prompts = randint(4, 512, [8, 32]).toArray() as number[][];
   const gens: number[] = [];
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 8; i++) {
     gens.push(seconds(() => noGrad(() => generate(lm, prompts, { maxNewTokens: 64, minNewTokens: 64, doSample: false }))));
   }
   const genS = median(gens.slice(1));

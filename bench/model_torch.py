@@ -16,7 +16,7 @@ opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
 ids = torch.randint(4, 512, (8, 256))
 times = []
 model.train()
-for _ in range(8):
+for _ in range(13):
     t = time.perf_counter()
     loss = model(input_ids=ids, labels=ids).loss
     loss.backward()
@@ -28,7 +28,7 @@ model.eval()
 prompt = torch.randint(4, 512, (8, 32))
 gen = []
 with torch.no_grad():
-    for _ in range(4):
+    for _ in range(8):
         t = time.perf_counter()
         out = model.generate(prompt, attention_mask=torch.ones_like(prompt), max_new_tokens=64, min_new_tokens=64,
                              do_sample=False, pad_token_id=3)
