@@ -1,0 +1,83 @@
+/**
+ * The typed records every trainer consumes, one per dataset kind. Readers and converters
+ * produce these; collators turn them into tensors. Field names follow TRL's dataset formats.
+ */
+import type { ChatMessage } from '../tokenizers/index.js';
+
+/** Where a record came from, for error messages and skip reports (`file:line`). */
+export interface RecordSource {
+  file: string;
+  /** 1-based line (JSONL), array index + 1 (JSON) or row + 1 (Parquet). */
+  line: number;
+}
+
+/** Supervised fine-tuning: a prompt and its response (Alpaca's instruction/input/output normalise to this). */
+export interface SftRecord {
+  kind: 'sft';
+  prompt: string;
+  response: string;
+  /** An optional system message. */
+  system?: string;
+}
+
+/** A conversation; the loss usually covers the assistant turns only. */
+export interface ConversationRecord {
+  kind: 'conversation';
+  messages: ChatMessage[];
+}
+
+/** A preference pair: plain strings, or conversations whose last turns differ. */
+export interface PreferenceRecord {
+  kind: 'preference';
+  prompt: string | ChatMessage[];
+  chosen: string | ChatMessage[];
+  rejected: string | ChatMessage[];
+  /** Optional margin for reward-model losses. */
+  margin?: number;
+}
+
+/** A prompt for online RL (PPO/GRPO), with an optional reference answer for rule-based rewards. */
+export interface PromptRecord {
+  kind: 'prompt';
+  prompt: string | ChatMessage[];
+  reference?: string;
+}
+
+/** Stepwise supervision for process reward models: one label per reasoning step. */
+export interface StepwiseRecord {
+  kind: 'stepwise';
+  prompt: string;
+  completions: string[];
+  /** One per step; true = the step is correct (TRL's stepwise supervision format). */
+  labels: boolean[];
+}
+
+/** Critic warm-up: a teacher's response and optionally a student's. */
+export interface TeacherStudentRecord {
+  kind: 'teacher_student';
+  prompt: string;
+  teacherResponse: string;
+  studentResponse?: string;
+}
+
+/** Latent PRM training: a [steps, hidden] float matrix with a score, stored in safetensors. */
+export interface LatentRecord {
+  kind: 'latent';
+  /** Name of the tensor in the safetensors file. */
+  tensor: string;
+  /** The safetensors file holding it. */
+  file: string;
+  score: number;
+}
+
+export type DataRecord =
+  | SftRecord
+  | ConversationRecord
+  | PreferenceRecord
+  | PromptRecord
+  | StepwiseRecord
+  | TeacherStudentRecord
+  | LatentRecord;
+
+export type DataKind = DataRecord['kind'];
+export const DATA_KINDS: readonly DataKind[] = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent'];
