@@ -1,74 +1,78 @@
 #!/usr/bin/env node
-/** The `rlhf` command line. */
-import { parseArgs } from 'node:util';
+/**
+ * The `rlhf` command line: one table of commands, `--help` on each, errors on one line with
+ * a hint (stack traces with --verbose), non-zero exit codes on failure.
+ */
 import { buildInfo, getNumThreads } from '../index.js';
 import { CHAT_USAGE, runChat } from './chat-command.js';
-import { DEMO_DEFAULTS, runDemo } from './demo.js';
+import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { GENERATE_USAGE, runGenerate } from './generate-command.js';
 import { MERGE_LORA_USAGE, runMergeLora } from './merge-lora-command.js';
 
-const USAGE = `usage: rlhf <command> [options]
-
-commands:
-  demo   train a tiny transformer LM on synthetic sequences and show the loss falling
-         --steps N (${DEMO_DEFAULTS.steps})  --lr X (${DEMO_DEFAULTS.lr})  --seed N (${DEMO_DEFAULTS.seed})
-  info   libtorch version, BLAS, threads and CUDA availability
-  generate   completions from a Hugging Face model directory
-         ${GENERATE_USAGE}
-  chat   an interactive chat with streaming replies
-         ${CHAT_USAGE}
-  merge-lora   fold a PEFT LoRA adapter into its base model
-         ${MERGE_LORA_USAGE}
-`;
-
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'demo': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { steps: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' } },
-        strict: true,
-      });
-      const num = (flag: string, v: string | undefined, fallback: number): number => {
-        if (v === undefined) return fallback;
-        const n = Number(v);
-        if (!Number.isFinite(n)) throw new Error(`--${flag} expects a number, got '${v}'`);
-        return n;
-      };
-      const { first, last } = runDemo({
-        steps: num('steps', values.steps, DEMO_DEFAULTS.steps),
-        lr: num('lr', values.lr, DEMO_DEFAULTS.lr),
-        seed: num('seed', values.seed, DEMO_DEFAULTS.seed),
-      });
-      return last < first ? 0 : 1;
-    }
-    case 'generate':
-      return runGenerate(rest);
-    case 'chat':
-      return runChat(rest);
-    case 'merge-lora':
-      return runMergeLora(rest);
-    case 'info': {
-      const info = buildInfo();
-      console.log(`libtorch ${info.torchVersion}; cuda ${info.cuda}; fused attention ${info.fusedAttention}; threads ${getNumThreads()}`);
-      console.log(info.config.trim());
-      return 0;
-    }
-    case undefined:
-    case 'help':
-    case '--help':
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`rlhf: unknown command '${command}'\n\n${USAGE}`);
-      return 2;
-  }
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): number | Promise<number>;
 }
 
+const COMMANDS: Record<string, Command> = {
+  demo: { summary: 'train a tiny transformer LM on synthetic sequences and show the loss falling', usage: DEMO_USAGE, run: runDemoCommand },
+  generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
+  chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },
+  'merge-lora': { summary: 'fold a PEFT LoRA adapter into its base model', usage: MERGE_LORA_USAGE, run: runMergeLora },
+  info: { summary: 'libtorch version, BLAS, threads and CUDA availability', usage: 'rlhf info', run: runInfo },
+};
+
+function runInfo(): number {
+  const info = buildInfo();
+  console.log(`libtorch ${info.torchVersion}; cuda ${info.cuda}; fused attention ${info.fusedAttention}; threads ${getNumThreads()}`);
+  console.log(info.config.trim());
+  return 0;
+}
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  return `usage: rlhf <command> [options]   (rlhf <command> --help for its options; --verbose for stack traces)\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** What to try next for the errors people hit most. */
+function hintFor(message: string): string | undefined {
+  if (/libtorch addon/.test(message)) return 'run `bash scripts/setup.sh`';
+  if (/Unknown option|unexpected argument/i.test(message)) return 'see `rlhf <command> --help`';
+  if (/config\.json: not found|ENOENT/.test(message)) return 'check the path; a model directory holds config.json and model.safetensors';
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = argv.filter((a) => a !== '--verbose');
+  const [name, ...rest] = args;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    console.log(usage());
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    console.error(`rlhf: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${command.summary}\n\nusage: ${command.usage}`);
+    return 0;
+  }
+  return command.run(rest);
+}
+
+const verbose = process.argv.includes('--verbose');
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
-  console.error(`rlhf: ${err instanceof Error ? err.message : String(err)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  const [first, ...more] = message.split('\n');
+  console.error(`rlhf: ${first}`);
+  if (more.length) console.error(more.join('\n'));
+  const hint = hintFor(message);
+  if (hint) console.error(`hint: ${hint}`);
+  if (verbose && err instanceof Error && err.stack) console.error(err.stack);
   process.exitCode = 1;
 }
