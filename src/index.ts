@@ -6,3 +6,4 @@ export * from './optim/index.js';
 export * from './models/index.js';
 export * from './tokenizers/index.js';
 export * from './generation/index.js';
+export * from './data/index.js';

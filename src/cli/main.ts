@@ -5,6 +5,7 @@
  */
 import { buildInfo, getNumThreads } from '../index.js';
 import { CHAT_USAGE, runChat } from './chat-command.js';
+import { DATA_USAGE, runData } from './data-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { GENERATE_USAGE, runGenerate } from './generate-command.js';
 import { MERGE_LORA_USAGE, runMergeLora } from './merge-lora-command.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, Command> = {
   generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
   chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },
   'merge-lora': { summary: 'fold a PEFT LoRA adapter into its base model', usage: MERGE_LORA_USAGE, run: runMergeLora },
+  data: { summary: 'sample, validate, split, merge and synthesize datasets', usage: DATA_USAGE, run: runData },
   info: { summary: 'libtorch version, BLAS, threads and CUDA availability', usage: 'rlhf info', run: runInfo },
 };
 

@@ -1,0 +1,124 @@
+/**
+ * `rlhf data <tool>`: sample, validate, split, merge and synth-preference over JSON, JSONL and
+ * Parquet files. Outputs are JSONL.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename, dirname, extname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { readRows } from '../data/readers/index.js';
+import { writeSampleData } from '../data/sample/generate.js';
+import { MERGE_STRATEGIES, mergeRecords, type MergeStrategy } from '../data/tools/merge.js';
+import { splitRecords } from '../data/tools/split.js';
+import { synthesizePreferences, type SftLike } from '../data/tools/synth-preference.js';
+import { runValidate, VALIDATE_USAGE } from './data-validate.js';
+
+export const DATA_USAGE = `rlhf data <tool> ...
+  sample [--out DIR (data/sample)] [--sft N] [--preference N] [--eval N] [--seed N]
+  ${VALIDATE_USAGE}
+  split FILE [--train-ratio 0.8] [--shuffle] [--seed 42] [--out-dir DIR]
+  merge FILE[:WEIGHT] ... --out FILE [--strategy concat|weighted_sampling|balanced] [--size N] [--shuffle] [--seed 42]
+  synth-preference FILE --out FILE [--seed 42]`;
+
+async function readAll(file: string): Promise<unknown[]> {
+  const rows: unknown[] = [];
+  for await (const row of readRows(file)) rows.push(row.value);
+  return rows;
+}
+
+function writeJsonl(path: string, rows: readonly unknown[]): void {
+  writeFileSync(path, rows.map((r) => JSON.stringify(r)).join('\n') + (rows.length ? '\n' : ''));
+}
+
+const num = (flag: string, v: string | undefined, fallback: number): number => {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new Error(`--${flag} expects a number, got '${v}'`);
+  return n;
+};
+
+export async function runData(args: string[]): Promise<number> {
+  const [tool, ...rest] = args;
+  switch (tool) {
+    case 'sample': {
+      const { values } = parseArgs({
+        args: rest,
+        options: { out: { type: 'string' }, sft: { type: 'string' }, preference: { type: 'string' }, eval: { type: 'string' }, seed: { type: 'string' } },
+      });
+      const written = writeSampleData(values.out ?? 'data/sample', {
+        sft: num('sft', values.sft, 200),
+        preference: num('preference', values.preference, 100),
+        eval: num('eval', values.eval, 40),
+        seed: num('seed', values.seed, 0),
+      });
+      for (const [name, { path, count }] of Object.entries(written)) console.log(`data sample: ${count} ${name} records -> ${path}`);
+      return 0;
+    }
+    case 'validate':
+      return runValidate(rest);
+    case 'split': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { 'train-ratio': { type: 'string' }, shuffle: { type: 'boolean' }, seed: { type: 'string' }, 'out-dir': { type: 'string' } },
+      });
+      const file = positionals[0];
+      if (!file) throw new Error(`split needs a FILE\n${DATA_USAGE}`);
+      const { train, validation } = splitRecords(await readAll(file), {
+        trainRatio: num('train-ratio', values['train-ratio'], 0.8),
+        shuffle: values.shuffle === true,
+        seed: num('seed', values.seed, 42),
+      });
+      const stem = basename(file, extname(file));
+      const dir = values['out-dir'] ?? dirname(file);
+      writeJsonl(join(dir, `${stem}.train.jsonl`), train);
+      writeJsonl(join(dir, `${stem}.validation.jsonl`), validation);
+      console.log(`data split: ${train.length} train -> ${join(dir, `${stem}.train.jsonl`)}, ${validation.length} validation -> ${join(dir, `${stem}.validation.jsonl`)}`);
+      return 0;
+    }
+    case 'merge': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: { out: { type: 'string' }, strategy: { type: 'string' }, size: { type: 'string' }, shuffle: { type: 'boolean' }, seed: { type: 'string' } },
+      });
+      if (positionals.length === 0 || !values.out) throw new Error(`merge needs input files and --out\n${DATA_USAGE}`);
+      const strategy = (values.strategy ?? 'concat') as MergeStrategy;
+      if (!MERGE_STRATEGIES.includes(strategy)) throw new Error(`--strategy must be one of ${MERGE_STRATEGIES.join(', ')}, got '${strategy}'`);
+      const sources = await Promise.all(
+        positionals.map(async (spec) => {
+          // FILE:WEIGHT, where the weight is the part after the last colon when it is a number.
+          const m = /^(.*):(\d+(?:\.\d+)?)$/.exec(spec);
+          const path = m ? (m[1] as string) : spec;
+          return { name: path, records: await readAll(path), weight: m ? Number(m[2]) : 1 };
+        }),
+      );
+      const merged = mergeRecords(sources, {
+        strategy,
+        size: values.size === undefined ? undefined : num('size', values.size, 0),
+        shuffle: values.shuffle === true,
+        seed: num('seed', values.seed, 42),
+      });
+      writeJsonl(values.out, merged);
+      console.log(`data merge (${strategy}): ${sources.map((s) => `${s.records.length} from ${s.name}`).join(', ')} -> ${merged.length} records in ${values.out}`);
+      return 0;
+    }
+    case 'synth-preference': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, seed: { type: 'string' } } });
+      const file = positionals[0];
+      if (!file || !values.out) throw new Error(`synth-preference needs FILE and --out\n${DATA_USAGE}`);
+      const rows = (await readAll(file)).map((r, i) => {
+        const o = r as Partial<SftLike>;
+        if (typeof o.prompt !== 'string' || typeof o.response !== 'string') {
+          throw new Error(`${file}:${i + 1}: synth-preference needs SFT records with string 'prompt' and 'response'`);
+        }
+        return { prompt: o.prompt, response: o.response };
+      });
+      const pairs = synthesizePreferences(rows, num('seed', values.seed, 42));
+      writeJsonl(values.out, pairs);
+      console.log(`data synth-preference: ${pairs.length} pairs -> ${values.out}`);
+      return 0;
+    }
+    default:
+      throw new Error(`unknown data tool '${tool ?? ''}'\n${DATA_USAGE}`);
+  }
+}

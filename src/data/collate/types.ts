@@ -1,0 +1,71 @@
+/**
+ * The tokenized forms of records: plain `number[]` rows, before padding. Tokenizers produce
+ * these from `DataRecord`s; collators pad them into tensors.
+ */
+
+/** Label value that cross-entropy ignores (PyTorch's and TRL's `-100`). */
+export const IGNORE_INDEX = -100;
+
+/** One token sequence with the positions that get loss. */
+export interface TokenizedExample {
+  /** Prompt and completion ids, concatenated. */
+  inputIds: number[];
+  /** 1 on the tokens that get loss (the completion / assistant turns), 0 elsewhere. */
+  completionMask: number[];
+  /**
+   * Per-token training targets, `IGNORE_INDEX` where no loss is taken. For language-model
+   * examples this is `inputIds` masked outside the completion; for stepwise examples it is
+   * the 0/1 step label on the last token of each step.
+   */
+  labels: number[];
+  /** How many leading tokens belong to the prompt (after truncation). */
+  promptLength: number;
+  /** True when `maxLength` or `maxPromptLength` cut tokens off. */
+  truncated: boolean;
+}
+
+/** A preference pair as TRL's DPOTrainer tokenizes it: one prompt, two completions. */
+export interface PreferenceExample {
+  promptIds: number[];
+  chosenIds: number[];
+  rejectedIds: number[];
+  /** Optional reward-model margin, carried through from the record. */
+  margin?: number;
+  truncated: boolean;
+}
+
+/** A prompt for online RL; the model generates the completion. */
+export interface PromptExample {
+  /** Prompt ids, ending with the generation prompt when a chat template is used. */
+  inputIds: number[];
+  truncated: boolean;
+}
+
+/** Critic warm-up: the teacher's response and, optionally, the student's, on one prompt. */
+export interface TeacherStudentExample {
+  teacher: TokenizedExample;
+  student?: TokenizedExample;
+}
+
+/** Which end of a too-long sequence survives (TRL's `truncation_mode`). */
+export type TruncationMode = 'keep_start' | 'keep_end';
+
+/** Options shared by every record tokenizer. */
+export interface TokenizeOptions {
+  /**
+   * Render prompts and responses with the tokenizer's chat template (TRL's conversational
+   * format). Default true. Conversational records always use the template.
+   */
+  useChatTemplate?: boolean;
+  /** Cap on prompt + completion tokens; undefined = no cap. */
+  maxLength?: number;
+  /** Cap on prompt tokens, keeping the prompt's end (TRL DPO); undefined = no cap. */
+  maxPromptLength?: number;
+  /** Cap on completion tokens, keeping the completion's start; undefined = no cap. */
+  maxCompletionLength?: number;
+  /**
+   * Which end `maxLength` keeps. 'keep_start' (default, TRL SFT) drops the completion's end;
+   * 'keep_end' drops the prompt's start first.
+   */
+  truncationMode?: TruncationMode;
+}

@@ -1,0 +1,72 @@
+/**
+ * The built-in sample data (`rlhf data sample`): technical Q&A in English and Chinese as SFT,
+ * preference and evaluation sets, deterministic for a seed.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { FACTS, type Fact } from './facts.js';
+
+export interface SampleDataOptions {
+  /** Records per set. */
+  sft?: number;
+  preference?: number;
+  eval?: number;
+  seed?: number;
+}
+
+const PHRASINGS = {
+  en: [(q: string) => q, (q: string) => `Please explain: ${q}`, (q: string) => `In one or two sentences, ${q.charAt(0).toLowerCase()}${q.slice(1)}`],
+  zh: [(q: string) => q, (q: string) => `请解释：${q}`, (q: string) => `请用一两句话回答：${q}`],
+} as const;
+
+/** A small seeded generator (mulberry32), so the files are identical for a seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function pick<T>(items: readonly T[], r: () => number): T {
+  return items[Math.floor(r() * items.length)] as T;
+}
+
+function question(fact: Fact, lang: 'en' | 'zh', r: () => number): string {
+  return pick(PHRASINGS[lang], r)(fact.question[lang]);
+}
+
+/** Writes sft.jsonl, preference.jsonl and eval.jsonl into `dir`; returns their paths and counts. */
+export function writeSampleData(dir: string, options: SampleDataOptions = {}): Record<string, { path: string; count: number }> {
+  const { sft = 200, preference = 100, eval: evalCount = 40, seed = 0 } = options;
+  const r = rng(seed);
+  const lang = () => (r() < 0.5 ? 'en' : 'zh') as 'en' | 'zh';
+  const sets = {
+    sft: Array.from({ length: sft }, () => {
+      const f = pick(FACTS, r);
+      const l = lang();
+      return { prompt: question(f, l, r), response: f.answer[l] };
+    }),
+    preference: Array.from({ length: preference }, () => {
+      const f = pick(FACTS, r);
+      const l = lang();
+      return { prompt: question(f, l, r), chosen: f.answer[l], rejected: f.poor[l] };
+    }),
+    eval: Array.from({ length: evalCount }, () => {
+      const f = pick(FACTS, r);
+      const l = lang();
+      return { prompt: question(f, l, r), reference: f.reference };
+    }),
+  };
+  mkdirSync(dir, { recursive: true });
+  const out: Record<string, { path: string; count: number }> = {};
+  for (const [name, rows] of Object.entries(sets)) {
+    const path = join(dir, `${name}.jsonl`);
+    writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
+    out[name] = { path, count: rows.length };
+  }
+  return out;
+}
