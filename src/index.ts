@@ -7,3 +7,5 @@ export * from './models/index.js';
 export * from './tokenizers/index.js';
 export * from './generation/index.js';
 export * from './data/index.js';
+export { RunConfig, loadConfig, parseConfig, ConfigError, writeResolvedConfig, documentedYaml, runConfigJsonSchema } from './config/index.js';
+export type { RunConfigInput } from './config/index.js';

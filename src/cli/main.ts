@@ -5,6 +5,8 @@
  */
 import { buildInfo, getNumThreads } from '../index.js';
 import { CHAT_USAGE, runChat } from './chat-command.js';
+import { CONFIG_USAGE, runConfig } from './config-command.js';
+import { runEnv } from './env-command.js';
 import { DATA_USAGE, runData } from './data-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { GENERATE_USAGE, runGenerate } from './generate-command.js';
@@ -22,6 +24,8 @@ const COMMANDS: Record<string, Command> = {
   chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },
   'merge-lora': { summary: 'fold a PEFT LoRA adapter into its base model', usage: MERGE_LORA_USAGE, run: runMergeLora },
   data: { summary: 'sample, validate, split, merge and synthesize datasets', usage: DATA_USAGE, run: runData },
+  config: { summary: 'print the config schema or validate a config file', usage: CONFIG_USAGE, run: (args) => runConfig(args) },
+  env: { summary: 'libtorch path, BLAS, threads, CUDA, free memory and disk, with advice', usage: 'rlhf env [--json]', run: (args) => runEnv(args) },
   info: { summary: 'libtorch version, BLAS, threads and CUDA availability', usage: 'rlhf info', run: runInfo },
 };
 

@@ -1,13 +1,15 @@
 /**
- * The built-in sample data (`rlhf data sample`): technical Q&A in English and Chinese as SFT,
- * preference and evaluation sets, deterministic for a seed.
+ * The built-in sample data (`rlhf data sample`): technical Q&A in English and Chinese, one
+ * file per dataset kind the trainers take (SFT with a validation split, preference pairs,
+ * prompts with references, stepwise labels, teacher/student pairs, evaluation), deterministic
+ * for a seed. The example configs under examples/configs read these files.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FACTS, type Fact } from './facts.js';
 
 export interface SampleDataOptions {
-  /** Records per set. */
+  /** Records per set (the SFT validation split, prompts, stepwise and teacher/student sets are sized from these). */
   sft?: number;
   preference?: number;
   eval?: number;
@@ -59,6 +61,31 @@ export function writeSampleData(dir: string, options: SampleDataOptions = {}): R
       const f = pick(FACTS, r);
       const l = lang();
       return { prompt: question(f, l, r), reference: f.reference };
+    }),
+    sft_val: Array.from({ length: Math.max(1, Math.round(sft / 10)) }, () => {
+      const f = pick(FACTS, r);
+      const l = lang();
+      return { prompt: question(f, l, r), response: f.answer[l] };
+    }),
+    prompts: Array.from({ length: Math.max(1, Math.round(sft / 2)) }, () => {
+      const f = pick(FACTS, r);
+      const l = lang();
+      return { prompt: question(f, l, r), reference: f.reference };
+    }),
+    stepwise: Array.from({ length: Math.max(1, Math.round(preference / 2)) }, () => {
+      const f = pick(FACTS, r);
+      const l = lang();
+      // The good answer's clauses are correct steps; a poor step inserted at random is wrong.
+      const steps = f.answer[l].split(l === 'en' ? /(?<=[,;:.])\s+/ : /(?<=[，；：。])/).filter((x) => x.trim() !== '');
+      const at = Math.floor(r() * (steps.length + 1));
+      const wrong = r() < 0.5;
+      const completions = wrong ? [...steps.slice(0, at), f.poor[l], ...steps.slice(at)] : steps;
+      return { prompt: question(f, l, r), completions, labels: completions.map((c) => !(wrong && c === f.poor[l])) };
+    }),
+    teacher_student: Array.from({ length: Math.max(1, Math.round(preference / 2)) }, () => {
+      const f = pick(FACTS, r);
+      const l = lang();
+      return { prompt: question(f, l, r), teacher_response: f.answer[l], student_response: f.poor[l] };
     }),
   };
   mkdirSync(dir, { recursive: true });

@@ -60,6 +60,12 @@ test('sample data is deterministic for a seed and validates in its formats', asy
   assert.equal((await loadDataset(wa.preference?.path ?? '', { format: 'preference' })).records.length, 12);
   const evalSet = await loadDataset(wa.eval?.path ?? '', { format: 'prompt' });
   assert.ok(evalSet.records.every((r) => typeof r.reference === 'string' && r.reference.length > 0));
+  assert.equal((await loadDataset(wa.sft_val?.path ?? '', { format: 'sft' })).records.length, 3);
+  assert.equal((await loadDataset(wa.prompts?.path ?? '', { format: 'prompt' })).records.length, 15);
+  const steps = (await loadDataset(wa.stepwise?.path ?? '', { format: 'stepwise' })).records;
+  assert.equal(steps.length, 6);
+  assert.ok(steps.some((s) => s.labels.includes(false)) && steps.every((s) => s.labels.length === s.completions.length));
+  assert.equal((await loadDataset(wa.teacher_student?.path ?? '', { format: 'teacher_student' })).records.length, 6);
 });
 
 test('rlhf data validate lists bad lines with file:line and fails; split and merge write every record', () => {

@@ -1,0 +1,163 @@
+/** `rlhf env`: what this machine gives a training run, and what to change. */
+import { readFileSync, statfsSync } from 'node:fs';
+import { availableParallelism, freemem, totalmem } from 'node:os';
+import { buildInfo, cuda, getNumThreads } from '../tensor/index.js';
+import type { CommandIo } from './config-command.js';
+
+export type BlasKind = 'openblas' | 'mkl' | 'reference' | 'unknown';
+
+export interface EnvReport {
+  torchVersion: string;
+  /** libtorch_cpu.so as mapped into this process, when found. */
+  libtorchPath: string | undefined;
+  blas: BlasKind;
+  blasPath: string | undefined;
+  threads: number;
+  cores: number;
+  cudaAvailable: boolean;
+  cudaDevices: number;
+  /** A GPU device node exists although libtorch cannot use it (a CPU-only build). */
+  gpuPresent: boolean;
+  freeMemoryBytes: number;
+  totalMemoryBytes: number;
+  /** Free disk space of the working directory, when statfs works. */
+  freeDiskBytes: number | undefined;
+  nodeVersion: string;
+}
+
+/**
+ * Which BLAS a process uses, from the shared libraries in /proc/self/maps (libtorch reaches
+ * BLAS through libblas.so.3, whose real path names the implementation) and, for
+ * libtorch builds with MKL linked in statically, from its build configuration.
+ * @example classifyBlas(['/usr/lib/x86_64-linux-gnu/openblas-openmp/libblas.so.3'], '') // 'openblas'
+ */
+export function classifyBlas(libraries: readonly string[], buildConfig: string): { kind: BlasKind; path: string | undefined } {
+  const find = (re: RegExp) => libraries.find((l) => re.test(l));
+  const mkl = find(/libmkl_/);
+  if (mkl) return { kind: 'mkl', path: mkl };
+  const openblas = find(/openblas/i);
+  if (openblas) return { kind: 'openblas', path: openblas };
+  const reference = find(/\/libblas\.so/);
+  if (reference) return { kind: 'reference', path: reference };
+  if (/BLAS_INFO=mkl/.test(buildConfig)) return { kind: 'mkl', path: undefined };
+  if (/BLAS_INFO=open/.test(buildConfig)) return { kind: 'openblas', path: undefined };
+  return { kind: 'unknown', path: undefined };
+}
+
+/** Paths of the shared objects mapped into this process (empty where /proc is missing). */
+export function mappedLibraries(maps = '/proc/self/maps'): string[] {
+  let text: string;
+  try {
+    text = readFileSync(maps, 'utf8');
+  } catch {
+    return [];
+  }
+  const paths = new Set<string>();
+  for (const line of text.split('\n')) {
+    const path = line.slice(line.indexOf('/'));
+    if (line.includes('/') && /\.so(\.|$)/.test(path)) paths.add(path.trim());
+  }
+  return [...paths];
+}
+
+/** Gathers the report for this process and machine. */
+export function collectEnvReport(): EnvReport {
+  const info = buildInfo();
+  const libs = mappedLibraries();
+  const blas = classifyBlas(libs, info.config);
+  let freeDiskBytes: number | undefined;
+  try {
+    const s = statfsSync(process.cwd());
+    freeDiskBytes = s.bavail * s.bsize;
+  } catch {
+    freeDiskBytes = undefined;
+  }
+  let gpuPresent = false;
+  try {
+    readFileSync('/proc/driver/nvidia/version');
+    gpuPresent = true;
+  } catch {
+    gpuPresent = false;
+  }
+  const cudaAvailable = cuda.isAvailable();
+  return {
+    torchVersion: info.torchVersion,
+    libtorchPath: libs.find((l) => /libtorch_cpu\.so/.test(l)) ?? libs.find((l) => /libtorch\.so/.test(l)),
+    blas: blas.kind,
+    blasPath: blas.path,
+    threads: getNumThreads(),
+    cores: availableParallelism(),
+    cudaAvailable,
+    cudaDevices: cudaAvailable ? cuda.deviceCount() : 0,
+    gpuPresent,
+    freeMemoryBytes: freemem(),
+    totalMemoryBytes: totalmem(),
+    freeDiskBytes,
+    nodeVersion: process.versions.node,
+  };
+}
+
+const GiB = 1024 ** 3;
+
+/**
+ * Advice lines for a report: what would make training faster or keep it from failing.
+ * @example adviseEnv({ ...report, blas: 'reference' }) // ['BLAS: reference ... apt-get install libopenblas0-openmp']
+ */
+export function adviseEnv(r: EnvReport): string[] {
+  const advice: string[] = [];
+  if (r.blas === 'reference') {
+    advice.push('BLAS is the reference implementation (~15x slower matmuls): sudo apt-get install libopenblas0-openmp');
+  }
+  if (r.threads < r.cores) {
+    advice.push(`libtorch uses ${r.threads} of ${r.cores} CPUs for one op: try RLHF_NUM_THREADS=${r.cores} (or the physical core count)`);
+  }
+  if (r.gpuPresent && !r.cudaAvailable) {
+    advice.push('an NVIDIA GPU is present but this libtorch cannot use it: build against a CUDA libtorch (LIBTORCH=/path/to/libtorch npm run build:native)');
+  }
+  if (r.freeMemoryBytes < 2 * GiB) {
+    advice.push(`only ${(r.freeMemoryBytes / GiB).toFixed(1)} GiB of memory free: use a smaller model, batch or max_length`);
+  }
+  if (r.freeDiskBytes !== undefined && r.freeDiskBytes < 5 * GiB) {
+    advice.push(`only ${(r.freeDiskBytes / GiB).toFixed(1)} GiB free on ${process.cwd()}: checkpoints may not fit`);
+  }
+  const [major = 0, minor = 0] = r.nodeVersion.split('.').map(Number);
+  if (major < 20 || (major === 20 && minor < 17)) advice.push(`Node ${r.nodeVersion} is older than the supported 20.17: upgrade Node`);
+  return advice;
+}
+
+/** The report as aligned `name: value` lines. */
+export function formatEnvReport(r: EnvReport): string[] {
+  const gib = (b: number | undefined) => (b === undefined ? 'unknown' : `${(b / GiB).toFixed(1)} GiB`);
+  const rows: [string, string][] = [
+    ['libtorch', r.torchVersion],
+    ['libtorch path', r.libtorchPath ?? 'not found in /proc/self/maps'],
+    ['BLAS', r.blasPath ? `${r.blas} (${r.blasPath})` : r.blas],
+    ['threads', `${r.threads} intra-op of ${r.cores} CPUs`],
+    ['CUDA', r.cudaAvailable ? `available, ${r.cudaDevices} device${r.cudaDevices === 1 ? '' : 's'}` : 'not available'],
+    ['free memory', `${gib(r.freeMemoryBytes)} of ${gib(r.totalMemoryBytes)}`],
+    ['free disk (cwd)', gib(r.freeDiskBytes)],
+    ['node', r.nodeVersion],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(width + 2)}${v}`);
+}
+
+/**
+ * Runs `rlhf env [--json]`; returns 0.
+ * @example runEnv([])
+ */
+export function runEnv(args: readonly string[], io: CommandIo = { out: (l) => console.log(l), err: (l) => console.error(l) }): number {
+  if (args.some((a) => a !== '--json')) {
+    io.err(`rlhf env: unknown argument '${args.find((a) => a !== '--json') ?? ''}'\nusage: rlhf env [--json]`);
+    return 2;
+  }
+  const report = collectEnvReport();
+  const advice = adviseEnv(report);
+  if (args.includes('--json')) {
+    io.out(JSON.stringify({ ...report, advice }, null, 2));
+    return 0;
+  }
+  for (const line of formatEnvReport(report)) io.out(line);
+  for (const line of advice) io.out(`advice: ${line}`);
+  return 0;
+}

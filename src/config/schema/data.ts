@@ -1,0 +1,61 @@
+/** `data:` — where training and validation examples come from. */
+import { z } from 'zod';
+
+/**
+ * Dataset kinds, one per record type in src/data/records.ts (kept in sync by a type check
+ * in ../index.ts). A trainer reads the kinds it consumes: sft reads sft/conversation,
+ * reward and dpo read preference, ppo and grpo read prompt, prm reads stepwise or latent,
+ * critic reads teacher_student.
+ */
+export const DATASET_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent'] as const;
+export type DatasetKind = (typeof DATASET_KINDS)[number];
+
+export const DatasetFile = z.strictObject({
+  path: z.string().min(1).describe('JSONL, JSON or Parquet file (or a folder of them).'),
+  weight: z.number().positive().default(1).describe('Relative sampling weight under merge_config.strategy weighted_sampling.'),
+  name: z.string().nullable().default(null).describe('Label for logs and skip reports; null = the file name.'),
+});
+export type DatasetFile = z.infer<typeof DatasetFile>;
+
+const fileList = (what: string) => z.array(DatasetFile).default([]).describe(what);
+
+export const DatasetGroup = z.strictObject({
+  train_files: fileList('Training files of this kind.'),
+  validation_files: fileList('Validation files of this kind.'),
+});
+export type DatasetGroup = z.infer<typeof DatasetGroup>;
+
+const kindEntries = Object.fromEntries(
+  DATASET_KINDS.map((kind) => [kind, DatasetGroup.optional().describe(`Files of ${kind} records.`)]),
+) as Record<DatasetKind, z.ZodOptional<typeof DatasetGroup>>;
+
+export const DataConfig = z
+  .strictObject({
+    dataset_path: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('A single training file or folder; the short form of datasets.<kind>.train_files.'),
+    max_length: z.number().int().positive().default(512).describe('Longest tokenized example (prompt + response); longer ones are truncated.'),
+    max_prompt_length: z.number().int().positive().default(256).describe('Longest prompt kept; must be below max_length.'),
+    datasets: z.strictObject(kindEntries).default({}).describe('Files per dataset kind (sft, conversation, preference, prompt, stepwise, teacher_student, latent).'),
+    merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config.'),
+    merged_cache_path: z.string().nullable().default(null).describe('Where the merged dataset is cached; null = no cache.'),
+    merge_config: z
+      .strictObject({
+        strategy: z
+          .enum(['concat', 'weighted_sampling', 'balanced'])
+          .default('concat')
+          .describe('concat: one after another; weighted_sampling: draw by file weight; balanced: equal share per file.'),
+        shuffle: z.boolean().default(true).describe('Shuffle the merged dataset (with training.seed).'),
+      })
+      .prefault({})
+      .describe('How merge_datasets combines files.'),
+    on_error: z
+      .enum(['fail', 'skip'])
+      .default('fail')
+      .describe('A malformed record stops the run (fail) or is skipped and reported with file:line (skip).'),
+  })
+  .describe('Training and validation data.');
+
+export type DataConfig = z.infer<typeof DataConfig>;

@@ -1,0 +1,94 @@
+/**
+ * The run config: one YAML file, one section per concern. Types, defaults, validation,
+ * `rlhf config schema` and docs/config.md all derive from this schema.
+ *
+ * @example
+ * const config = RunConfig.parse({ model: { name_or_path: 'test/fixtures/models/tiny-qwen2' } });
+ * config.training.learning_rate; // 1e-5
+ */
+import { z } from 'zod';
+import type { DataKind } from '../../data/records.js';
+import { CriticConfig } from './critic.js';
+import { DataConfig, type DatasetKind } from './data.js';
+import { DistributedConfig } from './distributed.js';
+import { DpoConfig } from './dpo.js';
+import { GenerationConfig } from './generation.js';
+import { GrpoConfig } from './grpo.js';
+import { LoggingConfig } from './logging.js';
+import { ModelConfig } from './model.js';
+import { PpoConfig } from './ppo.js';
+import { PrmConfig } from './prm.js';
+import { RewardConfig } from './reward.js';
+import { SftConfig } from './sft.js';
+import { TrainingConfig } from './training.js';
+
+export * from './critic.js';
+export * from './data.js';
+export * from './distributed.js';
+export * from './dpo.js';
+export * from './generation.js';
+export * from './grpo.js';
+export * from './logging.js';
+export * from './model.js';
+export * from './ppo.js';
+export * from './prm.js';
+export * from './reward.js';
+export * from './sft.js';
+export * from './training.js';
+
+// The dataset kinds a config may name are exactly the record kinds src/data produces.
+type SameSet<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const kindsInSync: SameSet<DatasetKind, DataKind> = true;
+void kindsInSync;
+
+/** Cross-field rules, checked once every field has the right type. */
+function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const t = c.training;
+  if (t.warmup_steps > 0 && t.warmup_ratio > 0) {
+    issue(['training', 'warmup_steps'], `set warmup_steps (${t.warmup_steps}) or warmup_ratio (${t.warmup_ratio}), not both`);
+  }
+  if (c.data.max_prompt_length >= c.data.max_length) {
+    issue(['data', 'max_prompt_length'], `data.max_prompt_length (${c.data.max_prompt_length}) must be below data.max_length (${c.data.max_length})`);
+  }
+  if (t.algorithm === 'ppo' && c.ppo.reward_model_path === null) {
+    issue(['ppo', 'reward_model_path'], `training.algorithm is ppo, so ppo.reward_model_path must name a reward model directory`);
+  }
+  if (c.dpo.loss_type === 'robust' && c.dpo.label_smoothing === 0) {
+    issue(['dpo', 'label_smoothing'], `dpo.loss_type robust needs dpo.label_smoothing in (0, 0.5), got 0`);
+  }
+  const hasGroups = Object.values(c.data.datasets).some((g) => g !== undefined && g.train_files.length > 0);
+  if (c.data.dataset_path === null && !hasGroups) {
+    issue(['data'], 'no training data: set data.dataset_path or data.datasets.<kind>.train_files');
+  }
+  if (c.data.merged_cache_path !== null && !c.data.merge_datasets) {
+    issue(['data', 'merged_cache_path'], `data.merged_cache_path (${JSON.stringify(c.data.merged_cache_path)}) is set but data.merge_datasets is false`);
+  }
+}
+
+const RunConfigObject = z.strictObject({
+  model: ModelConfig,
+  training: TrainingConfig.prefault({}),
+  data: DataConfig.prefault({}),
+  sft: SftConfig.prefault({}),
+  reward: RewardConfig.prefault({}),
+  dpo: DpoConfig.prefault({}),
+  ppo: PpoConfig.prefault({}),
+  grpo: GrpoConfig.prefault({}),
+  prm: PrmConfig.prefault({}),
+  critic: CriticConfig.prefault({}),
+  generation: GenerationConfig.prefault({}),
+  logging: LoggingConfig.prefault({}),
+  distributed: DistributedConfig.prefault({}),
+});
+
+/** The whole run config (the schema of one YAML file). */
+export const RunConfig = RunConfigObject.superRefine(checkRun).describe('rlhf-ts run config');
+
+/** A validated run config with every default filled in. */
+export type RunConfig = z.output<typeof RunConfig>;
+/** What a YAML file may contain (defaults optional). */
+export type RunConfigInput = z.input<typeof RunConfig>;
+
+/** Section names in file order. */
+export const SECTIONS = Object.keys(RunConfigObject.shape) as (keyof RunConfig)[];

@@ -1,0 +1,52 @@
+/** `training:` — the algorithm and the optimisation loop shared by every trainer. */
+import { z } from 'zod';
+
+/** Every trainer the run can start; `training.algorithm` picks one. */
+export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'grpo', 'prm', 'critic'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+export const TrainingConfig = z
+  .strictObject({
+    algorithm: z.enum(ALGORITHMS).default('sft').describe('Which trainer runs; its section (sft:, dpo:, ...) holds its own options.'),
+    output_dir: z.string().min(1).default('outputs/run').describe('Checkpoints, logs and resolved_config.yaml are written here.'),
+    num_epochs: z.number().int().positive().default(1).describe('Passes over the training data (ignored once max_steps is reached).'),
+    max_steps: z.number().int().min(-1).default(-1).describe('Stop after this many optimizer steps; -1 = run num_epochs.'),
+    learning_rate: z.number().positive().default(1e-5).describe('Peak learning rate (after warm-up).'),
+    lr_scheduler_type: z
+      .enum(['constant', 'linear', 'cosine'])
+      .default('linear')
+      .describe('Decay after warm-up: constant, linear to 0, or cosine to 0.'),
+    per_device_train_batch_size: z.number().int().positive().default(8).describe('Examples per forward pass on one device.'),
+    per_device_eval_batch_size: z.number().int().positive().default(8).describe('Examples per forward pass during evaluation.'),
+    gradient_accumulation_steps: z
+      .number()
+      .int()
+      .positive()
+      .default(1)
+      .describe('Forward/backward passes summed per optimizer step (effective batch = batch size x this x world size).'),
+    max_grad_norm: z.number().min(0).default(1.0).describe('Clip the global gradient norm to this; 0 disables clipping.'),
+    warmup_steps: z.number().int().min(0).default(0).describe('Linear warm-up steps from 0 to learning_rate (set this or warmup_ratio).'),
+    warmup_ratio: z.number().min(0).lt(1).default(0).describe('Warm-up as a fraction of the total steps (set this or warmup_steps).'),
+    weight_decay: z.number().min(0).default(0).describe('AdamW decoupled weight decay.'),
+    logging_steps: z.number().int().positive().default(10).describe('Log metrics every N optimizer steps.'),
+    save_steps: z.number().int().positive().default(500).describe('Save a checkpoint every N optimizer steps.'),
+    eval_steps: z.number().int().positive().default(500).describe('Evaluate every N optimizer steps (when validation data is given).'),
+    seed: z.number().int().min(0).default(42).describe('Seed for data order, initialisation and sampling.'),
+    resume_from_checkpoint: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Checkpoint directory to resume from (weights, optimizer, RNG, step); null = start fresh.'),
+    distributed: z.boolean().optional().describe('Python-framework alias of distributed.enabled (folded into distributed: on load).'),
+    distributed_strategy: z
+      .enum(['ddp', 'fsdp', 'deepspeed'])
+      .optional()
+      .describe('Python-framework alias of distributed.strategy (folded into distributed: on load).'),
+    distributed_backend: z
+      .enum(['gloo', 'nccl', 'mpi'])
+      .optional()
+      .describe('Python-framework alias of distributed.backend (folded into distributed: on load).'),
+  })
+  .describe('The optimisation loop every algorithm shares.');
+
+export type TrainingConfig = z.infer<typeof TrainingConfig>;
