@@ -9,3 +9,6 @@ export * from './generation/index.js';
 export * from './data/index.js';
 export { RunConfig, loadConfig, parseConfig, ConfigError, writeResolvedConfig, documentedYaml, runConfigJsonSchema } from './config/index.js';
 export type { RunConfigInput } from './config/index.js';
+export * from './rl/index.js';
+export * from './monitor/index.js';
+export * from './trainers/checkpoint/index.js';
