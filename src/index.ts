@@ -12,3 +12,5 @@ export type { RunConfigInput } from './config/index.js';
 export * from './rl/index.js';
 export * from './monitor/index.js';
 export * from './trainers/checkpoint/index.js';
+export * from './trainers/loop/index.js';
+export * from './trainers/sft/index.js';

@@ -11,6 +11,7 @@ import { DATA_USAGE, runData } from './data-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { GENERATE_USAGE, runGenerate } from './generate-command.js';
 import { MERGE_LORA_USAGE, runMergeLora } from './merge-lora-command.js';
+import { TRAIN_USAGE, runTrain } from './train-command.js';
 
 interface Command {
   summary: string;
@@ -19,6 +20,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
+  train: { summary: 'train a model from a run config (sft so far; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
   demo: { summary: 'train a tiny transformer LM on synthetic sequences and show the loss falling', usage: DEMO_USAGE, run: runDemoCommand },
   generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
   chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },

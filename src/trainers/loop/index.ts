@@ -1,0 +1,9 @@
+/**
+ * The shared training loop.
+ * @example
+ * const result = await new Trainer(sftAlgorithm(model, tok, config), { training: config.training, train }).train();
+ */
+export { Trainer, planSteps } from './trainer.js';
+export type { TrainerOptions, TrainResult, StepPlan } from './trainer.js';
+export { TrainingDivergedError } from './types.js';
+export type { Algorithm, LossOutput } from './types.js';

@@ -1,0 +1,43 @@
+/** The contract between the shared training loop and one algorithm (SFT, DPO, ...). */
+import type { Module } from '../../nn/module.js';
+import type { HfSerializable } from '../../models/index.js';
+import type { Tensor } from '../../tensor/index.js';
+
+/** What one micro-batch's loss reports. */
+export interface LossOutput {
+  /**
+   * The loss SUMMED over this micro-batch's normalisation units (tokens for token-level
+   * losses, sequences for sequence-level ones). The loop divides the gradients by the units of
+   * the whole accumulated step, so batch 1 x accumulation 8 equals 8 x 1.
+   */
+  loss: Tensor;
+  /** Normalisation units in this micro-batch (e.g. completion tokens). */
+  numTokens: number;
+  /** Extra scalars, summed like `loss` (divided by the step's units when logged). */
+  metrics?: Record<string, number>;
+}
+
+/**
+ * One training algorithm on the shared loop.
+ *
+ * ```ts
+ * const algo: Algorithm<TokenizedExample> = { name: 'sft', model, loss: (ex) => sftLoss(model, collate(ex)) };
+ * ```
+ */
+export interface Algorithm<E> {
+  readonly name: string;
+  /** The trained model: its trainable parameters get the optimizer, and it is saved with savePretrained. */
+  readonly model: Module & HfSerializable;
+  /** Forward one micro-batch of examples (collate inside); called within tidy(). */
+  loss(examples: readonly E[]): LossOutput;
+  /** Extra eval metrics from the validation loss (e.g. perplexity). */
+  evalMetrics?(evalLoss: number): Record<string, number>;
+}
+
+/** Raised when the loss or the gradient norm stops being finite. */
+export class TrainingDivergedError extends Error {
+  constructor(readonly step: number, what: string, value: number) {
+    super(`training diverged at step ${step}: ${what} is ${value} (lower training.learning_rate or set training.max_grad_norm)`);
+    this.name = 'TrainingDivergedError';
+  }
+}

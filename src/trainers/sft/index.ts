@@ -1,0 +1,8 @@
+/**
+ * Supervised fine-tuning.
+ * @example
+ * const result = await runSft(loadConfig('examples/configs/sft.yaml'));
+ */
+export { runSft, sftAlgorithm, loadSftExamples } from './trainer.js';
+export type { RunSftOptions } from './trainer.js';
+export { sftLossSum } from './loss.js';
