@@ -14,3 +14,4 @@ export * from './monitor/index.js';
 export * from './trainers/checkpoint/index.js';
 export * from './trainers/loop/index.js';
 export * from './trainers/sft/index.js';
+export * from './trainers/reward/index.js';

@@ -1,12 +1,20 @@
 /** `rlhf train --config FILE [--set k=v]... [--resume latest|PATH]` */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config/index.js';
+import { loadConfig, type RunConfig } from '../config/index.js';
+import type { TrainResult } from '../trainers/loop/index.js';
+import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 
 export const TRAIN_USAGE = 'rlhf train --config FILE [--set section.key=value]... [--resume latest|PATH]';
 
-/** Algorithms `rlhf train` can run today. */
-export const IMPLEMENTED_ALGORITHMS = ['sft'] as const;
+type Runner = (config: RunConfig, options: { resume: string | null; echo: boolean }) => Promise<TrainResult>;
+
+/** The algorithms `rlhf train` can run today, by training.algorithm. */
+const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
+  sft: runSft,
+  reward: runReward,
+};
+export const IMPLEMENTED_ALGORITHMS = Object.keys(RUNNERS);
 
 export async function runTrain(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -17,13 +25,11 @@ export async function runTrain(args: string[]): Promise<number> {
   if (values.config === undefined) throw new Error(`--config is required\nusage: ${TRAIN_USAGE}`);
   const config = loadConfig(values.config, { overrides: values.set ?? [] });
   const algorithm = config.training.algorithm;
-  switch (algorithm) {
-    case 'sft': {
-      const result = await runSft(config, { resume: values.resume ?? null, echo: true });
-      console.log(`trained ${result.globalStep} steps; final model in ${result.outputDir}`);
-      return 0;
-    }
-    default:
-      throw new Error(`training.algorithm ${algorithm} is not implemented yet; implemented: ${IMPLEMENTED_ALGORITHMS.join(', ')}`);
+  const run = RUNNERS[algorithm];
+  if (run === undefined) {
+    throw new Error(`training.algorithm ${algorithm} is not implemented yet; implemented: ${IMPLEMENTED_ALGORITHMS.join(', ')}`);
   }
+  const result = await run(config, { resume: values.resume ?? null, echo: true });
+  console.log(`trained ${result.globalStep} steps; final model in ${result.outputDir}`);
+  return 0;
 }

@@ -1,0 +1,138 @@
+/**
+ * Reward-model training on preference pairs (TRL RewardTrainer semantics) on the shared loop.
+ *
+ * ```ts
+ * const result = await runReward(loadConfig('examples/configs/reward.yaml'));
+ * ```
+ */
+import { resolve } from 'node:path';
+import type { RunConfig } from '../../config/index.js';
+import { writeResolvedConfig } from '../../config/index.js';
+import { collatePreference, loadDataset, padIdOf, tokenizePreference, type PreferenceExample } from '../../data/index.js';
+import { SequenceScoreModel } from '../../models/index.js';
+import { rewardModelLoss } from '../../rl/index.js';
+import { manualSeed, noGrad, tensor, tidy } from '../../tensor/index.js';
+import { Tokenizer } from '../../tokenizers/index.js';
+import { Trainer, type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
+
+export interface RewardAlgorithmOptions {
+  /** Subtract each pair's `margin` (missing margins count as 0) inside the loss. Default false. */
+  useMargin?: boolean;
+  /** Weight of c · mean((r_w + r_l)²). Default 0. */
+  centerRewardsCoefficient?: number;
+}
+
+/**
+ * The reward algorithm: rows [chosen..., rejected...] right-padded, reward at the last real
+ * token, Bradley-Terry loss. `loss` reports the SUM over pairs and numTokens = pairs, so the
+ * loop averages over every pair of the accumulated step. Metrics (summed, divided by pairs
+ * when logged): accuracy, margin, rewards/chosen, rewards/rejected. In eval mode it also
+ * counts correct pairs, which `evalMetrics` reports as eval/accuracy (and eval/margin).
+ */
+export function rewardAlgorithm(model: SequenceScoreModel, padTokenId: number, options: RewardAlgorithmOptions = {}): Algorithm<PreferenceExample> {
+  let evalPairs = 0;
+  let evalCorrect = 0;
+  let evalMargin = 0;
+  return {
+    name: 'reward',
+    model,
+    loss(examples) {
+      const B = examples.length;
+      const batch = collatePreference(examples, { padTokenId, paddingSide: 'right' });
+      const { scores } = model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask }); // (2B, 1)
+      const rewards = scores.select(-1, 0); // (2B,)
+      const rc = rewards.slice(0, 0, B);
+      const rr = rewards.slice(0, B, 2 * B);
+      const margin = options.useMargin ? tensor(examples.map((e) => e.margin ?? 0), { dtype: 'float32' }) : undefined;
+      const out = rewardModelLoss(rc, rr, {
+        ...(margin === undefined ? {} : { margin }),
+        centerRewardsCoefficient: options.centerRewardsCoefficient ?? 0,
+      });
+      const accuracy = out.metrics.accuracy.item();
+      const meanMargin = out.metrics.margin.item();
+      if (!model.training) {
+        evalPairs += B;
+        evalCorrect += accuracy * B;
+        evalMargin += meanMargin * B;
+      }
+      return {
+        loss: out.loss.mul(B), // mean over pairs -> sum over pairs
+        numTokens: B,
+        metrics: {
+          accuracy: accuracy * B,
+          margin: meanMargin * B,
+          'rewards/chosen': rc.detach().sum().item(),
+          'rewards/rejected': rr.detach().sum().item(),
+        },
+      };
+    },
+    evalMetrics() {
+      const m: Record<string, number> = evalPairs > 0 ? { accuracy: evalCorrect / evalPairs, margin: evalMargin / evalPairs } : {};
+      evalPairs = 0;
+      evalCorrect = 0;
+      evalMargin = 0;
+      return m;
+    },
+  };
+}
+
+/** Fraction of pairs whose chosen reward beats the rejected one (eval mode, no grad, batches of `batchSize`). */
+export function rewardAccuracy(model: SequenceScoreModel, examples: readonly PreferenceExample[], padTokenId: number, batchSize = 8): number {
+  if (examples.length === 0) return NaN;
+  const algo = rewardAlgorithm(model, padTokenId);
+  const wasTraining = model.training;
+  model.eval();
+  try {
+    let correct = 0;
+    for (let i = 0; i < examples.length; i += batchSize) {
+      const batch = examples.slice(i, i + batchSize);
+      correct += tidy(() => noGrad(() => algo.loss(batch).metrics?.['accuracy'] ?? 0));
+    }
+    return correct / examples.length;
+  } finally {
+    model.train(wasTraining);
+  }
+}
+
+/** Reads and tokenizes the preference files named by the config (chat template when the tokenizer has one). */
+export async function loadRewardExamples(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<PreferenceExample[]> {
+  const d = config.data;
+  const opts = { maxLength: d.max_length, maxPromptLength: d.max_prompt_length, useChatTemplate: tokenizer.chatTemplate !== null };
+  const g = d.datasets.preference;
+  const paths = (split === 'train' ? g?.train_files : g?.validation_files)?.map((f) => f.path) ?? [];
+  if (split === 'train' && d.dataset_path !== null) paths.unshift(d.dataset_path);
+  const out: PreferenceExample[] = [];
+  for (const path of paths) {
+    const { records } = await loadDataset(path, { format: 'preference', onError: d.on_error });
+    for (const r of records) out.push(tokenizePreference(tokenizer, r, opts));
+  }
+  return out.filter((e) => e.promptIds.length + e.chosenIds.length > 0 && e.promptIds.length + e.rejectedIds.length > 0);
+}
+
+export interface RunRewardOptions extends Pick<TrainerOptions<PreferenceExample>, 'progress' | 'echo'> {
+  resume?: string | null;
+}
+
+/** Loads a reward model (a fresh score head on a causal LM), tokenizer and pairs from the config, and trains. */
+export async function runReward(config: RunConfig, options: RunRewardOptions = {}): Promise<TrainResult> {
+  const modelDir = resolve(config.model.name_or_path);
+  const tokenizer = Tokenizer.fromPretrained(modelDir);
+  const train = await loadRewardExamples(config, tokenizer, 'train');
+  if (train.length === 0) throw new Error('reward: no preference pairs to train on');
+  const validation = await loadRewardExamples(config, tokenizer, 'validation');
+  writeResolvedConfig(config.training.output_dir, config);
+  manualSeed(config.training.seed); // the fresh score head starts the same for the same seed
+  const model = SequenceScoreModel.fromPretrained(modelDir, { pooling: 'last' });
+  const algorithm = rewardAlgorithm(model, padIdOf(tokenizer), {
+    useMargin: config.reward.use_margin,
+    centerRewardsCoefficient: config.reward.center_rewards_coefficient,
+  });
+  const trainer = new Trainer(algorithm, {
+    training: config.training,
+    train,
+    ...(validation.length > 0 ? { validation } : {}),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
+  });
+  return trainer.train({ resume: options.resume ?? null });
+}
