@@ -15,3 +15,4 @@ export * from './trainers/checkpoint/index.js';
 export * from './trainers/loop/index.js';
 export * from './trainers/sft/index.js';
 export * from './trainers/reward/index.js';
+export * from './trainers/dpo/index.js';

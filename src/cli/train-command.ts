@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type RunConfig } from '../config/index.js';
 import type { TrainResult } from '../trainers/loop/index.js';
+import { runDpo } from '../trainers/dpo/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 
@@ -13,6 +14,7 @@ type Runner = (config: RunConfig, options: { resume: string | null; echo: boolea
 const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   sft: runSft,
   reward: runReward,
+  dpo: runDpo,
 };
 export const IMPLEMENTED_ALGORITHMS = Object.keys(RUNNERS);
 

@@ -17,6 +17,6 @@ test('rlhf train names the implemented algorithms for the others', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'train-cli-'));
   const file = join(dir, 'c.yaml');
   writeFileSync(file, 'model: {name_or_path: test/fixtures/models/tiny-qwen2}\ntraining: {algorithm: grpo}\ndata: {dataset_path: x.jsonl}\n');
-  await assert.rejects(runTrain(['--config', file]), /training\.algorithm grpo is not implemented yet; implemented: sft, reward/);
+  await assert.rejects(runTrain(['--config', file]), /training\.algorithm grpo is not implemented yet; implemented: sft, reward, dpo/);
   await assert.rejects(runTrain([]), /--config is required/);
 });

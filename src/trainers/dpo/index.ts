@@ -1,0 +1,7 @@
+/**
+ * Direct preference optimisation (TRL DPOTrainer semantics).
+ * @example
+ * const result = await runDpo(loadConfig('examples/configs/dpo.yaml'));
+ */
+export { runDpo, dpoAlgorithm, checkDpoLossType } from './trainer.js';
+export type { RunDpoOptions, DpoAlgorithmOptions } from './trainer.js';
