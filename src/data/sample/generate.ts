@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../collate/sampler.js';
 import { FACTS, type Fact } from './facts.js';
 
 export interface SampleDataOptions {
@@ -21,18 +22,6 @@ const PHRASINGS = {
   zh: [(q: string) => q, (q: string) => `请解释：${q}`, (q: string) => `请用一两句话回答：${q}`],
 } as const;
 
-/** A small seeded generator (mulberry32), so the files are identical for a seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function pick<T>(items: readonly T[], r: () => number): T {
   return items[Math.floor(r() * items.length)] as T;
 }
@@ -44,7 +33,7 @@ function question(fact: Fact, lang: 'en' | 'zh', r: () => number): string {
 /** Writes sft.jsonl, preference.jsonl and eval.jsonl into `dir`; returns their paths and counts. */
 export function writeSampleData(dir: string, options: SampleDataOptions = {}): Record<string, { path: string; count: number }> {
   const { sft = 200, preference = 100, eval: evalCount = 40, seed = 0 } = options;
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const lang = () => (r() < 0.5 ? 'en' : 'zh') as 'en' | 'zh';
   const sets = {
     sft: Array.from({ length: sft }, () => {

@@ -13,7 +13,8 @@ import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { DPO_LOSS_TYPES, dpoLoss, sequenceLogprobs, type DpoLossType } from '../../rl/index.js';
 import { noGrad, type Tensor } from '../../tensor/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
-import { Trainer, type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
+import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
+import { trainAlgorithm } from '../loop/run.js';
 import { loadRewardExamples } from '../reward/index.js';
 
 export interface DpoAlgorithmOptions {
@@ -131,12 +132,5 @@ export async function runDpo(config: RunConfig, options: RunDpoOptions = {}): Pr
     lossType: d.loss_type,
     labelSmoothing: d.label_smoothing,
   });
-  const trainer = new Trainer(algorithm, {
-    training: config.training,
-    train,
-    ...(validation.length > 0 ? { validation } : {}),
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
-    ...(options.echo === undefined ? {} : { echo: options.echo }),
-  });
-  return trainer.train({ resume: options.resume ?? null });
+  return trainAlgorithm(algorithm, config, { train, validation }, options);
 }

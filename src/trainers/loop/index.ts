@@ -7,3 +7,5 @@ export { Trainer, planSteps } from './trainer.js';
 export type { TrainerOptions, TrainResult, StepPlan } from './trainer.js';
 export { TrainingDivergedError } from './types.js';
 export type { Algorithm, LossOutput } from './types.js';
+export { trainAlgorithm } from './run.js';
+export type { RunOptions } from './run.js';

@@ -13,7 +13,8 @@ import { SequenceScoreModel } from '../../models/index.js';
 import { rewardModelLoss } from '../../rl/index.js';
 import { manualSeed, noGrad, tensor, tidy } from '../../tensor/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
-import { Trainer, type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
+import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
+import { trainAlgorithm } from '../loop/run.js';
 
 export interface RewardAlgorithmOptions {
   /** Subtract each pair's `margin` (missing margins count as 0) inside the loss. Default false. */
@@ -127,12 +128,5 @@ export async function runReward(config: RunConfig, options: RunRewardOptions = {
     useMargin: config.reward.use_margin,
     centerRewardsCoefficient: config.reward.center_rewards_coefficient,
   });
-  const trainer = new Trainer(algorithm, {
-    training: config.training,
-    train,
-    ...(validation.length > 0 ? { validation } : {}),
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
-    ...(options.echo === undefined ? {} : { echo: options.echo }),
-  });
-  return trainer.train({ resume: options.resume ?? null });
+  return trainAlgorithm(algorithm, config, { train, validation }, options);
 }

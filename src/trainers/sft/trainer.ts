@@ -11,7 +11,8 @@ import { writeResolvedConfig } from '../../config/index.js';
 import { collateCompletions, loadDataset, padIdOf, tokenizeConversation, tokenizeSft, type TokenizedExample } from '../../data/index.js';
 import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
-import { Trainer, type TrainerOptions, type TrainResult } from '../loop/index.js';
+import { type TrainerOptions, type TrainResult } from '../loop/index.js';
+import { trainAlgorithm } from '../loop/run.js';
 import type { Algorithm } from '../loop/index.js';
 import { sftLossSum } from './loss.js';
 
@@ -67,12 +68,5 @@ export async function runSft(config: RunConfig, options: RunSftOptions = {}): Pr
   writeResolvedConfig(config.training.output_dir, config);
   const model = loadCausalLm(modelDir);
   const algorithm = sftAlgorithm(model, padIdOf(tokenizer), config.sft.label_smoothing);
-  const trainer = new Trainer(algorithm, {
-    training: config.training,
-    train,
-    ...(validation.length > 0 ? { validation } : {}),
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
-    ...(options.echo === undefined ? {} : { echo: options.echo }),
-  });
-  return trainer.train({ resume: options.resume ?? null });
+  return trainAlgorithm(algorithm, config, { train, validation }, options);
 }

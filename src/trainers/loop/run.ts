@@ -1,0 +1,24 @@
+/** Builds the Trainer for an algorithm from a run config and trains: what every `run*` shares. */
+import type { RunConfig } from '../../config/index.js';
+import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
+import type { Algorithm } from './types.js';
+
+export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'echo'> {
+  resume?: string | null;
+}
+
+export function trainAlgorithm<E>(
+  algorithm: Algorithm<E>,
+  config: RunConfig,
+  data: { train: readonly E[]; validation: readonly E[] },
+  options: RunOptions<E> = {},
+): Promise<TrainResult> {
+  const trainer = new Trainer(algorithm, {
+    training: config.training,
+    train: data.train,
+    ...(data.validation.length > 0 ? { validation: data.validation } : {}),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
+  });
+  return trainer.train({ resume: options.resume ?? null });
+}
