@@ -6,7 +6,7 @@
  * - `rng(seed)` is a small deterministic JS generator for test inputs.
  */
 import assert from 'node:assert/strict';
-import { memory, tidy, type NestedArray, type Tensor } from '../../src/index.js';
+import { memory, seededRandom, tidy, type NestedArray, type Tensor } from '../../src/index.js';
 
 /**
  * A test body that runs inside tidy() and checks afterwards that the number of live
@@ -87,17 +87,8 @@ export function assertTensor(actual: Tensor, expected: NestedArray, dtype?: stri
   assert.deepEqual(actual.toArray(), expected);
 }
 
-/** Mulberry32: a tiny seeded PRNG for reproducible test inputs. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator for reproducible test inputs (the library's mulberry32). */
+export const rng = seededRandom;
 
 /** n values uniform in [lo, hi) from a seeded generator. */
 export function uniform(n: number, seed: number, lo = -1, hi = 1): number[] {

@@ -15,6 +15,7 @@ import { manualSeed, noGrad, tensor, tidy } from '../../tensor/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
+import { datasetFiles, tokenizeOptions } from '../loop/data-files.js';
 
 export interface RewardAlgorithmOptions {
   /** Subtract each pair's `margin` (missing margins count as 0) inside the loss. Default false. */
@@ -97,14 +98,11 @@ export function rewardAccuracy(model: SequenceScoreModel, examples: readonly Pre
 
 /** Reads and tokenizes the preference files named by the config (chat template when the tokenizer has one). */
 export async function loadRewardExamples(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<PreferenceExample[]> {
-  const d = config.data;
-  const opts = { maxLength: d.max_length, maxPromptLength: d.max_prompt_length, useChatTemplate: tokenizer.chatTemplate !== null };
-  const g = d.datasets.preference;
-  const paths = (split === 'train' ? g?.train_files : g?.validation_files)?.map((f) => f.path) ?? [];
-  if (split === 'train' && d.dataset_path !== null) paths.unshift(d.dataset_path);
+  const opts = tokenizeOptions(config, tokenizer);
+  const paths = datasetFiles(config, 'preference', split);
   const out: PreferenceExample[] = [];
   for (const path of paths) {
-    const { records } = await loadDataset(path, { format: 'preference', onError: d.on_error });
+    const { records } = await loadDataset(path, { format: 'preference', onError: config.data.on_error });
     for (const r of records) out.push(tokenizePreference(tokenizer, r, opts));
   }
   return out.filter((e) => e.promptIds.length + e.chosenIds.length > 0 && e.promptIds.length + e.rejectedIds.length > 0);

@@ -13,6 +13,7 @@ import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
+import { datasetFiles, tokenizeOptions } from '../loop/data-files.js';
 import type { Algorithm } from '../loop/index.js';
 import { sftLossSum } from './loss.js';
 
@@ -32,26 +33,19 @@ export function sftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labe
 
 /** Reads and tokenizes the sft (prompt/response) and conversation files named by the config. */
 export async function loadSftExamples(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<TokenizedExample[]> {
-  const d = config.data;
-  const opts = { maxLength: d.max_length, maxPromptLength: d.max_prompt_length, useChatTemplate: tokenizer.chatTemplate !== null };
-  const onError = d.on_error;
+  const opts = tokenizeOptions(config, tokenizer);
+  const onError = config.data.on_error;
   const out: TokenizedExample[] = [];
-  const files = (kind: 'sft' | 'conversation') => {
-    const g = d.datasets[kind];
-    return (split === 'train' ? g?.train_files : g?.validation_files)?.map((f) => f.path) ?? [];
-  };
-  const sftFiles = files('sft');
-  if (split === 'train' && d.dataset_path !== null) sftFiles.unshift(d.dataset_path);
+  const sftFiles = datasetFiles(config, 'sft', split);
   for (const path of sftFiles) {
     const { records } = await loadDataset(path, { format: 'sft', onError });
     for (const r of records) out.push(tokenizeSft(tokenizer, r, opts));
   }
-  for (const path of files('conversation')) {
+  for (const path of datasetFiles(config, 'conversation', split, false)) {
     const { records } = await loadDataset(path, { format: 'conversation', onError });
     for (const r of records) out.push(tokenizeConversation(tokenizer, r, opts));
   }
-  const usable = out.filter((e) => e.labels.slice(1).some((l) => l !== -100));
-  return usable;
+  return out.filter((e) => e.labels.slice(1).some((l) => l !== -100));
 }
 
 export interface RunSftOptions extends Pick<TrainerOptions<TokenizedExample>, 'progress' | 'echo'> {
