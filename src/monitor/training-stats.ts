@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export const TRAINING_STATS_FILE = 'training_stats.json';
 
 /** Summary numbers and strings; keys are the caller's (e.g. `train_runtime`, `train_samples_per_second`). */
-export type TrainingStats = Record<string, number | string | boolean | null>;
+export type TrainingStats = Record<string, number | string | boolean | null | number[] | Record<string, number>>;
 
 /** Writes `<dir>/training_stats.json` atomically (temp file, then rename); returns its path. */
 export function writeTrainingStats(dir: string, stats: TrainingStats): string {

@@ -6,7 +6,7 @@ export type { TransformerBlockConfig } from './transformer-block.js';
 export * as F from './functional.js';
 export { ModuleList } from './module-list.js';
 export {
-  applyLora, mergeLora, unmergeLora, removeLora, loraLayers, loraStateDict, loraConfig, loraScaling, findLoraTargets,
+  applyLora, withAdaptersDisabled, mergeLora, unmergeLora, removeLora, loraLayers, loraStateDict, loraConfig, loraScaling, findLoraTargets,
   expandTargetModules, LoraAdapter, LORA_DEFAULTS,
 } from './lora.js';
 export type { LoraConfig, LoraOptions, LoraTargetModules, LoraLayer } from './lora.js';

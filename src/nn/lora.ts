@@ -79,6 +79,8 @@ export function loraScaling(config: Pick<LoraConfig, 'r' | 'alpha' | 'useRslora'
 export class LoraAdapter implements LinearAdapter {
   /** True while B·A·scaling is folded into the base weight (then forward adds nothing). */
   merged = false;
+  /** True inside withAdaptersDisabled: the layer computes the base output only. */
+  disabled = false;
   readonly scaling: number;
 
   constructor(readonly loraA: Linear, readonly loraB: Linear, readonly config: LoraConfig) {
@@ -86,7 +88,7 @@ export class LoraAdapter implements LinearAdapter {
   }
 
   forward(x: Tensor, y: Tensor): Tensor {
-    if (this.merged) return y;
+    if (this.merged || this.disabled) return y;
     // As PEFT: the adapter runs in its own dtype (float32 beside a 16-bit base) and the sum is
     // rounded once, back to the base output's dtype.
     const dtype = this.loraA.weight.dtype;
@@ -99,6 +101,21 @@ export class LoraAdapter implements LinearAdapter {
   /** B·A·scaling, shaped like the base weight (out, in). */
   deltaWeight(): Tensor {
     return this.loraB.weight.matmul(this.loraA.weight).mul(this.scaling);
+  }
+}
+
+/**
+ * Runs `fn` with every adapter of `model` switched off, so the model computes its frozen base:
+ * a LoRA policy's reference model without a second copy in memory (PEFT's disable_adapter()).
+ */
+export function withAdaptersDisabled<T>(model: Module, fn: () => T): T {
+  const adapters = loraLayers(model).map((l) => l.adapter);
+  if (adapters.some((a) => a.merged)) throw new Error('withAdaptersDisabled: adapters are merged into the base weights; unmergeLora(model) first');
+  for (const a of adapters) a.disabled = true;
+  try {
+    return fn();
+  } finally {
+    for (const a of adapters) a.disabled = false;
   }
 }
 

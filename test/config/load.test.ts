@@ -43,7 +43,7 @@ test('out-of-range values and bad enum members quote the value and the range', (
   assert.deepEqual(err.message.split('\n'), [
     'config.yaml:6: grpo.group_size: expected an integer >= 2, got 1',
     'config.yaml:8: generation.top_p: expected a number in (0, 1], got 1.5',
-    'config.yaml:10: dpo.loss_type: expected one of sigmoid | ipo | hinge | robust | exo_pair | nca_pair | bco_pair | apo_zero | apo_down, got "sigmod"',
+    'config.yaml:10: dpo.loss_type: expected one of sigmoid | ipo | hinge | robust | sft, got "sigmod"',
   ]);
 });
 
@@ -102,7 +102,10 @@ test('defaults fill every section', () => {
   assert.equal(c.data.on_error, 'fail');
   assert.equal(c.logging.level, 'info');
   assert.deepEqual(c.distributed, { enabled: false, strategy: 'ddp', backend: 'gloo' });
-  assert.deepEqual(Object.keys(c), ['model', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'prm', 'critic', 'generation', 'logging', 'distributed']);
+  assert.deepEqual(c.lora, { enabled: false, r: 8, alpha: 16, dropout: 0, target_modules: 'all-linear', use_rslora: false });
+  assert.equal(c.training.metric_for_best_model, 'eval/loss');
+  assert.equal(c.training.early_stopping_patience, 0);
+  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'prm', 'critic', 'generation', 'logging', 'distributed']);
   // The schema itself agrees with the loader.
   assert.deepEqual(RunConfig.parse({ model: { name_or_path: 'm' }, data: { dataset_path: 'd.jsonl' } }), c);
 });

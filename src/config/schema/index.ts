@@ -15,6 +15,7 @@ import { DpoConfig } from './dpo.js';
 import { GenerationConfig } from './generation.js';
 import { GrpoConfig } from './grpo.js';
 import { LoggingConfig } from './logging.js';
+import { LoraSection } from './lora.js';
 import { ModelConfig } from './model.js';
 import { PpoConfig } from './ppo.js';
 import { PrmConfig } from './prm.js';
@@ -29,6 +30,7 @@ export * from './dpo.js';
 export * from './generation.js';
 export * from './grpo.js';
 export * from './logging.js';
+export * from './lora.js';
 export * from './model.js';
 export * from './ppo.js';
 export * from './prm.js';
@@ -54,8 +56,18 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   if (t.algorithm === 'ppo' && c.ppo.reward_model_path === null) {
     issue(['ppo', 'reward_model_path'], `training.algorithm is ppo, so ppo.reward_model_path must name a reward model directory`);
   }
-  if (c.dpo.loss_type === 'robust' && c.dpo.label_smoothing === 0) {
+  const dpoTypes = typeof c.dpo.loss_type === 'string' ? [c.dpo.loss_type] : c.dpo.loss_type;
+  if (c.dpo.loss_weights !== null && c.dpo.loss_weights.length !== dpoTypes.length) {
+    issue(['dpo', 'loss_weights'], `dpo.loss_weights has ${c.dpo.loss_weights.length} weights for ${dpoTypes.length} loss types (${dpoTypes.join(', ')})`);
+  }
+  if (dpoTypes.includes('robust') && c.dpo.label_smoothing === 0) {
     issue(['dpo', 'label_smoothing'], `dpo.loss_type robust needs dpo.label_smoothing in (0, 0.5), got 0`);
+  }
+  if (c.lora.enabled && !['sft', 'dpo'].includes(t.algorithm)) {
+    issue(['lora', 'enabled'], `lora.enabled works with training.algorithm sft or dpo, not ${t.algorithm} (its score or value head must train in full)`);
+  }
+  if (c.critic.temperature_min > c.critic.temperature_max) {
+    issue(['critic', 'temperature_min'], `critic.temperature_min (${c.critic.temperature_min}) must not exceed critic.temperature_max (${c.critic.temperature_max})`);
   }
   const hasGroups = Object.values(c.data.datasets).some((g) => g !== undefined && g.train_files.length > 0);
   if (c.data.dataset_path === null && !hasGroups) {
@@ -68,6 +80,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
 
 const RunConfigObject = z.strictObject({
   model: ModelConfig,
+  lora: LoraSection.prefault({}),
   training: TrainingConfig.prefault({}),
   data: DataConfig.prefault({}),
   sft: SftConfig.prefault({}),

@@ -1,11 +1,23 @@
-/** `prm:` — process reward model: one score per reasoning step. */
+/** `prm:` — process reward model: one score per reasoning step, or one per latent sequence. */
 import { z } from 'zod';
 
 export const PrmConfig = z
   .strictObject({
-    step_separator: z.string().min(1).default('\n').describe('Text placed after each step; its last token is where the step is scored.'),
-    train_on_last_step_only: z.boolean().default(false).describe('Use only the last step label (outcome supervision).'),
+    mode: z
+      .enum(['auto', 'stepwise', 'latent'])
+      .default('auto')
+      .describe('stepwise: text with per-step labels (data.datasets.stepwise); latent: latent sequences with a score (data.datasets.latent); auto: latent when latent files are given.'),
+    step_separator: z.string().min(1).default('\n').describe('Text placed after each step; its last token is where the step is scored (stepwise).'),
+    train_on_last_step_only: z.boolean().default(false).describe('Use only the last step label (outcome supervision; stepwise).'),
+    pooling: z.enum(['mean', 'last', 'max']).default('mean').describe('How the latent steps become one vector before the regression head (latent).'),
+    latent_dim: z
+      .number()
+      .int()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe('Width of the latent vectors; null = read from the first example. A projection maps it to the model width when they differ (latent).'),
   })
-  .describe('Process reward model on stepwise labels (training.algorithm: prm).');
+  .describe('Process reward model (training.algorithm: prm).');
 
 export type PrmConfig = z.infer<typeof PrmConfig>;

@@ -37,6 +37,34 @@ export const TrainingConfig = z
       .nullable()
       .default(null)
       .describe('Checkpoint directory to resume from (weights, optimizer, RNG, step); null = start fresh.'),
+    save_total_limit: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Keep only the newest N checkpoints (the best one is always kept on top); 0 keeps all.'),
+    metric_for_best_model: z
+      .string()
+      .min(1)
+      .default('eval/loss')
+      .describe('Logged eval metric that ranks checkpoints and drives early stopping (e.g. eval/loss, eval/accuracy).'),
+    greater_is_better: z
+      .boolean()
+      .nullable()
+      .default(null)
+      .describe('Whether a higher metric_for_best_model is better; null = false for names ending in "loss", true otherwise.'),
+    early_stopping_patience: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Stop after this many evaluations without improving metric_for_best_model; 0 = never stop early.'),
+    early_stopping_threshold: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('An evaluation improves only if it beats the best by more than this.'),
+    bf16: z.boolean().default(false).describe('Run forward passes under bfloat16 autocast (CPU or CUDA); weights and optimizer stay float32.'),
     distributed: z.boolean().optional().describe('Python-framework alias of distributed.enabled (folded into distributed: on load).'),
     distributed_strategy: z
       .enum(['ddp', 'fsdp', 'deepspeed'])

@@ -84,6 +84,7 @@ export class CheckpointManager {
         bestCheckpoint: bestName,
         logHistory: state.logHistory ?? [],
         dataPosition: state.dataPosition ?? null,
+        ...(state.evalsSinceImprovement === undefined ? {} : { evalsSinceImprovement: state.evalsSinceImprovement }),
       });
       // Re-saving a step replaces the old checkpoint; the window without one is only this rm + rename.
       rmSync(finalDir, { recursive: true, force: true });

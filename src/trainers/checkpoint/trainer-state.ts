@@ -29,6 +29,8 @@ export interface TrainerState {
   /** A summary of the logged metrics (e.g. the last few rows of metrics.jsonl). */
   logHistory: Array<Record<string, number | null>>;
   dataPosition: DataPosition | null;
+  /** Evaluations since metric_for_best_model last improved (early stopping). */
+  evalsSinceImprovement?: number;
 }
 
 interface TrainerStateJson {
@@ -38,6 +40,7 @@ interface TrainerStateJson {
   best_model_checkpoint: string | null;
   log_history: Array<Record<string, number | null>>;
   data_position: { epoch: number; batch_index: number; seed?: number } | null;
+  early_stopping_patience_counter?: number;
 }
 
 /** Writes `<dir>/trainer_state.json`. */
@@ -51,6 +54,7 @@ export function writeTrainerState(dir: string, state: TrainerState): void {
     data_position: state.dataPosition === null
       ? null
       : { epoch: state.dataPosition.epoch, batch_index: state.dataPosition.batchIndex, ...(state.dataPosition.seed === undefined ? {} : { seed: state.dataPosition.seed }) },
+    ...(state.evalsSinceImprovement === undefined ? {} : { early_stopping_patience_counter: state.evalsSinceImprovement }),
   };
   writeFileSync(join(dir, TRAINER_STATE_FILE), `${JSON.stringify(json, null, 2)}\n`);
 }
@@ -67,5 +71,6 @@ export function readTrainerState(dir: string): TrainerState {
     bestCheckpoint: json.best_model_checkpoint ?? null,
     logHistory: json.log_history ?? [],
     dataPosition: pos === null ? null : { epoch: pos.epoch, batchIndex: pos.batch_index, ...(pos.seed === undefined ? {} : { seed: pos.seed }) },
+    ...(json.early_stopping_patience_counter === undefined ? {} : { evalsSinceImprovement: json.early_stopping_patience_counter }),
   };
 }

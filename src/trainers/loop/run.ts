@@ -2,6 +2,8 @@
 import type { RunConfig } from '../../config/index.js';
 import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 import type { Algorithm } from './types.js';
+import { loraLayers } from '../../nn/index.js';
+import { loraOptionsOf } from './model-io.js';
 
 export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'echo'> {
   resume?: string | null;
@@ -17,6 +19,7 @@ export function trainAlgorithm<E>(
     training: config.training,
     train: data.train,
     ...(data.validation.length > 0 ? { validation: data.validation } : {}),
+    lora: loraLayers(algorithm.model).length > 0 ? loraOptionsOf(config.lora) : null,
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
   });

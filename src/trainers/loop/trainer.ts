@@ -8,19 +8,27 @@
  * ```
  */
 import { mkdirSync } from 'node:fs';
-import { loadPretrainedWeights, savePretrained } from '../../models/index.js';
+import { basename } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type TrainingProgressOptions } from '../../monitor/index.js';
 import { AdamW, clipGradNorm, LrScheduler, makeSchedule, type ScheduleConfig } from '../../optim/index.js';
 import { shuffledIndices } from '../../data/index.js';
-import { manualSeed, noGrad, tidy, type Tensor } from '../../tensor/index.js';
+import { autocast, manualSeed, noGrad, tidy, type Tensor } from '../../tensor/index.js';
+import type { LoraOptions } from '../../nn/index.js';
 import type { TrainingConfig } from '../../config/index.js';
 import { CheckpointManager, loadTrainingState, saveTrainingState } from '../checkpoint/index.js';
+import { BestMetricTracker } from './best-metric.js';
+import { loadTrainedModel, saveTrainedModel } from './model-io.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
+import { isMainProcess } from './world.js';
+import { loadAlgorithmState, saveAlgorithmState } from './algorithm-state.js';
 
 export interface TrainerOptions<E> {
   training: TrainingConfig;
   train: readonly E[];
   validation?: readonly E[];
+  /** LoRA options the model's adapters were applied with: checkpoints then hold a PEFT adapter. */
+  lora?: LoraOptions | null;
   /** Progress bar options (tests pass a sink stream). */
   progress?: TrainingProgressOptions;
   /** Also echo training.log lines to stderr. Default false. */
@@ -28,10 +36,16 @@ export interface TrainerOptions<E> {
 }
 
 export interface TrainResult {
+  /** The last optimizer step taken (below the plan's total when early stopping ended the run). */
   globalStep: number;
   /** Loss of every optimizer step taken in this process, by step. */
   losses: Map<number, number>;
   evalLoss: number | null;
+  /** Every evaluation of this process: its step and eval/ metrics. */
+  evaluations: Array<{ step: number; metrics: Record<string, number> }>;
+  bestMetric: number | null;
+  bestCheckpoint: string | null;
+  stoppedEarly: boolean;
   outputDir: string;
 }
 
@@ -50,6 +64,14 @@ export function planSteps(numExamples: number, t: TrainingConfig): StepPlan {
   return { microBatchesPerEpoch, stepsPerEpoch, totalSteps };
 }
 
+interface StepResult {
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  metrics: Record<string, number>;
+  tokens: number;
+}
+
 export class Trainer<E> {
   readonly algorithm: Algorithm<E>;
   readonly config: TrainingConfig;
@@ -58,6 +80,8 @@ export class Trainer<E> {
   private readonly params: Tensor[];
   private readonly optimizer: AdamW;
   private readonly scheduler: LrScheduler;
+  private readonly best: BestMetricTracker;
+  private readonly main = isMainProcess();
 
   constructor(algorithm: Algorithm<E>, options: TrainerOptions<E>) {
     this.algorithm = algorithm;
@@ -65,75 +89,122 @@ export class Trainer<E> {
     this.config = options.training;
     this.plan = planSteps(options.train.length, this.config);
     this.params = algorithm.model.trainableParameters();
+    if (this.params.length === 0) throw new Error(`${algorithm.name}: the model has no trainable parameters`);
     const t = this.config;
     this.optimizer = new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
     const warmupSteps = t.warmup_steps > 0 ? t.warmup_steps : Math.ceil(t.warmup_ratio * this.plan.totalSteps);
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupSteps, this.plan.totalSteps)));
+    this.best = new BestMetricTracker(t);
   }
 
-  /** Runs to totalSteps; `resume` is 'latest' or a checkpoint dir. */
+  /** Runs to totalSteps (or until early stopping); `resume` is 'latest' or a checkpoint dir. */
   async train(run: { resume?: string | null } = {}): Promise<TrainResult> {
     const t = this.config;
     const out = t.output_dir;
-    mkdirSync(out, { recursive: true });
-    const checkpoints = new CheckpointManager(out);
+    const { stepsPerEpoch, totalSteps } = this.plan;
+    if (this.main) mkdirSync(out, { recursive: true });
+    const checkpoints = new CheckpointManager(out, { keepLast: t.save_total_limit });
     const log = new TrainingLog(out, { echo: this.options.echo ?? false });
     let startStep = 0;
+    let bestCheckpoint: string | null = null;
     manualSeed(t.seed);
     const resume = run.resume ?? t.resume_from_checkpoint;
     if (resume !== null && resume !== undefined) {
       const { dir, state } = checkpoints.resolveResume(resume);
-      noGrad(() => loadPretrainedWeights(this.algorithm.model, dir));
+      loadTrainedModel(this.algorithm.model, dir);
       loadTrainingState(dir, { optimizer: this.optimizer, scheduler: this.scheduler });
+      loadAlgorithmState(dir, this.algorithm);
       startStep = state.globalStep;
+      this.best.restore({ best: state.bestMetric, sinceImprovement: state.evalsSinceImprovement ?? 0 });
+      bestCheckpoint = state.bestCheckpoint;
       log.info(`resumed from ${dir} at step ${startStep}`);
     }
-    const metrics = new MetricsLogger(out, { resumeStep: startStep });
-    const progress = new TrainingProgress(this.plan.totalSteps, { startStep, ...this.options.progress });
+    const metrics = this.main ? new MetricsLogger(out, { resumeStep: startStep }) : undefined;
+    const progress = new TrainingProgress(totalSteps, { startStep, ...this.options.progress, ...(this.main ? {} : { stream: new PassThrough(), tty: false }) });
     const losses = new Map<number, number>();
+    const evaluations: TrainResult['evaluations'] = [];
     const started = Date.now();
     let evalLoss: number | null = null;
     let samples = 0;
-    log.info(`${this.algorithm.name}: ${this.options.train.length} examples, ${this.plan.totalSteps} steps (${this.plan.stepsPerEpoch} per epoch)`);
+    let tokens = 0;
+    let lastStep = startStep;
+    let stoppedEarly = false;
+    log.info(`${this.algorithm.name}: ${this.options.train.length} examples, ${totalSteps} steps (${stepsPerEpoch} per epoch)`);
     this.algorithm.model.train();
     try {
-      for (let step = startStep + 1; step <= this.plan.totalSteps; step++) {
+      for (let step = startStep + 1; step <= totalSteps; step++) {
         const examples = this.microBatchesOf(step);
         const r = this.step(step, examples);
+        lastStep = step;
         samples += examples.reduce((n, b) => n + b.length, 0);
+        tokens += r.tokens;
         losses.set(step, r.loss);
-        const epoch = step / this.plan.stepsPerEpoch;
-        if (step === 1 || step % t.logging_steps === 0 || step === this.plan.totalSteps) {
-          metrics.log({ step, epoch, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, metrics: r.metrics });
+        const epoch = step / stepsPerEpoch;
+        const epochEnd = step % stepsPerEpoch === 0;
+        const final = step === totalSteps;
+        if (step === 1 || step % t.logging_steps === 0 || final) {
+          metrics?.log({ step, epoch, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, metrics: r.metrics });
           log.info(`step ${step}: loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)}`);
         }
         progress.update(step, { loss: r.loss, lr: r.lr, samples });
-        if (this.options.validation !== undefined && (step % t.eval_steps === 0 || step === this.plan.totalSteps)) {
-          evalLoss = this.evaluate(step, metrics, log);
+        let improved = false;
+        if (this.options.validation !== undefined && (step % t.eval_steps === 0 || epochEnd || final)) {
+          const evalMetrics = this.evaluate(step, metrics, log);
+          evaluations.push({ step, metrics: evalMetrics });
+          evalLoss = evalMetrics['eval/loss'] ?? null;
+          improved = this.best.update(evalMetrics);
+          if (improved) log.info(`step ${step}: new best ${this.best.metric} ${this.best.best}`);
         }
-        if (step % t.save_steps === 0 && step !== this.plan.totalSteps) this.save(checkpoints, step, epoch);
+        stoppedEarly = this.best.shouldStop && !final;
+        if (improved || final || stoppedEarly || step % t.save_steps === 0 || epochEnd) {
+          const saved = this.save(checkpoints, step, epoch, improved);
+          if (improved) bestCheckpoint = saved;
+        }
+        if (stoppedEarly) {
+          log.info(`early stopping at step ${step}: ${this.best.metric} did not improve for ${this.best.patience} evaluations (best ${this.best.best})`);
+          break;
+        }
       }
-      if (startStep < this.plan.totalSteps) this.save(checkpoints, this.plan.totalSteps, this.plan.totalSteps / this.plan.stepsPerEpoch);
-      savePretrained(this.algorithm.model, out);
+      if (this.main) saveTrainedModel(this.algorithm.model, out, this.options.lora ?? null, this.algorithm.baseModelName);
       const runtime = (Date.now() - started) / 1000;
-      const lastLoss = losses.get(this.plan.totalSteps) ?? null;
-      writeTrainingStats(out, {
-        algorithm: this.algorithm.name,
-        global_step: this.plan.totalSteps,
-        train_runtime: runtime,
-        train_samples_per_second: runtime > 0 ? samples / runtime : null,
-        train_loss: lastLoss,
-        eval_loss: evalLoss,
-      });
-      log.info(`done: ${this.plan.totalSteps} steps, final model in ${out}`);
-      return { globalStep: this.plan.totalSteps, losses, evalLoss, outputDir: out };
+      if (this.main) writeTrainingStats(out, this.stats({ losses, lastStep, runtime, samples, tokens, evalLoss, stoppedEarly }));
+      log.info(`done: ${lastStep} steps, final model in ${out}`);
+      return { globalStep: lastStep, losses, evalLoss, evaluations, bestMetric: this.best.best, bestCheckpoint, stoppedEarly, outputDir: out };
     } catch (err) {
       log.error((err as Error).message);
       throw err;
     } finally {
       progress.stop();
-      metrics.close();
+      metrics?.close();
     }
+  }
+
+  private stats(r: { losses: Map<number, number>; lastStep: number; runtime: number; samples: number; tokens: number; evalLoss: number | null; stoppedEarly: boolean }) {
+    const perEpoch = new Map<number, { sum: number; n: number }>();
+    for (const [step, loss] of r.losses) {
+      const e = Math.floor((step - 1) / this.plan.stepsPerEpoch) + 1;
+      const acc = perEpoch.get(e) ?? { sum: 0, n: 0 };
+      perEpoch.set(e, { sum: acc.sum + loss, n: acc.n + 1 });
+    }
+    const trainLosses = [...r.losses.values()];
+    return {
+      algorithm: this.algorithm.name,
+      total_steps: r.lastStep,
+      global_step: r.lastStep,
+      num_epochs: r.lastStep / this.plan.stepsPerEpoch,
+      num_train_samples: this.options.train.length,
+      num_eval_samples: this.options.validation?.length ?? 0,
+      train_runtime: r.runtime,
+      train_samples_per_second: r.runtime > 0 ? r.samples / r.runtime : null,
+      train_tokens_per_second: r.runtime > 0 ? r.tokens / r.runtime : null,
+      train_loss: r.losses.get(r.lastStep) ?? null,
+      best_train_loss: trainLosses.length > 0 ? Math.min(...trainLosses) : null,
+      epoch_losses: [...perEpoch.values()].map((a) => a.sum / a.n), // mean step loss of epoch 1, 2, ...
+      eval_loss: r.evalLoss,
+      metric_for_best_model: this.best.metric,
+      best_metric: this.best.best,
+      stopped_early: r.stoppedEarly,
+    };
   }
 
   /** The micro-batches of optimizer step `step` (1-based), in a fixed order per seed and epoch. */
@@ -152,19 +223,21 @@ export class Trainer<E> {
   }
 
   /** One optimizer step: backward of each micro-batch's summed loss, grads / total units, clip, update. */
-  private step(step: number, microBatches: readonly E[][]): { loss: number; lr: number; gradNorm: number; metrics: Record<string, number> } {
+  private step(step: number, microBatches: readonly E[][]): StepResult {
     let lossSum = 0;
     let units = 0;
+    let tokens = 0;
     const sums: Record<string, number> = {};
     for (const batch of microBatches) {
       const r: LossOutput = tidy(() => {
-        const out = this.algorithm.loss(batch);
+        const out = this.forward(batch);
         out.loss.backward();
-        return { loss: out.loss.detach(), numTokens: out.numTokens, ...(out.metrics === undefined ? {} : { metrics: out.metrics }) };
+        return { loss: out.loss.detach(), numTokens: out.numTokens, tokens: out.tokens ?? out.numTokens, ...(out.metrics === undefined ? {} : { metrics: out.metrics }) };
       });
       lossSum += r.loss.item();
       r.loss.dispose();
       units += r.numTokens;
+      tokens += r.tokens ?? 0;
       for (const [k, v] of Object.entries(r.metrics ?? {})) sums[k] = (sums[k] ?? 0) + v;
     }
     if (units <= 0) throw new Error(`step ${step}: the batch has no tokens to train on`);
@@ -180,49 +253,71 @@ export class Trainer<E> {
     tidy(() => this.optimizer.step());
     this.optimizer.zeroGrad();
     this.scheduler.step();
-    const metrics: Record<string, number> = {};
-    for (const [k, v] of Object.entries(sums)) metrics[k] = v / units;
-    return { loss, lr, gradNorm, metrics };
+    const averaged: Record<string, number> = {};
+    for (const [k, v] of Object.entries(sums)) averaged[k] = v / units;
+    const metrics = this.algorithm.summarize?.(averaged) ?? averaged;
+    if (this.algorithm.gradNormMetric !== undefined) metrics[this.algorithm.gradNormMetric] = gradNorm;
+    return { loss, lr, gradNorm, metrics, tokens };
   }
 
-  /** Token-weighted validation loss over the whole validation set (no grad, eval mode). */
-  evaluate(step: number, metrics?: MetricsLogger, log?: TrainingLog): number {
+  /** The algorithm's loss, under bfloat16 autocast when training.bf16. */
+  private forward(batch: readonly E[]): LossOutput {
+    return this.config.bf16 ? autocast(() => this.algorithm.loss(batch), { dtype: 'bfloat16' }) : this.algorithm.loss(batch);
+  }
+
+  /**
+   * Evaluates on the whole validation set (no grad, eval mode) with the training loss itself:
+   * eval/loss is token-weighted like training, and every metric the loss reports is averaged
+   * over the same units as eval/<name>, so train and eval numbers compare directly.
+   */
+  evaluate(step: number, metrics?: MetricsLogger, log?: TrainingLog): Record<string, number> {
     const validation = this.options.validation ?? [];
     const B = this.config.per_device_eval_batch_size;
     let sum = 0;
     let units = 0;
+    const sums: Record<string, number> = {};
     this.algorithm.model.eval();
     try {
       for (let i = 0; i < validation.length; i += B) {
         const batch = validation.slice(i, i + B);
         const r = tidy(() => noGrad(() => {
-          const out = this.algorithm.loss(batch);
-          return { loss: out.loss.item(), numTokens: out.numTokens };
+          const out = this.forward(batch);
+          return { loss: out.loss.item(), numTokens: out.numTokens, metrics: out.metrics ?? {} };
         }));
         sum += r.loss;
         units += r.numTokens;
+        for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v;
       }
     } finally {
       this.algorithm.model.train();
     }
     const evalLoss = units > 0 ? sum / units : NaN;
     const extra: Record<string, number> = { 'eval/loss': evalLoss };
+    const averaged: Record<string, number> = {};
+    for (const [k, v] of Object.entries(sums)) averaged[k] = v / units;
+    for (const [k, v] of Object.entries(this.algorithm.summarize?.(averaged) ?? averaged)) extra[`eval/${k}`] = v;
     for (const [k, v] of Object.entries(this.algorithm.evalMetrics?.(evalLoss) ?? {})) extra[`eval/${k}`] = v;
     metrics?.log({ step, metrics: extra });
     log?.info(`step ${step}: ${Object.entries(extra).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);
-    return evalLoss;
+    return extra;
   }
 
-  private save(checkpoints: CheckpointManager, step: number, epoch: number): void {
+  /** Writes checkpoint-<step> (rank 0 only); returns its name. */
+  private save(checkpoints: CheckpointManager, step: number, epoch: number, best: boolean): string | null {
+    if (!this.main) return null;
     const inEpoch = (step - 1) % this.plan.stepsPerEpoch;
-    checkpoints.save(step, (dir) => {
-      savePretrained(this.algorithm.model, dir);
-      saveTrainingState(dir, { optimizer: this.optimizer, scheduler: this.scheduler });
+    const dir = checkpoints.save(step, (tmp) => {
+      saveTrainedModel(this.algorithm.model, tmp, this.options.lora ?? null, this.algorithm.baseModelName);
+      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler });
+      saveAlgorithmState(tmp, this.algorithm);
     }, {
       globalStep: step,
       epoch,
+      bestMetric: this.best.best,
+      evalsSinceImprovement: this.best.sinceImprovement,
       dataPosition: { epoch: Math.floor((step - 1) / this.plan.stepsPerEpoch), batchIndex: (inEpoch + 1) * this.config.gradient_accumulation_steps, seed: this.config.seed },
-    });
+    }, { best });
+    return basename(dir);
   }
 }
 

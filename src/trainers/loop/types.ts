@@ -13,8 +13,10 @@ export interface LossOutput {
   loss: Tensor;
   /** Normalisation units in this micro-batch (e.g. completion tokens). */
   numTokens: number;
-  /** Extra scalars, summed like `loss` (divided by the step's units when logged). */
+  /** Extra scalars, summed like `loss` (divided by the step's units when logged, also in evaluation as eval/<name>). */
   metrics?: Record<string, number>;
+  /** Tokens this micro-batch fed through the model (attention-mask ones), for tokens/s. Default numTokens. */
+  tokens?: number;
 }
 
 /**
@@ -30,8 +32,20 @@ export interface Algorithm<E> {
   readonly model: Module & HfSerializable;
   /** Forward one micro-batch of examples (collate inside); called within tidy(). */
   loss(examples: readonly E[]): LossOutput;
+  /**
+   * Turns the step's (or evaluation's) averaged metrics into the logged ones, for metrics that
+   * are not plain averages (R² from averaged moments). Default: logged as they are.
+   */
+  summarize?(averaged: Record<string, number>): Record<string, number>;
   /** Extra eval metrics from the validation loss (e.g. perplexity). */
   evalMetrics?(evalLoss: number): Record<string, number>;
+  /** Also log the step's gradient norm under this name (e.g. critic/grad_norm). */
+  readonly gradNormMetric?: string;
+  /** State the algorithm carries between steps (an adaptive temperature, a KL coefficient), saved in checkpoints. */
+  stateDict?(): Record<string, number>;
+  loadStateDict?(state: Record<string, number>): void;
+  /** Name of the starting model, recorded in a LoRA adapter's adapter_config.json. */
+  readonly baseModelName?: string;
 }
 
 /** Raised when the loss or the gradient norm stops being finite. */

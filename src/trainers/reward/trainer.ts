@@ -28,13 +28,9 @@ export interface RewardAlgorithmOptions {
  * The reward algorithm: rows [chosen..., rejected...] right-padded, reward at the last real
  * token, Bradley-Terry loss. `loss` reports the SUM over pairs and numTokens = pairs, so the
  * loop averages over every pair of the accumulated step. Metrics (summed, divided by pairs
- * when logged): accuracy, margin, rewards/chosen, rewards/rejected. In eval mode it also
- * counts correct pairs, which `evalMetrics` reports as eval/accuracy (and eval/margin).
+ * when logged, and as eval/<name> in evaluation): accuracy, margin, rewards/chosen, rewards/rejected.
  */
 export function rewardAlgorithm(model: SequenceScoreModel, padTokenId: number, options: RewardAlgorithmOptions = {}): Algorithm<PreferenceExample> {
-  let evalPairs = 0;
-  let evalCorrect = 0;
-  let evalMargin = 0;
   return {
     name: 'reward',
     model,
@@ -52,14 +48,10 @@ export function rewardAlgorithm(model: SequenceScoreModel, padTokenId: number, o
       });
       const accuracy = out.metrics.accuracy.item();
       const meanMargin = out.metrics.margin.item();
-      if (!model.training) {
-        evalPairs += B;
-        evalCorrect += accuracy * B;
-        evalMargin += meanMargin * B;
-      }
       return {
         loss: out.loss.mul(B), // mean over pairs -> sum over pairs
         numTokens: B,
+        tokens: batch.attentionMask.sum().item(),
         metrics: {
           accuracy: accuracy * B,
           margin: meanMargin * B,
@@ -67,13 +59,6 @@ export function rewardAlgorithm(model: SequenceScoreModel, padTokenId: number, o
           'rewards/rejected': rr.detach().sum().item(),
         },
       };
-    },
-    evalMetrics() {
-      const m: Record<string, number> = evalPairs > 0 ? { accuracy: evalCorrect / evalPairs, margin: evalMargin / evalPairs } : {};
-      evalPairs = 0;
-      evalCorrect = 0;
-      evalMargin = 0;
-      return m;
     },
   };
 }
