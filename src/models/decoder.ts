@@ -11,7 +11,7 @@ import type { DecoderConfig } from './config.js';
 import { SelfAttention, type AttentionContext } from './attention.js';
 import { GatedMlp } from './mlp.js';
 import { defaultPositions, RotaryEmbedding } from './rope.js';
-import { attentionMaskFor } from './masks.js';
+import { attentionMaskFor, packedSegments } from './masks.js';
 import type { CausalLmInput } from './types.js';
 
 export class DecoderLayer extends Module {
@@ -72,7 +72,10 @@ export class DecoderModel extends Module {
       throw new RangeError(`forward: ${past + T} positions exceed the sliding window (${window}); sliding-window attention is not implemented, so only sequences within the window are exact`);
     }
     const { cos, sin } = this.rotary.tables(positionIds ?? defaultPositions(B, T, past), h.dtype);
-    const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, { batch: B, length: T, past, dtype: h.dtype, causal: this.config.isCausal }), cache };
+    // Position ids that restart at 0 inside a row mark packed sequences (SFT packing): attention stays within each.
+    const segmentIds = positionIds !== undefined && past === 0 && cache === undefined ? packedSegments(positionIds) : undefined;
+    const shape = { batch: B, length: T, past, dtype: h.dtype, causal: this.config.isCausal, ...(segmentIds === undefined ? {} : { segmentIds }) };
+    const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, shape), cache };
     for (const layer of this.layers) h = layer.forward(h, ctx);
     return this.norm.forward(h);
   }

@@ -18,3 +18,6 @@ export { Gpt2LMHeadModel, Gpt2Model, Conv1D } from './gpt2/model.js';
 export { gpt2Config, parseGpt2Config } from './gpt2/config.js';
 export type { Gpt2Config } from './gpt2/config.js';
 export { gpt2FromPretrained } from './gpt2/pretrained.js';
+export { TokenClassifierModel } from './token-classifier.js';
+export { LatentPrmModel, LATENT_PRM_ARCHITECTURE } from './latent-prm.js';
+export type { LatentPrmOptions } from './latent-prm.js';

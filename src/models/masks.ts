@@ -17,6 +17,21 @@ export interface MaskShape {
   past: number;
   dtype: DType;
   causal: boolean;
+  /**
+   * (B, T) sequence index of each position when several sequences are packed into one row:
+   * a query reads only keys of its own sequence (block-diagonal attention). No cache.
+   */
+  segmentIds?: Tensor;
+}
+
+/**
+ * Packed-row segments from position ids, as transformers detects packed sequences: every
+ * position id 0 starts a new sequence. Returns undefined when no row holds more than one.
+ */
+export function packedSegments(positionIds: Tensor): Tensor | undefined {
+  const starts = positionIds.eq(0).to('int64');
+  if (starts.sum({ dim: 1 }).max().item() <= 1) return undefined;
+  return starts.cumsum(1);
 }
 
 /**
@@ -26,7 +41,7 @@ export interface MaskShape {
  * masked pad rows stay finite, as transformers builds it.
  */
 export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape): { mask: Tensor | null; isCausal: boolean } {
-  if (paddingMask === undefined) {
+  if (paddingMask === undefined && s.segmentIds === undefined) {
     if (!s.causal || s.length === 1) return { mask: null, isCausal: false };
     if (s.past === 0) return { mask: null, isCausal: true };
   }
@@ -37,6 +52,12 @@ export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape):
     const queries = arange(s.past, total).unsqueeze(1); // (T, 1): query i sits at position past + i
     const causal = keys.le(queries).view(1, 1, s.length, total);
     allowed = allowed === null ? causal : allowed.logicalAnd(causal);
+  }
+  if (s.segmentIds !== undefined) {
+    if (s.past !== 0) throw new RangeError('attention: packed sequences (segmentIds) cannot be combined with a KV cache');
+    const seg = s.segmentIds;
+    const same = seg.unsqueeze(2).eq(seg.unsqueeze(1)).unsqueeze(1); // (B, 1, T, T)
+    allowed = allowed === null ? same : allowed.logicalAnd(same);
   }
   const lowest = LOWEST[s.dtype] ?? (LOWEST.float32 as number);
   return { mask: zeros([1], { dtype: s.dtype }).maskedFill((allowed as Tensor).logicalNot(), lowest), isCausal: false };

@@ -42,3 +42,5 @@ export {
 export type { CollateOptions, CompletionBatch, CompletionRows, PreferenceBatch, PreferenceRows, PromptBatch } from './collators.js';
 export { lengthGroupedBatches, shuffledIndices, seededRandom } from './sampler.js';
 export type { LengthGroupedOptions } from './sampler.js';
+export { packExamples, collatePacked } from './packing.js';
+export type { PackedRow } from './packing.js';

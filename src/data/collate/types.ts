@@ -31,6 +31,9 @@ export interface PreferenceExample {
   rejectedIds: number[];
   /** Optional reward-model margin, carried through from the record. */
   margin?: number;
+  /** Reference-model log-probs of chosen/rejected, when precomputed before training (DPO). */
+  refChosenLogps?: number;
+  refRejectedLogps?: number;
   truncated: boolean;
 }
 

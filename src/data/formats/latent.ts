@@ -3,7 +3,7 @@
  * safetensors files that hold one [steps, hidden] float matrix per row.
  *
  * ```ts
- * // index.jsonl: {"tensor": "ex0", "score": 0.75}   (tensors in index.safetensors)
+ * // index.jsonl: {"tensor": "ex0", "score": 0.75}   (tensors in index.safetensors; prm_score wins over score)
  * const record = parseLatent(row, ctx);        // checks ex0 exists and is 2-D float
  * const matrix = loadLatentMatrix(record);     // Tensor [steps, hidden]
  * ```
@@ -20,10 +20,13 @@ const FLOAT_DTYPES = new Set(['float32', 'float64', 'float16', 'bfloat16']);
 export function parseLatent(value: unknown, ctx: ParseContext): LatentRecord {
   const row = asObject(ctx, value);
   const tensor = requireString(ctx, row, 'tensor');
-  const score = requireNumber(ctx, row, 'score');
+  // As the Python tooling: the process score `prm_score` when present, else the outcome `score`.
+  const score = has(row, 'prm_score') ? requireNumber(ctx, row, 'prm_score') : requireNumber(ctx, row, 'score');
   const file = has(row, 'file')
     ? resolve(dirname(ctx.source.file), requireString(ctx, row, 'file'))
-    : resolve(dirname(ctx.source.file), ctx.options.latentTensors ?? defaultTensorsFile(ctx.source.file));
+    : ctx.options.latentTensors === undefined
+      ? defaultTensorsFile(resolve(ctx.source.file))
+      : resolve(dirname(ctx.source.file), ctx.options.latentTensors);
   const fileField = has(row, 'file') ? 'file' : undefined;
   if (!existsSync(file)) fail(ctx, fileField, `safetensors file not found: ${file}`);
   const info = headerOf(file).tensors.get(tensor);

@@ -7,7 +7,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { seededRandom } from '../collate/sampler.js';
+import { saveSafetensors } from '../../io/index.js';
+import { tensor, type Tensor } from '../../tensor/index.js';
 import { FACTS, type Fact } from './facts.js';
+
+/** Width of the sample latent vectors. */
+export const SAMPLE_LATENT_DIM = 32;
 
 export interface SampleDataOptions {
   /** Records per set (the SFT validation split, prompts, stepwise and teacher/student sets are sized from these). */
@@ -79,10 +84,34 @@ export function writeSampleData(dir: string, options: SampleDataOptions = {}): R
   };
   mkdirSync(dir, { recursive: true });
   const out: Record<string, { path: string; count: number }> = {};
+  out['latent'] = writeLatentSample(dir, Math.max(2, preference), r);
   for (const [name, rows] of Object.entries(sets)) {
     const path = join(dir, `${name}.jsonl`);
     writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
     out[name] = { path, count: rows.length };
   }
   return out;
+}
+
+/**
+ * latent.jsonl + latent.safetensors: `count` sequences of 2..6 latent steps whose score is a
+ * fixed smooth function of the latents (sigmoid of twice the mean first feature), so a latent
+ * PRM has something real to learn.
+ */
+function writeLatentSample(dir: string, count: number, r: () => number): { path: string; count: number } {
+  const tensors = new Map<string, Tensor>();
+  const rows: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const steps = 2 + Math.floor(r() * 5);
+    const matrix = Array.from({ length: steps }, () => Array.from({ length: SAMPLE_LATENT_DIM }, () => 2 * r() - 1));
+    const signal = matrix.reduce((acc, row) => acc + (row[0] ?? 0), 0) / steps;
+    const score = 1 / (1 + Math.exp(-4 * signal));
+    tensors.set(`ex${i}`, tensor(matrix, { dtype: 'float32' }));
+    rows.push(JSON.stringify({ tensor: `ex${i}`, prm_score: Math.round(score * 1e4) / 1e4 }));
+  }
+  saveSafetensors(join(dir, 'latent.safetensors'), tensors);
+  for (const t of tensors.values()) t.dispose();
+  const path = join(dir, 'latent.jsonl');
+  writeFileSync(path, rows.join('\n') + '\n');
+  return { path, count };
 }
