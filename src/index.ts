@@ -16,3 +16,5 @@ export * from './trainers/loop/index.js';
 export * from './trainers/sft/index.js';
 export * from './trainers/reward/index.js';
 export * from './trainers/dpo/index.js';
+export * from './trainers/prm/index.js';
+export * from './trainers/critic/index.js';

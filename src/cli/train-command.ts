@@ -5,6 +5,8 @@ import type { TrainResult } from '../trainers/loop/index.js';
 import { runDpo } from '../trainers/dpo/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
+import { runPrm } from '../trainers/prm/index.js';
+import { runCritic } from '../trainers/critic/index.js';
 
 export const TRAIN_USAGE = 'rlhf train --config FILE [--set section.key=value]... [--resume latest|PATH]';
 
@@ -15,6 +17,8 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   sft: runSft,
   reward: runReward,
   dpo: runDpo,
+  prm: runPrm,
+  critic: runCritic,
 };
 export const IMPLEMENTED_ALGORITHMS = Object.keys(RUNNERS);
 

@@ -11,27 +11,82 @@ import { writeResolvedConfig } from '../../config/index.js';
 import { collatePreference, padIdOf, type PreferenceExample } from '../../data/index.js';
 import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { DPO_LOSS_TYPES, dpoLoss, sequenceLogprobs, type DpoLossType } from '../../rl/index.js';
-import { noGrad, type Tensor } from '../../tensor/index.js';
+import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
+import { withAdaptersDisabled } from '../../nn/index.js';
+import { applyLoraFromConfig } from '../loop/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
 import { loadRewardExamples } from '../reward/index.js';
 
+/**
+ * Where reference log-probs come from: a frozen model, the policy's own base with its LoRA
+ * adapters disabled (no second copy), the examples' precomputed `refChosenLogps` /
+ * `refRejectedLogps`, or nothing (reference-free: log π_ref = 0).
+ */
+export type DpoReference = PretrainedCausalLm | 'adapters-disabled' | 'precomputed' | null;
+
 export interface DpoAlgorithmOptions {
-  /** Frozen reference model; null = reference-free (log π_ref = 0). */
-  reference: PretrainedCausalLm | null;
+  reference: DpoReference;
   padTokenId: number;
   beta?: number;
-  lossType?: string;
+  /** One loss type or several, summed with lossWeights. */
+  lossType?: string | readonly string[];
+  lossWeights?: readonly number[] | null;
   labelSmoothing?: number;
 }
 
-/** The loss types dpoLoss implements (config may name more, as TRL does). */
-export function checkDpoLossType(lossType: string): DpoLossType {
-  if (!(DPO_LOSS_TYPES as readonly string[]).includes(lossType)) {
-    throw new Error(`dpo: loss_type '${lossType}' is not implemented; implemented: ${DPO_LOSS_TYPES.join(', ')}`);
+/** Checks loss type names against what dpoLoss implements. */
+export function checkDpoLossType(lossType: string | readonly string[]): DpoLossType[] {
+  const types = typeof lossType === 'string' ? [lossType] : [...lossType];
+  for (const t of types) {
+    if (!(DPO_LOSS_TYPES as readonly string[]).includes(t)) {
+      throw new Error(`dpo: loss_type '${t}' is not implemented; implemented: ${DPO_LOSS_TYPES.join(', ')}`);
+    }
   }
-  return lossType as DpoLossType;
+  return types as DpoLossType[];
+}
+
+/** Reference log-probs of the pairs of one batch, without grad. */
+function referenceLogps(reference: DpoReference, policy: PretrainedCausalLm, examples: readonly PreferenceExample[], batch: Parameters<typeof pairLogps>[1], like: Tensor) {
+  const B = examples.length;
+  if (reference === null) return { chosen: like.detach().mul(0), rejected: like.detach().mul(0) };
+  if (reference === 'precomputed') {
+    const missing = examples.findIndex((e) => e.refChosenLogps === undefined || e.refRejectedLogps === undefined);
+    if (missing >= 0) throw new Error(`dpo: example ${missing} of the batch has no precomputed reference log-probs (run precomputeReferenceLogps first)`);
+    return {
+      chosen: tensor(examples.map((e) => e.refChosenLogps as number), { dtype: like.dtype }),
+      rejected: tensor(examples.map((e) => e.refRejectedLogps as number), { dtype: like.dtype }),
+    };
+  }
+  return noGrad(() => {
+    const r = reference === 'adapters-disabled' ? withAdaptersDisabled(policy, () => pairLogps(policy, batch, B)) : pairLogps(reference, batch, B);
+    return { chosen: r.chosen.detach(), rejected: r.rejected.detach() };
+  });
+}
+
+/**
+ * Scores every pair once with the reference (eval mode, no grad, batches of `batchSize`) and
+ * stores the log-probs on the examples, so training needs no reference model in memory.
+ */
+export function precomputeReferenceLogps(reference: PretrainedCausalLm, examples: PreferenceExample[], padTokenId: number, batchSize = 8): void {
+  const wasTraining = reference.training;
+  reference.eval();
+  try {
+    for (let i = 0; i < examples.length; i += batchSize) {
+      const chunk = examples.slice(i, i + batchSize);
+      const [c, r] = tidy(() => noGrad(() => {
+        const l = pairLogps(reference, collatePreference(chunk, { padTokenId }), chunk.length);
+        return [l.chosen.toArray() as number[], l.rejected.toArray() as number[]];
+      }));
+      chunk.forEach((e, j) => {
+        e.refChosenLogps = c[j] as number;
+        e.refRejectedLogps = r[j] as number;
+      });
+    }
+  } finally {
+    reference.train(wasTraining);
+  }
 }
 
 /** Summed completion log-probs of the [chosen..., rejected...] rows, split in halves of B. */
@@ -56,10 +111,11 @@ function pairLogps(model: PretrainedCausalLm, batch: { inputIds: Tensor; attenti
  */
 export function dpoAlgorithm(model: PretrainedCausalLm, options: DpoAlgorithmOptions): Algorithm<PreferenceExample> {
   const lossType = checkDpoLossType(options.lossType ?? 'sigmoid');
+  const lossWeights = options.lossWeights ?? undefined;
   const beta = options.beta ?? 0.1;
   const labelSmoothing = options.labelSmoothing ?? 0;
   const reference = options.reference;
-  if (reference !== null) {
+  if (typeof reference === 'object' && reference !== null) {
     reference.freeze();
     reference.eval();
   }
@@ -70,12 +126,7 @@ export function dpoAlgorithm(model: PretrainedCausalLm, options: DpoAlgorithmOpt
       const B = examples.length;
       const batch = collatePreference(examples, { padTokenId: options.padTokenId });
       const policy = pairLogps(model, batch, B);
-      const ref = reference === null
-        ? { chosen: policy.chosen.detach().mul(0), rejected: policy.rejected.detach().mul(0) }
-        : noGrad(() => {
-          const r = pairLogps(reference, batch, B);
-          return { chosen: r.chosen.detach(), rejected: r.rejected.detach() };
-        });
+      const ref = referenceLogps(reference, model, examples, batch, policy.chosen);
       const out = dpoLoss(
         {
           policyChosenLogps: policy.chosen,
@@ -85,7 +136,7 @@ export function dpoAlgorithm(model: PretrainedCausalLm, options: DpoAlgorithmOpt
           chosenLengths: policy.chosenLengths,
           rejectedLengths: policy.rejectedLengths,
         },
-        { beta, lossType, labelSmoothing },
+        { beta, lossType, labelSmoothing, ...(lossWeights === undefined ? {} : { lossWeights }) },
       );
       const sum = (t: Tensor) => t.detach().sum().item();
       const c = out.chosenRewards;
@@ -93,6 +144,7 @@ export function dpoAlgorithm(model: PretrainedCausalLm, options: DpoAlgorithmOpt
       return {
         loss: out.losses.sum(),
         numTokens: B,
+        tokens: batch.attentionMask.sum().item(),
         metrics: {
           'rewards/chosen': sum(c),
           'rewards/rejected': sum(r),
@@ -111,26 +163,44 @@ export interface RunDpoOptions extends Pick<TrainerOptions<PreferenceExample>, '
 }
 
 /**
- * Loads the policy, the frozen reference (dpo.ref_model_path, else a second copy of
- * model.name_or_path; none when dpo.reference_free), tokenizer and preference pairs, and trains.
+ * Loads the policy and its reference — dpo.ref_model_path, else the starting model: with
+ * lora.enabled the policy's base with adapters disabled, otherwise a frozen second copy; none
+ * when dpo.reference_free — the tokenizer and preference pairs, and trains. With
+ * dpo.precompute_ref_log_probs the reference scores every pair once and is freed before training.
  */
 export async function runDpo(config: RunConfig, options: RunDpoOptions = {}): Promise<TrainResult> {
   const d = config.dpo;
   checkDpoLossType(d.loss_type);
   const modelDir = resolve(config.model.name_or_path);
   const tokenizer = Tokenizer.fromPretrained(modelDir);
+  const padTokenId = padIdOf(tokenizer);
   const train = await loadRewardExamples(config, tokenizer, 'train');
   if (train.length === 0) throw new Error('dpo: no preference pairs to train on');
   const validation = await loadRewardExamples(config, tokenizer, 'validation');
   writeResolvedConfig(config.training.output_dir, config);
   const model = loadCausalLm(modelDir);
-  const reference = d.reference_free ? null : loadCausalLm(resolve(d.ref_model_path ?? modelDir));
+  const lora = applyLoraFromConfig(model, config.lora);
+  let reference: DpoReference;
+  if (d.reference_free) reference = null;
+  else if (d.ref_model_path === null && lora !== null) reference = 'adapters-disabled';
+  else reference = loadCausalLm(resolve(d.ref_model_path ?? modelDir));
+  if (d.precompute_ref_log_probs && reference !== null) {
+    const scorer = reference === 'adapters-disabled' ? null : reference;
+    const score = (examples: PreferenceExample[]) => scorer === null
+      ? withAdaptersDisabled(model, () => precomputeReferenceLogps(model, examples, padTokenId, config.training.per_device_eval_batch_size))
+      : precomputeReferenceLogps(scorer, examples, padTokenId, config.training.per_device_eval_batch_size);
+    score(train);
+    score(validation);
+    scorer?.dispose();
+    reference = 'precomputed';
+  }
   const algorithm = dpoAlgorithm(model, {
     reference,
-    padTokenId: padIdOf(tokenizer),
+    padTokenId,
     beta: d.beta,
     lossType: d.loss_type,
+    lossWeights: d.loss_weights,
     labelSmoothing: d.label_smoothing,
   });
-  return trainAlgorithm(algorithm, config, { train, validation }, options);
+  return trainAlgorithm(algorithm, config, { train, validation }, { ...options });
 }

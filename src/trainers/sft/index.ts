@@ -3,6 +3,6 @@
  * @example
  * const result = await runSft(loadConfig('examples/configs/sft.yaml'));
  */
-export { runSft, sftAlgorithm, loadSftExamples } from './trainer.js';
+export { runSft, sftAlgorithm, packedSftAlgorithm, loadSftExamples } from './trainer.js';
 export type { RunSftOptions } from './trainer.js';
 export { sftLossSum } from './loss.js';

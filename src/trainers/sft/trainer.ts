@@ -8,7 +8,8 @@
 import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
 import { writeResolvedConfig } from '../../config/index.js';
-import { collateCompletions, loadDataset, padIdOf, tokenizeConversation, tokenizeSft, type TokenizedExample } from '../../data/index.js';
+import { collateCompletions, collatePacked, loadDataset, packExamples, padIdOf, tokenizeConversation, tokenizeSft, type PackedRow, type TokenizedExample } from '../../data/index.js';
+import { applyLoraFromConfig } from '../loop/index.js';
 import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { type TrainerOptions, type TrainResult } from '../loop/index.js';
@@ -25,10 +26,32 @@ export function sftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labe
     loss(examples) {
       const batch = collateCompletions(examples, { padTokenId });
       const { logits } = model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask });
-      return sftLossSum(logits, batch.labels, labelSmoothing);
+      return { ...sftLossSum(logits, batch.labels, labelSmoothing), tokens: batch.attentionMask.sum().item() };
     },
     evalMetrics: (evalLoss) => ({ perplexity: Math.exp(evalLoss) }),
   };
+}
+
+/**
+ * SFT on packed rows (sft.packing): several examples per row with restarting position ids, so
+ * attention stays inside each example; the loss is the same summed completion cross entropy.
+ */
+export function packedSftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labelSmoothing = 0): Algorithm<PackedRow> {
+  return {
+    name: 'sft',
+    model,
+    loss(rows) {
+      const batch = collatePacked(rows, { padTokenId });
+      const { logits } = model.forward({ inputIds: batch.inputIds, positionIds: batch.positionIds });
+      return { ...sftLossSum(logits, batch.labels, labelSmoothing), tokens: rows.reduce((n, r) => n + r.inputIds.length, 0) };
+    },
+    evalMetrics: (evalLoss) => ({ perplexity: Math.exp(evalLoss) }),
+  };
+}
+
+/** With completion_only_loss false every token after the first is a target (prompt included). */
+function trainOnAllTokens(e: TokenizedExample): TokenizedExample {
+  return { ...e, labels: [...e.inputIds], completionMask: e.inputIds.map(() => 1) };
 }
 
 /** Reads and tokenizes the sft (prompt/response) and conversation files named by the config. */
@@ -45,7 +68,8 @@ export async function loadSftExamples(config: RunConfig, tokenizer: Tokenizer, s
     const { records } = await loadDataset(path, { format: 'conversation', onError });
     for (const r of records) out.push(tokenizeConversation(tokenizer, r, opts));
   }
-  return out.filter((e) => e.labels.slice(1).some((l) => l !== -100));
+  const examples = config.sft.completion_only_loss ? out : out.map(trainOnAllTokens);
+  return examples.filter((e) => e.labels.slice(1).some((l) => l !== -100));
 }
 
 export interface RunSftOptions extends Pick<TrainerOptions<TokenizedExample>, 'progress' | 'echo'> {
@@ -61,6 +85,13 @@ export async function runSft(config: RunConfig, options: RunSftOptions = {}): Pr
   const validation = await loadSftExamples(config, tokenizer, 'validation');
   writeResolvedConfig(config.training.output_dir, config);
   const model = loadCausalLm(modelDir);
-  const algorithm = sftAlgorithm(model, padIdOf(tokenizer), config.sft.label_smoothing);
+  applyLoraFromConfig(model, config.lora);
+  const padTokenId = padIdOf(tokenizer);
+  if (config.sft.packing) {
+    const maxLength = config.data.max_length;
+    const packed = { train: packExamples(train, maxLength), validation: packExamples(validation, maxLength) };
+    return trainAlgorithm(packedSftAlgorithm(model, padTokenId, config.sft.label_smoothing), config, packed, options);
+  }
+  const algorithm = sftAlgorithm(model, padTokenId, config.sft.label_smoothing);
   return trainAlgorithm(algorithm, config, { train, validation }, options);
 }

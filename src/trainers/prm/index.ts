@@ -1,0 +1,8 @@
+/**
+ * Process reward models: stepwise (per-step labels on text) and latent (latent sequences with a score).
+ * @example
+ * const result = await runPrm(loadConfig('examples/configs/prm.yaml'));
+ */
+export { runPrm, prmMode } from './run.js';
+export { stepwisePrmAlgorithm } from './stepwise.js';
+export { latentPrmAlgorithm, collateLatents } from './latent.js';
