@@ -88,3 +88,23 @@ test('sft: a diverging run stops naming the step', async () => {
   const c = config({ max_steps: 5, per_device_train_batch_size: 4, learning_rate: 1e30, warmup_steps: 0, max_grad_norm: 0 });
   await assert.rejects(runSft(c, { progress: sink }), (err: unknown) => err instanceof TrainingDivergedError && /at step [2-5]/.test(err.message));
 });
+
+test('sft: completion_only_loss false trains on prompt tokens too; packing and LoRA runs write what they should', async () => {
+  const base = config({ max_steps: 1, per_device_train_batch_size: 16 });
+  const all = RunConfig.parse({ ...base, sft: { ...base.sft, completion_only_loss: false }, training: { ...base.training, output_dir: mkdtempSync(join(tmpdir(), 'sft-all-')) } });
+  const a = await runSft(base, { progress: sink });
+  const b = await runSft(all, { progress: sink });
+  // Different targets, different first loss (the prompt tokens are harder to predict here).
+  assert.notEqual(a.losses.get(1)?.toFixed(6), b.losses.get(1)?.toFixed(6));
+  const tokens = (dir: string) => JSON.parse(readFileSync(join(dir, 'training_stats.json'), 'utf8')).train_tokens_per_second as number;
+  assert.ok(tokens(base.training.output_dir) > 0 && tokens(all.training.output_dir) > 0);
+  const packed = RunConfig.parse({ ...base, sft: { ...base.sft, packing: true }, training: { ...base.training, max_steps: 2, per_device_train_batch_size: 1, output_dir: mkdtempSync(join(tmpdir(), 'sft-pack-')) } });
+  const p = await runSft(packed, { progress: sink });
+  assert.ok([...p.losses.values()].every(Number.isFinite));
+  const lora = RunConfig.parse({ ...base, lora: { enabled: true, r: 4, alpha: 8, target_modules: ['q_proj', 'v_proj'] }, training: { ...base.training, output_dir: mkdtempSync(join(tmpdir(), 'sft-lora-')) } });
+  await runSft(lora, { progress: sink });
+  const adapter = JSON.parse(readFileSync(join(lora.training.output_dir, 'adapter_config.json'), 'utf8'));
+  assert.equal(adapter.r, 4);
+  assert.deepEqual([...adapter.target_modules].sort(), ['q_proj', 'v_proj']);
+  assert.ok(!existsSync(join(lora.training.output_dir, 'model.safetensors')));
+});
