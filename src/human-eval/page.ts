@@ -164,6 +164,7 @@ const SCRIPT = `
     $('response-a').textContent = s.item.response_a;
     $('response-b').textContent = s.item.response_b;
     $('comment').value = '';
+    $('comment').blur(); // after submitting from the comment box, keys choose again
     select(null);
     shownAt = performance.now();
     window.scrollTo(0, 0);
