@@ -16,6 +16,8 @@ if [ -z "${LIBTORCH:-}" ]; then
 fi
 # libtorch's BLAS calls go through libblas.so.3: OpenBLAS must back it (reference BLAS is ~15x slower).
 dpkg -s libopenblas0-openmp >/dev/null 2>&1 || need+=(libopenblas0-openmp)
+# Extra packages for tests, e.g. RLHF_SETUP_APT_EXTRA=chromium for the human-eval browser test (CI sets it).
+for pkg in ${RLHF_SETUP_APT_EXTRA:-}; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
