@@ -31,3 +31,4 @@ export type {
   TextTokenizer,
   TruncationSide,
 } from './types.js';
+export { copyTokenizerFiles, TOKENIZER_FILES } from './copy-files.js';

@@ -15,6 +15,7 @@ import { AdamW, clipGradNorm, LrScheduler, makeSchedule, type ScheduleConfig } f
 import { shuffledIndices } from '../../data/index.js';
 import { autocast, manualSeed, noGrad, tidy, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
+import { copyTokenizerFiles } from '../../tokenizers/index.js';
 import type { TrainingConfig } from '../../config/index.js';
 import { CheckpointManager, loadTrainingState, saveTrainingState } from '../checkpoint/index.js';
 import { BestMetricTracker } from './best-metric.js';
@@ -29,6 +30,8 @@ export interface TrainerOptions<E> {
   validation?: readonly E[];
   /** LoRA options the model's adapters were applied with: checkpoints then hold a PEFT adapter. */
   lora?: LoraOptions | null;
+  /** Tokenizer directory whose files are copied next to every saved model, so each one loads on its own. */
+  tokenizerDir?: string;
   /** Progress bar options (tests pass a sink stream). */
   progress?: TrainingProgressOptions;
   /** Also echo training.log lines to stderr. Default false. */
@@ -165,7 +168,7 @@ export class Trainer<E> {
           break;
         }
       }
-      if (this.main) saveTrainedModel(this.algorithm.model, out, this.options.lora ?? null, this.algorithm.baseModelName);
+      if (this.main) this.saveModel(out);
       const runtime = (Date.now() - started) / 1000;
       if (this.main) writeTrainingStats(out, this.stats({ losses, lastStep, runtime, samples, tokens, evalLoss, stoppedEarly }));
       log.info(`done: ${lastStep} steps, final model in ${out}`);
@@ -302,12 +305,17 @@ export class Trainer<E> {
     return extra;
   }
 
+  private saveModel(dir: string): void {
+    saveTrainedModel(this.algorithm.model, dir, this.options.lora ?? null, this.algorithm.baseModelName);
+    if (this.options.tokenizerDir !== undefined) copyTokenizerFiles(this.options.tokenizerDir, dir);
+  }
+
   /** Writes checkpoint-<step> (rank 0 only); returns its name. */
   private save(checkpoints: CheckpointManager, step: number, epoch: number, best: boolean): string | null {
     if (!this.main) return null;
     const inEpoch = (step - 1) % this.plan.stepsPerEpoch;
     const dir = checkpoints.save(step, (tmp) => {
-      saveTrainedModel(this.algorithm.model, tmp, this.options.lora ?? null, this.algorithm.baseModelName);
+      this.saveModel(tmp);
       saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler });
       saveAlgorithmState(tmp, this.algorithm);
     }, {

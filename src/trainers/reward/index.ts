@@ -5,3 +5,5 @@
  */
 export { runReward, rewardAlgorithm, rewardAccuracy, loadRewardExamples } from './trainer.js';
 export type { RunRewardOptions, RewardAlgorithmOptions } from './trainer.js';
+export { scoreResponses, scorePairs } from './score.js';
+export type { ScoreOptions, PairScores } from './score.js';
