@@ -72,8 +72,9 @@ export class DecoderModel extends Module {
       throw new RangeError(`forward: ${past + T} positions exceed the sliding window (${window}); sliding-window attention is not implemented, so only sequences within the window are exact`);
     }
     const { cos, sin } = this.rotary.tables(positionIds ?? defaultPositions(B, T, past), h.dtype);
-    // Position ids that restart at 0 inside a row mark packed sequences (SFT packing): attention stays within each.
-    const segmentIds = positionIds !== undefined && past === 0 && cache === undefined ? packedSegments(positionIds) : undefined;
+    // Without an attention mask, position ids that restart at 0 inside a row mark packed sequences (SFT
+    // packing; transformers detects them the same way): attention stays within each.
+    const segmentIds = positionIds !== undefined && attentionMask === undefined && past === 0 && cache === undefined ? packedSegments(positionIds) : undefined;
     const shape = { batch: B, length: T, past, dtype: h.dtype, causal: this.config.isCausal, ...(segmentIds === undefined ? {} : { segmentIds }) };
     const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, shape), cache };
     for (const layer of this.layers) h = layer.forward(h, ctx);

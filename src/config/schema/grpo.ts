@@ -1,22 +1,40 @@
 /** `grpo:` — group relative policy optimisation. */
 import { z } from 'zod';
 
-/** grpo: (r - mean) / std within the group (DeepSeekMath); dr_grpo: r - mean (Dr. GRPO); rloo: leave-one-out mean. */
-export const GRPO_ADVANTAGE_TYPES = ['grpo', 'dr_grpo', 'rloo'] as const;
+/**
+ * grpo / normalized: (r − group mean) / group std (DeepSeekMath); dr_grpo / relative: r − group
+ * mean (Dr. GRPO); rank: centred rank within the group; rloo: r − mean of the others.
+ */
+export const GRPO_ADVANTAGE_TYPES = ['grpo', 'normalized', 'dr_grpo', 'relative', 'rank', 'rloo'] as const;
 export type GrpoAdvantageType = (typeof GRPO_ADVANTAGE_TYPES)[number];
 
 export const GrpoConfig = z
   .strictObject({
-    group_size: z.number().int().min(2).default(8).describe('Completions sampled per prompt; advantages are relative within the group.'),
-    beta: z.number().min(0).default(0.04).describe('KL penalty to the reference policy (0 = no reference model).'),
+    group_size: z.number().int().min(2).default(8).describe('Completions sampled per prompt (TRL num_generations); advantages are relative within the group.'),
+    num_generations: z.number().int().min(2).nullable().default(null).describe('TRL name of group_size; wins when set.'),
+    beta: z.number().min(0).default(0.04).describe('KL penalty to the reference policy (k3 estimator); 0 = no reference model is loaded.'),
     advantage_type: z
       .enum(GRPO_ADVANTAGE_TYPES)
       .default('grpo')
-      .describe('grpo: (r - mean) / std in the group; dr_grpo: r - mean; rloo: r - mean of the others.'),
-    clip_range: z.number().positive().default(0.2).describe('Policy ratio clip epsilon.'),
-    num_iterations: z.number().int().positive().default(1).describe('Optimisation passes over each batch of completions.'),
-    reward_model_path: z.string().nullable().default(null).describe('Reward model directory; null = rule-based rewards only.'),
+      .describe('grpo|normalized: (r - mean) / std in the group; dr_grpo|relative: r - mean; rank: centred rank; rloo: r - mean of the others.'),
+    scale_rewards: z
+      .enum(['group', 'batch', 'none'])
+      .default('group')
+      .describe('For normalized advantages: divide by the std of the group, of the whole batch, or not at all (TRL scale_rewards).'),
+    clip_range: z.number().positive().default(0.2).describe('Policy ratio clip epsilon (TRL epsilon).'),
+    epsilon_high: z.number().positive().nullable().default(null).describe('Upper clip epsilon (DAPO clip-higher); null = clip_range.'),
+    loss_type: z
+      .enum(['grpo', 'bnpo', 'dr_grpo', 'dapo'])
+      .default('dapo')
+      .describe('Aggregation: grpo per-sequence mean; bnpo token mean of the micro-batch; dr_grpo / (B x max_new_tokens); dapo token mean of the whole accumulated batch.'),
+    importance_sampling_level: z
+      .enum(['token', 'sequence'])
+      .default('token')
+      .describe('token: per-token ratios (GRPO); sequence: one length-normalised ratio per sequence (GSPO).'),
+    num_iterations: z.number().int().positive().default(1).describe('Optimisation passes over each batch of completions (TRL num_iterations, mu).'),
+    mask_truncated_completions: z.boolean().default(false).describe('Leave completions that hit max_new_tokens without EOS out of the loss.'),
+    reward_model_path: z.string().nullable().default(null).describe('Reward model directory; null = reward functions only (see rewards:).'),
   })
-  .describe('Group relative policy optimisation (training.algorithm: grpo).');
+  .describe('Group relative policy optimisation (training.algorithm: grpo). per_device_train_batch_size counts completions.');
 
 export type GrpoConfig = z.infer<typeof GrpoConfig>;

@@ -20,6 +20,7 @@ import { ModelConfig } from './model.js';
 import { PpoConfig } from './ppo.js';
 import { PrmConfig } from './prm.js';
 import { RewardConfig } from './reward.js';
+import { RewardsConfig } from './rewards.js';
 import { SftConfig } from './sft.js';
 import { TrainingConfig } from './training.js';
 
@@ -35,6 +36,7 @@ export * from './model.js';
 export * from './ppo.js';
 export * from './prm.js';
 export * from './reward.js';
+export * from './rewards.js';
 export * from './sft.js';
 export * from './training.js';
 
@@ -53,8 +55,17 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   if (c.data.max_prompt_length >= c.data.max_length) {
     issue(['data', 'max_prompt_length'], `data.max_prompt_length (${c.data.max_prompt_length}) must be below data.max_length (${c.data.max_length})`);
   }
-  if (t.algorithm === 'ppo' && c.ppo.reward_model_path === null) {
-    issue(['ppo', 'reward_model_path'], `training.algorithm is ppo, so ppo.reward_model_path must name a reward model directory`);
+  const hasRewards = c.rewards.functions.length > 0 || c.rewards.reward_model_path !== null;
+  if (t.algorithm === 'ppo' && c.ppo.reward_model_path === null && !hasRewards) {
+    issue(['ppo', 'reward_model_path'], `training.algorithm is ppo: set ppo.reward_model_path (a reward model directory) or rewards.functions`);
+  }
+  if (t.algorithm === 'grpo') {
+    if (c.grpo.reward_model_path === null && !hasRewards) issue(['rewards', 'functions'], 'training.algorithm is grpo: set rewards.functions or a reward model (grpo.reward_model_path)');
+    const group = c.grpo.num_generations ?? c.grpo.group_size;
+    const generationBatch = t.per_device_train_batch_size * t.gradient_accumulation_steps;
+    if (generationBatch % group !== 0) {
+      issue(['training', 'per_device_train_batch_size'], `grpo: per_device_train_batch_size x gradient_accumulation_steps = ${t.per_device_train_batch_size} x ${t.gradient_accumulation_steps} = ${generationBatch} completions per step, which is not a whole number of groups of ${group} (grpo.group_size); use a multiple of ${group}`);
+    }
   }
   const dpoTypes = typeof c.dpo.loss_type === 'string' ? [c.dpo.loss_type] : c.dpo.loss_type;
   if (c.dpo.loss_weights !== null && c.dpo.loss_weights.length !== dpoTypes.length) {
@@ -88,6 +99,7 @@ const RunConfigObject = z.strictObject({
   dpo: DpoConfig.prefault({}),
   ppo: PpoConfig.prefault({}),
   grpo: GrpoConfig.prefault({}),
+  rewards: RewardsConfig.prefault({}),
   prm: PrmConfig.prefault({}),
   critic: CriticConfig.prefault({}),
   generation: GenerationConfig.prefault({}),

@@ -1,0 +1,108 @@
+/**
+ * Rollouts for online RL: sample completions from the policy (batched, KV cache), keep the
+ * generating policy's per-token log-probs, mask everything after EOS, mark truncated
+ * completions, and lay prompt + completion out as one batch for the training forward passes.
+ *
+ * ```ts
+ * const rollout = sampleRollout(policy, prompts, { maxNewTokens: 32, doSample: true, seed: 1, padTokenId: 3 });
+ * const logps = completionLogps(policy, rollout.batch);   // equals rollout.batch.generationLogps
+ * ```
+ */
+import { generate, positionIdsFromMask, type GenerationConfig } from '../../generation/index.js';
+import type { CausalLm } from '../../models/index.js';
+import { selectiveLogSoftmax } from '../../rl/index.js';
+import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
+
+/** Prompt (left-padded) + completion (right-padded) as one batch. */
+export interface RolloutBatch {
+  /** (B, P + C) */
+  inputIds: Tensor;
+  /** (B, P + C): 1 over real prompt and completion tokens. */
+  attentionMask: Tensor;
+  /** (B, P + C): positions from the attention mask, as generation used them. */
+  positionIds: Tensor;
+  /** (B, C) completion ids (pad after the end). */
+  completionIds: Tensor;
+  /** (B, C) float: 1 up to and including EOS (or the last token of a truncated completion), 0 after. */
+  completionMask: Tensor;
+  /** (B, C) log-probs of the sampled tokens under the generating policy (raw logits), 0 after the end. */
+  generationLogps: Tensor;
+  promptLength: number;
+}
+
+export interface Rollout {
+  batch: RolloutBatch;
+  /** Per row: prompt ids, completion ids (through EOS), and whether it ran out of tokens. */
+  prompts: number[][];
+  completions: number[][];
+  truncated: boolean[];
+}
+
+/** Samples one completion per prompt (repeat prompts for groups) and builds the batch. */
+export function sampleRollout(policy: CausalLm, prompts: readonly number[][], config: Partial<GenerationConfig> & { padTokenId: number }): Rollout {
+  const wasTraining = (policy as { training?: boolean }).training;
+  (policy as { eval?: () => void }).eval?.();
+  const results = tidy(() => noGrad(() => generate(policy, prompts, config)));
+  if (wasTraining) (policy as { train?: () => void }).train?.();
+  const completions = results.map((r) => r.tokenIds);
+  const truncated = results.map((r) => r.finishReason === 'length');
+  const batch = buildBatch(prompts, completions, results.map((r) => r.modelLogprobs), config.padTokenId);
+  return { batch, prompts: prompts.map((p) => [...p]), completions, truncated };
+}
+
+/** Lays out prompts (left-padded) and completions (right-padded) with masks and positions. */
+export function buildBatch(prompts: readonly number[][], completions: readonly number[][], logps: readonly number[][], padTokenId: number): RolloutBatch {
+  const P = Math.max(...prompts.map((p) => p.length));
+  const C = Math.max(1, ...completions.map((c) => c.length));
+  const rows = prompts.map((p, i) => {
+    const c = completions[i] as number[];
+    return {
+      ids: [...Array<number>(P - p.length).fill(padTokenId), ...p, ...c, ...Array<number>(C - c.length).fill(padTokenId)],
+      mask: [...Array<number>(P - p.length).fill(0), ...p.map(() => 1), ...c.map(() => 1), ...Array<number>(C - c.length).fill(0)],
+      completion: [...c, ...Array<number>(C - c.length).fill(padTokenId)],
+      completionMask: [...c.map(() => 1), ...Array<number>(C - c.length).fill(0)],
+      logps: [...(logps[i] ?? []), ...Array<number>(C - (logps[i]?.length ?? 0)).fill(0)],
+    };
+  });
+  const attentionMask = tensor(rows.map((r) => r.mask), { dtype: 'int64' });
+  return {
+    inputIds: tensor(rows.map((r) => r.ids), { dtype: 'int64' }),
+    attentionMask,
+    positionIds: positionIdsFromMask(attentionMask),
+    completionIds: tensor(rows.map((r) => r.completion), { dtype: 'int64' }),
+    completionMask: tensor(rows.map((r) => r.completionMask), { dtype: 'float32' }),
+    generationLogps: tensor(rows.map((r) => r.logps), { dtype: 'float32' }),
+    promptLength: P,
+  };
+}
+
+/** Rows [start, end) of a batch. */
+export function sliceBatch(b: RolloutBatch, start: number, end: number): RolloutBatch {
+  return {
+    inputIds: b.inputIds.slice(0, start, end),
+    attentionMask: b.attentionMask.slice(0, start, end),
+    positionIds: b.positionIds.slice(0, start, end),
+    completionIds: b.completionIds.slice(0, start, end),
+    completionMask: b.completionMask.slice(0, start, end),
+    generationLogps: b.generationLogps.slice(0, start, end),
+    promptLength: b.promptLength,
+  };
+}
+
+/** Logits (B, C, V) predicting each completion token: positions P−1 … P+C−2 of one forward pass. */
+export function completionLogits(model: CausalLm, b: RolloutBatch): Tensor {
+  const { logits } = model.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
+  const C = b.completionIds.size(1);
+  return logits.slice(1, b.promptLength - 1, b.promptLength - 1 + C);
+}
+
+/** Per-token log-probs (B, C) of the completion under `model` (0 after the end). */
+export function completionLogps(model: CausalLm, b: RolloutBatch): Tensor {
+  return selectiveLogSoftmax(completionLogits(model, b), b.completionIds).mul(b.completionMask);
+}
+
+/** Entropy (B, C) of the model's next-token distribution at each completion position. */
+export function entropyFromLogits(logits: Tensor): Tensor {
+  const logp = logits.logSoftmax(-1);
+  return logp.exp().mul(logp).sum({ dim: -1 }).neg();
+}
