@@ -21,6 +21,7 @@ export const MONITOR_USAGE = `rlhf monitor OUTPUT_DIR [--out DIR] [--total-steps
   --total-steps N   the run's total steps, when training.log and resolved_config.yaml do not tell
   --kl-target X     KL above X is flagged (default 6, TRL's adaptive-KL target)
   --watch           re-render every --interval seconds (default 30) until the run finishes or fails
+                    (waits for OUTPUT_DIR to appear)
   --json            print the status, diagnosis and final values as JSON instead of text`;
 
 /** report.html and the SVGs land in this folder of the run unless --out says otherwise. */
@@ -103,8 +104,8 @@ export async function runMonitor(args: string[], print: (line: string) => void =
   });
   const dir = positionals[0];
   if (dir === undefined || positionals.length > 1) throw new Error(`monitor needs one OUTPUT_DIR\nusage: ${MONITOR_USAGE}`);
-  if (!existsSync(dir)) throw new Error(`${dir}: not found; pass a run's training.output_dir`);
   const watch = values.watch === true;
+  if (!watch && !existsSync(dir)) throw new Error(`${dir}: not found; pass a run's training.output_dir`);
   if (!watch && !existsSync(join(dir, METRICS_FILE)) && !existsSync(join(dir, TRAINING_LOG_FILE))) {
     throw new Error(`${join(dir, METRICS_FILE)}: not found; is ${dir} a training output_dir? (--watch waits for a run that has not logged yet)`);
   }
@@ -114,7 +115,15 @@ export async function runMonitor(args: string[], print: (line: string) => void =
   const diagnosis: DiagnosisOptions = klTarget === undefined ? {} : { klTarget };
   const out = values.out ?? join(dir, MONITOR_DIR);
 
+  let announcedWait = false;
   for (;;) {
+    if (!existsSync(dir)) {
+      // --watch started before the trainer made its output_dir.
+      if (!announcedWait) print(`rlhf monitor: waiting for ${dir} (checking every ${intervalSeconds} s)`);
+      announcedWait = true;
+      await sleep(intervalSeconds * 1000);
+      continue;
+    }
     const rendered = renderOnce(dir, out, totalSteps, diagnosis, watch ? intervalSeconds : undefined);
     if (values.json === true) print(JSON.stringify(rendered.json, null, 2));
     else rendered.lines.forEach((line) => print(line));

@@ -157,10 +157,11 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunSnapshot 
   const metricsStep = rows.reduce((m, r) => Math.max(m, r['step'] ?? 0), 0);
   const currentStep = Math.max(metricsStep, log.lastStep ?? 0);
 
+  // training.log's last attempt first: a new run into an old output_dir leaves the old training_stats.json until it ends.
   const sources: Array<[TotalStepsSource, number | undefined]> = [
     ['option', options.totalSteps],
-    ['training_stats.json', typeof stats?.['global_step'] === 'number' && log.error === undefined ? stats['global_step'] : undefined],
     ['training.log', log.totalSteps],
+    ['training_stats.json', typeof stats?.['global_step'] === 'number' ? stats['global_step'] : undefined],
     ['resolved_config.yaml', configMaxSteps(join(dir, RESOLVED_CONFIG_FILE))],
   ];
   const total = sources.find(([, n]) => n !== undefined && n > 0);

@@ -117,3 +117,14 @@ test('monitor errors are one line with the value', async () => {
   await assert.rejects(monitor([fixture, '--kl-target', 'abc']), /--kl-target expects a positive number, got 'abc'/);
   await assert.rejects(monitor([]), /monitor needs one OUTPUT_DIR/);
 });
+
+test('--watch waits for an output_dir that does not exist yet', async () => {
+  const dir = join(mkdtempSync(join(tmpdir(), 'monitor-later-')), 'run');
+  const lines: string[] = [];
+  const watching = runMonitor([dir, '--watch', '--interval', '0.05'], (line) => lines.push(line));
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  assert.deepEqual(lines, [`rlhf monitor: waiting for ${dir} (checking every 0.05 s)`]);
+  cpSync(fixture, dir, { recursive: true }); // the run appears, already finished
+  assert.equal(await watching, 0);
+  assert.match(lines.join('\n'), /finished: step 20\/20/);
+});

@@ -57,12 +57,14 @@ test('after a divergence the run is failed; a resume starts a new attempt whose 
   assert.deepEqual([resumed.status, resumed.currentStep, resumed.secondsPerStep, resumed.etaSeconds], ['running', 6, 3, 42]);
 });
 
-test('a finished run takes its total from training_stats.json; without a log, from resolved_config.yaml or the option', () => {
+test('a finished run takes its total from training.log or training_stats.json; without either, from resolved_config.yaml or the option', () => {
   const dir = liveRun(20);
   appendFileSync(join(dir, 'training.log'), logLine(41, 'done: 20 steps, final model in out'));
   writeTrainingStats(dir, { algorithm: 'sft', global_step: 20, train_loss: 1 });
   const done = readRun(dir);
-  assert.deepEqual([done.status, done.totalSteps, done.totalStepsSource, done.etaSeconds, done.stats?.['train_loss']], ['finished', 20, 'training_stats.json', undefined, 1]);
+  assert.deepEqual([done.status, done.totalSteps, done.totalStepsSource, done.etaSeconds, done.stats?.['train_loss']], ['finished', 20, 'training.log', undefined, 1]);
+  writeFileSync(join(dir, 'training.log'), ''); // a run whose log was deleted: training_stats.json still tells
+  assert.deepEqual([readRun(dir).status, readRun(dir).totalSteps, readRun(dir).totalStepsSource], ['finished', 20, 'training_stats.json']);
   assert.equal(runStatusLine(done), 'finished: step 20/20 (100%) | 2.00 s/step');
 
   const bare = mkdtempSync(join(tmpdir(), 'bare-run-'));
@@ -73,4 +75,16 @@ test('a finished run takes its total from training_stats.json; without a log, fr
   assert.deepEqual([readRun(bare).totalSteps, readRun(bare).totalStepsSource], [40, 'resolved_config.yaml']);
   assert.deepEqual([readRun(bare, { totalSteps: 50 }).totalSteps, readRun(bare, { totalSteps: 50 }).totalStepsSource], [50, 'option']);
   assert.equal(readRun(mkdtempSync(join(tmpdir(), 'empty-run-'))).status, 'waiting');
+});
+
+test('a new run into an old output_dir: the stale training_stats.json neither ends it nor sets its total', () => {
+  const dir = liveRun(20);
+  appendFileSync(join(dir, 'training.log'), logLine(41, 'done: 20 steps, final model in out'));
+  writeTrainingStats(dir, { algorithm: 'sft', global_step: 20 });
+  const metrics = new MetricsLogger(dir, { tensorboard: false, resumeStep: 0 }); // as the trainer opens it: old lines go
+  metrics.log({ step: 5, loss: 2.5 });
+  metrics.close();
+  appendFileSync(join(dir, 'training.log'), logLine(100, 'sft: 200 examples, 400 steps (50 per epoch)') + logLine(110, 'step 5: loss 2.5000 lr 1.00e-4 grad_norm 1.500'));
+  const run = readRun(dir, { now: () => T0 + 111_000 });
+  assert.deepEqual([run.status, run.currentStep, run.totalSteps, run.totalStepsSource, run.secondsPerStep, run.etaSeconds], ['running', 5, 400, 'training.log', 2, 2 * 395]);
 });
