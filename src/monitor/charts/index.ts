@@ -1,5 +1,5 @@
 /** Hand-written SVG line charts of a run's metrics. */
-export { escapeXml, PALETTE, renderLineChart } from './line-chart.js';
+export { renderLineChart } from './line-chart.js';
 export type { ChartSeries, LineChartSpec, ReferenceLine } from './line-chart.js';
 export { formatTick, niceTicks } from './ticks.js';
 export type { Ticks } from './ticks.js';
