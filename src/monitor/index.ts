@@ -1,4 +1,4 @@
-/** Training monitoring: metrics.jsonl, TensorBoard event files, training.log, training_stats.json, the progress bar. */
+/** Training monitoring: metrics.jsonl, TensorBoard event files, training.log, training_stats.json, the progress bar; reading a run back: charts, the HTML report and the health diagnosis. */
 export { crc32c, maskedCrc32c } from './crc32c.js';
 export { decodeTfRecords, encodeTfRecord } from './tfrecord.js';
 export { decodeEvent, encodeEvent } from './event-proto.js';
@@ -12,3 +12,15 @@ export { TRAINING_STATS_FILE, writeTrainingStats } from './training-stats.js';
 export type { TrainingStats } from './training-stats.js';
 export { formatDuration, formatProgressLine, TrainingProgress } from './progress.js';
 export type { ProgressValues, TrainingProgressOptions } from './progress.js';
+export { findSeries, firstSeries, INDEX_KEYS, METRIC_ALIASES, metricKeys, seriesOf } from './metric-series.js';
+export type { MetricRow, SeriesPoint, StandardMetric } from './metric-series.js';
+export { DEFAULT_DIAGNOSIS_OPTIONS, diagnose, DIAGNOSIS_RULE_IDS, DIAGNOSIS_RULES, resolveDiagnosisOptions } from './diagnosis.js';
+export type { DiagnosisInput, DiagnosisOptions, DiagnosisRule, DiagnosisRuleId, Finding, Severity } from './diagnosis.js';
+export { parseMetricsText, readRun, RESOLVED_CONFIG_FILE } from './run-reader.js';
+export type { ReadRunOptions, RunSnapshot, RunStatus, TotalStepsSource } from './run-reader.js';
+export { runStatusLine } from './run-status-line.js';
+export { betterDirection, formatMetric, summarizeMetrics } from './summary.js';
+export type { BetterDirection, MetricSummary } from './summary.js';
+export { renderReport } from './report.js';
+export type { ReportInput } from './report.js';
+export * from './charts/index.js';

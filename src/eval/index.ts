@@ -1,0 +1,2 @@
+/** Evaluation: automatic metrics (src/eval/metrics). */
+export * from './metrics/index.js';
