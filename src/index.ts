@@ -18,3 +18,5 @@ export * from './trainers/reward/index.js';
 export * from './trainers/dpo/index.js';
 export * from './trainers/prm/index.js';
 export * from './trainers/critic/index.js';
+export * from './eval/index.js';
+export * from './rewards/index.js';
