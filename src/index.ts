@@ -20,3 +20,4 @@ export * from './trainers/prm/index.js';
 export * from './trainers/critic/index.js';
 export * from './eval/index.js';
 export * from './rewards/index.js';
+export * from './trainers/online/index.js';

@@ -23,7 +23,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  train: { summary: 'train a model from a run config (sft, reward, dpo, prm, critic; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
+  train: { summary: 'train a model from a run config (sft, reward, dpo, prm, critic, ppo, grpo; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
   demo: { summary: 'train a tiny transformer LM on synthetic sequences and show the loss falling', usage: DEMO_USAGE, run: runDemoCommand },
   generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
   chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },

@@ -7,10 +7,11 @@ import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 import { runPrm } from '../trainers/prm/index.js';
 import { runCritic } from '../trainers/critic/index.js';
+import { runGrpo, runPpo } from '../trainers/online/index.js';
 
 export const TRAIN_USAGE = 'rlhf train --config FILE [--set section.key=value]... [--resume latest|PATH]';
 
-type Runner = (config: RunConfig, options: { resume: string | null; echo: boolean }) => Promise<TrainResult>;
+type Runner = (config: RunConfig, options: { resume: string | null; echo: boolean }) => Promise<Pick<TrainResult, 'globalStep' | 'outputDir'>>;
 
 /** The algorithms `rlhf train` can run today, by training.algorithm. */
 const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
@@ -19,6 +20,8 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   dpo: runDpo,
   prm: runPrm,
   critic: runCritic,
+  grpo: runGrpo,
+  ppo: runPpo,
 };
 export const IMPLEMENTED_ALGORITHMS = Object.keys(RUNNERS);
 

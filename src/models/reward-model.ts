@@ -84,7 +84,7 @@ export class SequenceScoreModel extends Module {
    * Scores (B, numLabels) from the pooled final hidden state. Without an attention mask, pad
    * tokens (config.padTokenId) are excluded as transformers does.
    */
-  forward(input: { inputIds?: Tensor; inputsEmbeds?: Tensor; attentionMask?: Tensor }): { scores: Tensor; hiddenStates: Tensor } {
+  forward(input: { inputIds?: Tensor; inputsEmbeds?: Tensor; attentionMask?: Tensor; positionIds?: Tensor }): { scores: Tensor; hiddenStates: Tensor } {
     const hiddenStates = this.model.forward(input); // (B, T, H)
     const mask = input.attentionMask ?? this.padMask(input.inputIds) ?? onesLike(hiddenStates.select(-1, 0));
     return { scores: this.score.forward(pool(hiddenStates, mask, this.pooling)), hiddenStates };

@@ -70,6 +70,8 @@ export interface GrpoOptions {
   maxCompletionLength?: number;
   /** 'dapo' divides by this (tokens in the whole global batch); Σ mask by default. */
   numItemsInBatch?: number;
+  /** 'token' (GRPO): a ratio per token; 'sequence' (GSPO): one length-normalised ratio per sequence. Default 'token'. */
+  importanceSamplingLevel?: 'token' | 'sequence';
 }
 
 export interface GrpoOutput {
@@ -106,7 +108,11 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions = {}): GrpoOut
   return tidy(() => {
     const mask = completionMask.to(perTokenLogps.dtype);
     const old = inputs.oldPerTokenLogps ?? perTokenLogps.detach();
-    const ratio = perTokenLogps.sub(old).exp();
+    const logRatio = perTokenLogps.sub(old);
+    // GSPO (Zheng et al. 2025): one ratio per sequence, exp of the length-normalised log ratio, shared by its tokens.
+    const ratio = options.importanceSamplingLevel === 'sequence'
+      ? logRatio.mul(mask).sum({ dim: 1 }).div(mask.sum({ dim: 1 }).clamp(1)).exp().unsqueeze(1).expand([B, C])
+      : logRatio.exp();
     const clipped = ratio.clamp(1 - epsilonLow, 1 + epsilonHigh);
     const A = advantages.unsqueeze(1); // (B, 1) against (B, C): broadcast over tokens on purpose
     let perToken = ratio.mul(A).minimum(clipped.mul(A)).neg();

@@ -74,8 +74,8 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   if (dpoTypes.includes('robust') && c.dpo.label_smoothing === 0) {
     issue(['dpo', 'label_smoothing'], `dpo.loss_type robust needs dpo.label_smoothing in (0, 0.5), got 0`);
   }
-  if (c.lora.enabled && !['sft', 'dpo'].includes(t.algorithm)) {
-    issue(['lora', 'enabled'], `lora.enabled works with training.algorithm sft or dpo, not ${t.algorithm} (its score or value head must train in full)`);
+  if (c.lora.enabled && !['sft', 'dpo', 'grpo', 'ppo'].includes(t.algorithm)) {
+    issue(['lora', 'enabled'], `lora.enabled works with training.algorithm sft, dpo, grpo or ppo, not ${t.algorithm} (its score or value head must train in full)`);
   }
   if (c.critic.temperature_min > c.critic.temperature_max) {
     issue(['critic', 'temperature_min'], `critic.temperature_min (${c.critic.temperature_min}) must not exceed critic.temperature_max (${c.critic.temperature_max})`);

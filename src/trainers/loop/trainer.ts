@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type TrainingProgressOptions } from '../../monitor/index.js';
-import { AdamW, clipGradNorm, LrScheduler, makeSchedule, type ScheduleConfig } from '../../optim/index.js';
+import { AdamW, clipGradNorm, LrScheduler, makeSchedule } from '../../optim/index.js';
+import { scheduleConfig } from './schedule.js';
 import { shuffledIndices } from '../../data/index.js';
 import { autocast, manualSeed, noGrad, tidy, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
@@ -326,20 +327,5 @@ export class Trainer<E> {
       dataPosition: { epoch: Math.floor((step - 1) / this.plan.stepsPerEpoch), batchIndex: (inEpoch + 1) * this.config.gradient_accumulation_steps, seed: this.config.seed },
     }, { best });
     return basename(dir);
-  }
-}
-
-function scheduleConfig(type: TrainingConfig['lr_scheduler_type'], warmupSteps: number, totalSteps: number): ScheduleConfig {
-  switch (type) {
-    case 'constant':
-      return warmupSteps > 0 ? { type: 'constant_with_warmup', warmupSteps } : { type: 'constant' };
-    case 'linear':
-      return { type: 'linear', warmupSteps, totalSteps: Math.max(totalSteps, warmupSteps) };
-    case 'cosine':
-      return { type: 'cosine', warmupSteps, totalSteps: Math.max(totalSteps, warmupSteps) };
-    default: {
-      const never: never = type;
-      throw new Error(`unknown lr_scheduler_type ${String(never)}`);
-    }
   }
 }

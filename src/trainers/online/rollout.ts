@@ -106,3 +106,16 @@ export function entropyFromLogits(logits: Tensor): Tensor {
   const logp = logits.logSoftmax(-1);
   return logp.exp().mul(logp).sum({ dim: -1 }).neg();
 }
+
+/** The rows `index` (int64 (n,)) of a batch, in that order. */
+export function selectRows(b: RolloutBatch, index: Tensor): RolloutBatch {
+  return {
+    inputIds: b.inputIds.indexSelect(0, index),
+    attentionMask: b.attentionMask.indexSelect(0, index),
+    positionIds: b.positionIds.indexSelect(0, index),
+    completionIds: b.completionIds.indexSelect(0, index),
+    completionMask: b.completionMask.indexSelect(0, index),
+    generationLogps: b.generationLogps.indexSelect(0, index),
+    promptLength: b.promptLength,
+  };
+}

@@ -1,0 +1,35 @@
+/**
+ * Per-token KL estimates between the policy and the reference from sampled tokens
+ * (Schulman 2020, "Approximating KL Divergence"), and the adaptive KL controller of
+ * Ziegler et al. 2019 ("Fine-Tuning Language Models from Human Preferences", §2.2).
+ */
+import type { Tensor } from '../../tensor/index.js';
+
+export type KlEstimator = 'k1' | 'k2' | 'k3';
+
+/** d = log p − log q: k1 = d, k2 = d²/2, k3 = e^(−d) + d − 1 (unbiased, never negative). */
+export function klEstimate(logp: Tensor, refLogp: Tensor, estimator: KlEstimator): Tensor {
+  const d = logp.sub(refLogp);
+  switch (estimator) {
+    case 'k1':
+      return d;
+    case 'k2':
+      return d.square().mul(0.5);
+    case 'k3':
+      return d.neg().exp().add(d).sub(1);
+    default: {
+      const never: never = estimator;
+      throw new Error(`unknown KL estimator ${String(never)}`);
+    }
+  }
+}
+
+/** β ← β · (1 + clip(KL / target − 1, ±0.2) · n / horizon) after each batch of n samples. */
+export class AdaptiveKlController {
+  constructor(public value: number, readonly target: number, readonly horizon: number) {}
+
+  update(currentKl: number, numSamples: number): void {
+    const error = Math.min(0.2, Math.max(-0.2, currentKl / this.target - 1));
+    this.value *= 1 + (error * numSamples) / this.horizon;
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * PPO for RLHF (Ziegler et al. 2019; Ouyang et al. 2022; TRL PPOTrainer semantics): the policy
+ * samples, the reward lands on the last real completion token (the EOS), a per-token KL to the
+ * reference is folded into the rewards (or added to the loss), GAE gives advantages and
+ * returns, then ppo_epochs passes of shuffled mini-batches optimise the clipped surrogate, the
+ * clipped value loss and an entropy bonus.
+ */
+import type { GenerationConfig } from '../../generation/index.js';
+import type { PretrainedCausalLm, SequenceScoreModel } from '../../models/index.js';
+import { withAdaptersDisabled } from '../../nn/index.js';
+import { gae, maskedMean, maskedWhiten, selectiveLogSoftmax } from '../../rl/index.js';
+import { shuffledIndices } from '../../data/index.js';
+import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
+import { AdaptiveKlController, klEstimate, type KlEstimator } from './kl.js';
+import { completionLogits, completionLogps, entropyFromLogits, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
+import type { PolicyReference } from './grpo.js';
+import type { RolloutScorer } from './scorer.js';
+import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+
+export interface PpoAlgorithmOptions {
+  microBatchSize: number;
+  gradientAccumulationSteps: number;
+  numMiniBatches: number;
+  ppoEpochs: number;
+  clipRange: number;
+  clipRangeValue: number;
+  valueLossCoef: number;
+  entropyCoef: number;
+  klCoef: number;
+  klEstimator: KlEstimator;
+  klPenalty: 'reward' | 'loss';
+  adaptiveKl: { target: number; horizon: number } | null;
+  gamma: number;
+  lam: number;
+  whitenAdvantages: boolean;
+  whitenRewards: boolean;
+  rewardClip: number | null;
+  missingEosPenalty: number | null;
+  generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
+  seed: number;
+}
+
+export interface PpoBuffer extends RolloutBuffer {
+  batch: RolloutBatch;
+  oldLogps: Tensor;
+  refLogps: Tensor;
+  oldValues: Tensor;
+  advantages: Tensor;
+  returns: Tensor;
+  mask: Tensor;
+  /** Row order of each (epoch, mini-batch) update. */
+  order: number[][];
+  /** Mean per-sequence KL of the rollout (for the adaptive controller). */
+  meanKl: number;
+}
+
+/** Per-token values (B, C) of the value model at the positions that predict each completion token. */
+export function completionValues(valueModel: SequenceScoreModel, b: RolloutBatch): Tensor {
+  const { hiddenStates } = valueModel.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
+  const C = b.completionIds.size(1);
+  return valueModel.score.forward(hiddenStates.slice(1, b.promptLength - 1, b.promptLength - 1 + C)).select(-1, 0);
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+
+export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceScoreModel, reference: PolicyReference, scorer: RolloutScorer, o: PpoAlgorithmOptions): OnlineAlgorithm<PpoBuffer> {
+  if (reference === null) throw new Error('ppo needs a reference policy for its KL penalty');
+  if (typeof reference === 'object') {
+    reference.freeze();
+    reference.eval();
+  }
+  const kl = new AdaptiveKlController(o.klCoef, o.adaptiveKl?.target ?? 1, o.adaptiveKl?.horizon ?? 1);
+  const miniBatch = o.microBatchSize * o.gradientAccumulationSteps;
+  const rolloutSize = miniBatch * o.numMiniBatches;
+  const refLogpsOf = (b: RolloutBatch): Tensor => noGrad(() => (reference === 'adapters-disabled'
+    ? withAdaptersDisabled(policy, () => completionLogps(policy, b))
+    : completionLogps(reference, b)));
+  return {
+    name: 'ppo',
+    policy,
+    companions: { value_model: valueModel },
+    promptsPerIteration: rolloutSize,
+    updatesPerIteration: o.ppoEpochs * o.numMiniBatches,
+    microBatchesPerUpdate: o.gradientAccumulationSteps,
+    async collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<PpoBuffer> {
+      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration });
+      const scored = await scorer.score(rollout, prompts.map((p) => p.reference));
+      const scores = scored.total.map((s, i) => {
+        let v = rollout.truncated[i] && o.missingEosPenalty !== null ? s - o.missingEosPenalty : s;
+        if (o.rewardClip !== null) v = Math.min(o.rewardClip, Math.max(-o.rewardClip, v));
+        return v;
+      });
+      const lengths = rollout.completions.map((c) => c.length);
+      const beta = kl.value;
+      const parts = tidy(() => noGrad(() => {
+        const b = rollout.batch;
+        const mask = b.completionMask;
+        const [N, C] = mask.shape as [number, number];
+        const oldLogps = completionLogps(policy, b);
+        const refLogps = refLogpsOf(b);
+        const oldValues = completionValues(valueModel, b).mul(mask); // zero past the end: nothing bootstraps from padding
+        const perTokenKl = klEstimate(oldLogps, refLogps, o.klEstimator).mul(mask);
+        // The score sits on the last real completion token: index length − 1 (the EOS when there is one).
+        const lastIndex = tensor(lengths.map((l) => l - 1), { dtype: 'int64' }).unsqueeze(1);
+        const scoreAtEnd = tensor(Array.from({ length: N }, () => Array<number>(C).fill(0)), { dtype: 'float32' })
+          .scatter(1, lastIndex, tensor(scores.map((s) => [s]), { dtype: 'float32' }));
+        const nonScore = o.klPenalty === 'reward' ? perTokenKl.mul(-beta) : perTokenKl.mul(0);
+        let rewards = nonScore.add(scoreAtEnd);
+        if (o.whitenRewards) rewards = maskedWhiten(rewards, mask, { shiftMean: false }).mul(mask);
+        const { advantages: rawAdvantages, returns } = gae(rewards, oldValues, { gamma: o.gamma, lam: o.lam });
+        const advantages = (o.whitenAdvantages ? maskedWhiten(rawAdvantages, mask) : rawAdvantages).mul(mask);
+        const seqKl = perTokenKl.sum({ dim: 1 });
+        const residual = returns.sub(oldValues);
+        const varReturns = maskedMean(returns.square(), mask).item() - maskedMean(returns, mask).item() ** 2;
+        const varResidual = maskedMean(residual.square(), mask).item() - maskedMean(residual, mask).item() ** 2;
+        return {
+          oldLogps, refLogps, oldValues, advantages, returns: returns.mul(mask), mask,
+          metrics: {
+            meanKl: seqKl.mean().item(),
+            nonScore: nonScore.sum({ dim: 1 }).mean().item(),
+            entropy: oldLogps.neg().sum({ dim: 1 }).mean().item(),
+            explainedVariance: varReturns > 0 ? 1 - varResidual / varReturns : NaN,
+          },
+        };
+      }));
+      const order: number[][] = [];
+      for (let e = 0; e < o.ppoEpochs; e++) {
+        const perm = shuffledIndices(rolloutSize, o.seed + iteration * 7919 + e);
+        for (let m = 0; m < o.numMiniBatches; m++) order.push(perm.slice(m * miniBatch, (m + 1) * miniBatch));
+      }
+      const { metrics: pm, ...tensors } = parts;
+      return {
+        batch: rollout.batch,
+        ...tensors,
+        order,
+        meanKl: pm.meanKl,
+        metrics: {
+          reward: mean(scores),
+          'objective/scores': mean(scores),
+          'objective/kl': pm.meanKl,
+          'objective/non_score_reward': pm.nonScore,
+          'objective/rlhf_reward': mean(scores) + pm.nonScore,
+          'objective/entropy': pm.entropy,
+          'val/explained_variance': pm.explainedVariance,
+          'val/num_eos_tokens': rollout.truncated.filter((t) => !t).length,
+          'completions/mean_length': mean(lengths),
+          'completions/truncated_ratio': mean(rollout.truncated.map(Number)),
+          kl_coef: beta,
+          ...Object.fromEntries(Object.entries(scored.perSource).map(([k, v]) => [`rewards/${k}/mean`, mean(v)])),
+        },
+      };
+    },
+    loss(buffer, update, micro) {
+      const rows = (buffer.order[update] as number[]).slice(micro * o.microBatchSize, (micro + 1) * o.microBatchSize);
+      const index = tensor(rows, { dtype: 'int64' });
+      const b = selectRows(buffer.batch, index);
+      const pick = (t: Tensor) => t.indexSelect(0, index);
+      const mask = b.completionMask;
+      const logits = completionLogits(policy, b);
+      const logps = selectiveLogSoftmax(logits, b.completionIds);
+      const oldLogps = pick(buffer.oldLogps);
+      const A = pick(buffer.advantages);
+      const logRatio = logps.sub(oldLogps).mul(mask);
+      const ratio = logRatio.exp();
+      const pgLosses = A.neg().mul(ratio).maximum(A.neg().mul(ratio.clamp(1 - o.clipRange, 1 + o.clipRange)));
+      const pgLoss = maskedMean(pgLosses, mask);
+      const vpred = completionValues(valueModel, b);
+      const oldValues = pick(buffer.oldValues);
+      const returns = pick(buffer.returns);
+      const vClipped = oldValues.add(vpred.sub(oldValues).clamp(-o.clipRangeValue, o.clipRangeValue));
+      const vfLosses1 = vpred.sub(returns).square();
+      const vfLosses2 = vClipped.sub(returns).square();
+      const vfLoss = maskedMean(vfLosses1.maximum(vfLosses2), mask).mul(0.5);
+      const entropy = maskedMean(entropyFromLogits(logits), mask);
+      let loss = pgLoss.add(vfLoss.mul(o.valueLossCoef)).sub(entropy.mul(o.entropyCoef));
+      if (o.klPenalty === 'loss') loss = loss.add(maskedMean(klEstimate(logps, pick(buffer.refLogps), o.klEstimator), mask).mul(kl.value));
+      const item = (t: Tensor) => t.detach().item();
+      return {
+        loss: loss.div(o.gradientAccumulationSteps),
+        metrics: {
+          'loss/policy': item(pgLoss),
+          'loss/value': item(vfLoss),
+          'policy/entropy': item(entropy),
+          'policy/approxkl': item(maskedMean(logRatio.square(), mask).mul(0.5)),
+          'policy/clipfrac': item(maskedMean(pgLosses.detach().gt(A.neg().mul(ratio.detach())).to('float32'), mask)),
+          'val/clipfrac': item(maskedMean(vfLosses2.detach().gt(vfLosses1.detach()).to('float32'), mask)),
+          'val/ratio': item(maskedMean(ratio, mask)),
+        },
+      };
+    },
+    afterIteration(buffer) {
+      if (o.adaptiveKl !== null) kl.update(buffer.meanKl, rolloutSize);
+    },
+    stateDict: () => ({ kl_coef: kl.value }),
+    loadStateDict(state) {
+      kl.value = state['kl_coef'] ?? kl.value;
+    },
+  };
+}

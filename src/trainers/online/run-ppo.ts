@@ -1,0 +1,66 @@
+/**
+ * `training.algorithm: ppo` from a run config: policy, frozen reference (or the LoRA base), value
+ * model (ppo.value_model_path, else the reward model, else the policy's start with a fresh head),
+ * reward model and/or reward functions.
+ *
+ * ```ts
+ * const result = await runPpo(loadConfig('examples/configs/ppo.yaml'));
+ * ```
+ */
+import { resolve } from 'node:path';
+import type { RunConfig } from '../../config/index.js';
+import { writeResolvedConfig } from '../../config/index.js';
+import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
+import { manualSeed } from '../../tensor/index.js';
+import { applyLoraFromConfig, loraOptionsOf } from '../loop/model-io.js';
+import type { RunOptions } from '../loop/run.js';
+import { ppoAlgorithm } from './ppo.js';
+import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf } from './setup.js';
+import { OnlineTrainer, type OnlineTrainResult } from './trainer.js';
+
+export async function runPpo(config: RunConfig, options: RunOptions<unknown> = {}): Promise<OnlineTrainResult> {
+  const p = config.ppo;
+  const t = config.training;
+  const tokenizer = tokenizerOf(config);
+  const prompts = await loadPrompts(config, tokenizer);
+  if (prompts.length === 0) throw new Error('ppo: no prompts to train on (data.datasets.prompt.train_files)');
+  writeResolvedConfig(t.output_dir, config);
+  manualSeed(t.seed);
+  const policy = loadCausalLm(resolve(config.model.name_or_path));
+  const lora = applyLoraFromConfig(policy, config.lora);
+  const reference = referencePolicy(config, true, lora !== null);
+  const { scorer, rewardModelPath } = await rolloutScorer(config, tokenizer, p.reward_model_path);
+  const valueModel = SequenceScoreModel.fromPretrained(resolve(p.value_model_path ?? rewardModelPath ?? config.model.name_or_path));
+  valueModel.train();
+  const algorithm = ppoAlgorithm(policy, valueModel, reference, scorer, {
+    microBatchSize: t.per_device_train_batch_size,
+    gradientAccumulationSteps: t.gradient_accumulation_steps,
+    numMiniBatches: p.num_mini_batches,
+    ppoEpochs: p.ppo_epochs,
+    clipRange: p.clip_range,
+    clipRangeValue: p.clip_range_value,
+    valueLossCoef: p.value_loss_coef,
+    entropyCoef: p.entropy_coef,
+    klCoef: p.kl_coef,
+    klEstimator: p.kl_estimator,
+    klPenalty: p.kl_penalty,
+    adaptiveKl: p.adaptive_kl ? { target: p.target_kl, horizon: p.kl_horizon } : null,
+    gamma: p.gamma,
+    lam: p.gae_lambda,
+    whitenAdvantages: p.whiten_advantages,
+    whitenRewards: p.whiten_rewards,
+    rewardClip: p.reward_clip,
+    missingEosPenalty: p.missing_eos_penalty,
+    generation: generationOf(config, tokenizer, policy),
+    seed: t.seed,
+  });
+  const trainer = new OnlineTrainer(algorithm, {
+    training: t,
+    prompts,
+    lora: lora === null ? null : loraOptionsOf(config.lora),
+    tokenizerDir: resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
+  });
+  return trainer.train({ resume: options.resume ?? null });
+}

@@ -1,0 +1,41 @@
+/** The contract between the online-RL loop (rollout, then updates) and one algorithm (GRPO, PPO). */
+import type { HfSerializable } from '../../models/index.js';
+import type { Module } from '../../nn/module.js';
+import type { Tensor } from '../../tensor/index.js';
+
+/** A prompt to roll out, with the reference answer rule-based rewards compare against. */
+export interface OnlinePrompt {
+  ids: number[];
+  reference?: string;
+}
+
+/** What one iteration collected: tensors freed by the loop after the iteration's updates. */
+export interface RolloutBuffer {
+  /** Rollout-level metrics (mean reward, KL, completion length, ...), logged with every update. */
+  metrics: Record<string, number>;
+}
+
+export interface OnlineAlgorithm<B extends RolloutBuffer> {
+  readonly name: string;
+  readonly policy: Module & HfSerializable;
+  /** Other trained models (PPO's value model), saved as `<dir>/<name>/`. */
+  readonly companions?: Readonly<Record<string, Module & HfSerializable>>;
+  /** Prompts consumed per iteration. */
+  readonly promptsPerIteration: number;
+  /** Optimizer steps per iteration (GRPO num_iterations, PPO ppo_epochs x num_mini_batches). */
+  readonly updatesPerIteration: number;
+  /** Micro-batches per optimizer step (gradient accumulation). */
+  readonly microBatchesPerUpdate: number;
+  /** Sample, score and prepare one iteration (no grad). */
+  collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<B>;
+  /**
+   * Loss of micro-batch `micro` of update `update`, normalised so the micro-batches of one
+   * optimizer step add up to that step's loss. Called within tidy().
+   */
+  loss(buffer: B, update: number, micro: number): { loss: Tensor; metrics: Record<string, number> };
+  /** After the iteration's updates (e.g. the adaptive KL controller). */
+  afterIteration?(buffer: B): void;
+  stateDict?(): Record<string, number>;
+  loadStateDict?(state: Record<string, number>): void;
+  readonly baseModelName?: string;
+}
