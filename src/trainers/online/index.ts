@@ -5,7 +5,7 @@
  */
 export { runGrpo } from './run-grpo.js';
 export { runPpo } from './run-ppo.js';
-export { ppoAlgorithm, completionValues } from './ppo.js';
+export { ppoAlgorithm, completionValues, scoresAtLastToken } from './ppo.js';
 export type { PpoAlgorithmOptions, PpoBuffer } from './ppo.js';
 export { klEstimate, AdaptiveKlController } from './kl.js';
 export type { KlEstimator } from './kl.js';

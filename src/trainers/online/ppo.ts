@@ -61,6 +61,15 @@ export function completionValues(valueModel: SequenceScoreModel, b: RolloutBatch
   return valueModel.score.forward(hiddenStates.slice(1, b.promptLength - 1, b.promptLength - 1 + C)).select(-1, 0);
 }
 
+/**
+ * (N, C) per-token rewards holding each sequence score on its last real completion token —
+ * index length − 1, the EOS when there is one — and 0 elsewhere (never one past the end).
+ */
+export function scoresAtLastToken(lengths: readonly number[], scores: readonly number[], C: number): Tensor {
+  const lastIndex = tensor(lengths.map((l) => Math.max(0, l - 1)), { dtype: 'int64' }).unsqueeze(1);
+  return tensor(lengths.map(() => Array<number>(C).fill(0)), { dtype: 'float32' }).scatter(1, lastIndex, tensor(scores.map((s) => [s]), { dtype: 'float32' }));
+}
+
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
 export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceScoreModel, reference: PolicyReference, scorer: RolloutScorer, o: PpoAlgorithmOptions): OnlineAlgorithm<PpoBuffer> {
@@ -95,15 +104,12 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceSco
       const parts = tidy(() => noGrad(() => {
         const b = rollout.batch;
         const mask = b.completionMask;
-        const [N, C] = mask.shape as [number, number];
+        const C = mask.size(1);
         const oldLogps = completionLogps(policy, b);
         const refLogps = refLogpsOf(b);
         const oldValues = completionValues(valueModel, b).mul(mask); // zero past the end: nothing bootstraps from padding
         const perTokenKl = klEstimate(oldLogps, refLogps, o.klEstimator).mul(mask);
-        // The score sits on the last real completion token: index length − 1 (the EOS when there is one).
-        const lastIndex = tensor(lengths.map((l) => l - 1), { dtype: 'int64' }).unsqueeze(1);
-        const scoreAtEnd = tensor(Array.from({ length: N }, () => Array<number>(C).fill(0)), { dtype: 'float32' })
-          .scatter(1, lastIndex, tensor(scores.map((s) => [s]), { dtype: 'float32' }));
+        const scoreAtEnd = scoresAtLastToken(lengths, scores, C);
         const nonScore = o.klPenalty === 'reward' ? perTokenKl.mul(-beta) : perTokenKl.mul(0);
         let rewards = nonScore.add(scoreAtEnd);
         if (o.whitenRewards) rewards = maskedWhiten(rewards, mask, { shiftMean: false }).mul(mask);

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import { ConfigError, parseConfig, RunConfig } from '../../../src/config/index.js';
+import { runGrpo, runPpo } from '../../../src/trainers/online/index.js';
+
+const MODEL = 'test/fixtures/models/tiny-qwen2';
+const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
+
+function fixtures(): { prompts: string; reward: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'grpo-'));
+  const rows = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Topic ${i}: say something.`, reference: 'x' }));
+  writeFileSync(join(dir, 'prompts.jsonl'), `${rows.join('\n')}\n`);
+  // A learnable preference: the share of completion tokens with an even id.
+  writeFileSync(join(dir, 'even.mjs'), 'export default ({ completionIds }) => completionIds.filter((id) => id % 2 === 0).length / Math.max(1, completionIds.length);\n');
+  return { prompts: join(dir, 'prompts.jsonl'), reward: join(dir, 'even.mjs') };
+}
+const F = fixtures();
+
+function config(algorithm: 'grpo' | 'ppo', training: Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
+  return RunConfig.parse({
+    model: { name_or_path: MODEL },
+    training: { algorithm, output_dir: mkdtempSync(join(tmpdir(), `${algorithm}-out-`)), learning_rate: 2e-3, logging_steps: 1, save_steps: 1000, seed: 5, per_device_train_batch_size: 8, gradient_accumulation_steps: 1, max_grad_norm: 1, ...training },
+    data: { max_prompt_length: 32, datasets: { prompt: { train_files: [{ path: F.prompts }] } } },
+    generation: { max_new_tokens: 8, temperature: 1 },
+    rewards: { functions: [{ module: F.reward, weight: 1 }] },
+    grpo: { group_size: 4, beta: 0.04 },
+    ...extra,
+  });
+}
+
+test('grpo: the mean reward rises on a learnable reward, and the first step has zero KL to the reference', async () => {
+  const c = config('grpo', { max_steps: 24, lr_scheduler_type: 'constant' });
+  const r = await runGrpo(c, { progress: sink });
+  const rewards = [...r.history.values()].map((row) => row['reward'] as number);
+  const first = rewards.slice(0, 6).reduce((a, b) => a + b, 0) / 6;
+  const last = rewards.slice(-6).reduce((a, b) => a + b, 0) / 6;
+  assert.ok(last > first + 0.1, `reward ${first.toFixed(3)} -> ${last.toFixed(3)}`);
+  assert.equal(r.history.get(1)?.['kl'], 0);
+  for (const k of ['reward_std', 'frac_reward_zero_std', 'group_reward_variance', 'clip_ratio', 'completions/mean_length', 'grad_norm']) {
+    assert.ok(Number.isFinite(r.history.get(2)?.[k]), k);
+  }
+});
+
+test('grpo: a run resumed from a checkpoint logs the same metrics as an uninterrupted one', async () => {
+  const base = config('grpo', { max_steps: 4, save_steps: 2 }, { grpo: { group_size: 4, beta: 0.04, num_iterations: 2 } });
+  const full = await runGrpo(base, { progress: sink });
+  const resumed = await runGrpo(RunConfig.parse({ ...base, training: { ...base.training, output_dir: mkdtempSync(join(tmpdir(), 'grpo-res-')) } }), { progress: sink, resume: join(base.training.output_dir, 'checkpoint-2') });
+  assert.deepEqual([...resumed.history.keys()], [3, 4]);
+  for (const step of [3, 4]) {
+    for (const k of ['loss', 'reward', 'kl', 'grad_norm']) {
+      const a = full.history.get(step)?.[k] as number;
+      const b = resumed.history.get(step)?.[k] as number;
+      assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a)), `step ${step} ${k}: ${a} vs ${b}`);
+    }
+  }
+});
+
+test('grpo: batch sizes that are not whole groups are rejected at config time with the numbers', () => {
+  const yaml = `model:\n  name_or_path: ${MODEL}\ntraining:\n  algorithm: grpo\n  per_device_train_batch_size: 6\ndata:\n  dataset_path: ${F.prompts}\nrewards:\n  functions:\n    - {name: exact_match}\ngrpo:\n  group_size: 4\n`;
+  assert.throws(() => parseConfig(yaml, { env: {} }), (err: unknown) => err instanceof ConfigError && /config\.yaml:5: grpo: per_device_train_batch_size x gradient_accumulation_steps = 6 x 1 = 6 completions per step, which is not a whole number of groups of 4/.test(err.message));
+});
+
+test('ppo: trains with a value model, adaptive KL state survives resume exactly', async () => {
+  const extra = { ppo: { ppo_epochs: 2, num_mini_batches: 2, adaptive_kl: true, target_kl: 0.01, kl_horizon: 100, kl_coef: 0.1 } };
+  const base = config('ppo', { max_steps: 8, save_steps: 4, per_device_train_batch_size: 4 }, extra);
+  const full = await runPpo(base, { progress: sink });
+  const coefs = [...full.history.values()].map((row) => row['kl_coef'] as number);
+  assert.notEqual(coefs[0], coefs.at(-1)); // the controller moved
+  for (const k of ['loss/policy', 'loss/value', 'policy/entropy', 'policy/approxkl', 'policy/clipfrac', 'val/explained_variance', 'objective/kl', 'objective/scores']) {
+    assert.ok(Number.isFinite(full.history.get(8)?.[k]), k);
+  }
+  const resumed = await runPpo(RunConfig.parse({ ...base, training: { ...base.training, output_dir: mkdtempSync(join(tmpdir(), 'ppo-res-')) } }), { progress: sink, resume: join(base.training.output_dir, 'checkpoint-4') });
+  for (const step of [5, 8]) {
+    for (const k of ['loss', 'reward', 'kl_coef', 'loss/value']) {
+      const a = full.history.get(step)?.[k] as number;
+      const b = resumed.history.get(step)?.[k] as number;
+      assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a)), `step ${step} ${k}: ${a} vs ${b}`);
+    }
+  }
+});
