@@ -21,6 +21,10 @@ export const PpoConfig = z
     whiten_rewards: z.boolean().default(false).describe('Normalise the per-token rewards per batch before GAE.'),
     reward_clip: z.number().positive().nullable().default(null).describe('Clip sequence scores to [-reward_clip, reward_clip]; null = no clipping.'),
     missing_eos_penalty: z.number().min(0).nullable().default(null).describe('Subtract this from the score of completions that never emit EOS.'),
+    value_head: z
+      .enum(['separate', 'shared'])
+      .default('separate')
+      .describe('separate: a value model of its own (a sequence-score model); shared: a value head on the policy\'s final hidden states (one trunk, one forward).'),
     value_model_path: z.string().nullable().default(null).describe('Initial value model (a sequence-score model); null = the reward model if any, else model.name_or_path with a fresh head.'),
     reward_model_path: z.string().nullable().default(null).describe('Reward model directory scoring the rollouts (or use rewards.functions).'),
   })

@@ -5,7 +5,7 @@
  */
 export { runGrpo } from './run-grpo.js';
 export { runPpo } from './run-ppo.js';
-export { ppoAlgorithm, completionValues, scoresAtLastToken } from './ppo.js';
+export { ppoAlgorithm, scoresAtLastToken } from './ppo.js';
 export type { PpoAlgorithmOptions, PpoBuffer } from './ppo.js';
 export { klEstimate, AdaptiveKlController } from './kl.js';
 export type { KlEstimator } from './kl.js';
@@ -20,3 +20,5 @@ export { sampleRollout, buildBatch, sliceBatch, completionLogits, completionLogp
 export type { Rollout, RolloutBatch } from './rollout.js';
 export { RolloutScorer } from './scorer.js';
 export type { RolloutScores } from './scorer.js';
+export { PolicyValueHead, logitsAndValues, valueCompanions } from './value.js';
+export type { ValueSource } from './value.js';

@@ -12,7 +12,8 @@ import { gae, maskedMean, maskedWhiten, selectiveLogSoftmax } from '../../rl/ind
 import { shuffledIndices } from '../../data/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { AdaptiveKlController, klEstimate, type KlEstimator } from './kl.js';
-import { completionLogits, completionLogps, entropyFromLogits, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
+import { completionLogps, entropyFromLogits, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
+import { logitsAndValues, valueCompanions, type ValueSource } from './value.js';
 import type { PolicyReference } from './grpo.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
@@ -54,12 +55,6 @@ export interface PpoBuffer extends RolloutBuffer {
   meanKl: number;
 }
 
-/** Per-token values (B, C) of the value model at the positions that predict each completion token. */
-export function completionValues(valueModel: SequenceScoreModel, b: RolloutBatch): Tensor {
-  const { hiddenStates } = valueModel.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
-  const C = b.completionIds.size(1);
-  return valueModel.score.forward(hiddenStates.slice(1, b.promptLength - 1, b.promptLength - 1 + C)).select(-1, 0);
-}
 
 /**
  * (N, C) per-token rewards holding each sequence score on its last real completion token —
@@ -72,7 +67,7 @@ export function scoresAtLastToken(lengths: readonly number[], scores: readonly n
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
-export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceScoreModel, reference: PolicyReference, scorer: RolloutScorer, o: PpoAlgorithmOptions): OnlineAlgorithm<PpoBuffer> {
+export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, reference: PolicyReference, scorer: RolloutScorer, o: PpoAlgorithmOptions): OnlineAlgorithm<PpoBuffer> {
   if (reference === null) throw new Error('ppo needs a reference policy for its KL penalty');
   if (typeof reference === 'object') {
     reference.freeze();
@@ -87,7 +82,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceSco
   return {
     name: 'ppo',
     policy,
-    companions: { value_model: valueModel },
+    companions: valueCompanions(values),
     promptsPerIteration: rolloutSize,
     updatesPerIteration: o.ppoEpochs * o.numMiniBatches,
     microBatchesPerUpdate: o.gradientAccumulationSteps,
@@ -105,9 +100,10 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceSco
         const b = rollout.batch;
         const mask = b.completionMask;
         const C = mask.size(1);
-        const oldLogps = completionLogps(policy, b);
+        const old = logitsAndValues(policy, values, b);
+        const oldLogps = selectiveLogSoftmax(old.logits, b.completionIds).mul(mask);
         const refLogps = refLogpsOf(b);
-        const oldValues = completionValues(valueModel, b).mul(mask); // zero past the end: nothing bootstraps from padding
+        const oldValues = old.values.mul(mask); // zero past the end: nothing bootstraps from padding
         const perTokenKl = klEstimate(oldLogps, refLogps, o.klEstimator).mul(mask);
         const scoreAtEnd = scoresAtLastToken(lengths, scores, C);
         const nonScore = o.klPenalty === 'reward' ? perTokenKl.mul(-beta) : perTokenKl.mul(0);
@@ -162,7 +158,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceSco
       const b = selectRows(buffer.batch, index);
       const pick = (t: Tensor) => t.indexSelect(0, index);
       const mask = b.completionMask;
-      const logits = completionLogits(policy, b);
+      const { logits, values: vpred } = logitsAndValues(policy, values, b);
       const logps = selectiveLogSoftmax(logits, b.completionIds);
       const oldLogps = pick(buffer.oldLogps);
       const A = pick(buffer.advantages);
@@ -170,7 +166,6 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, valueModel: SequenceSco
       const ratio = logRatio.exp();
       const pgLosses = A.neg().mul(ratio).maximum(A.neg().mul(ratio.clamp(1 - o.clipRange, 1 + o.clipRange)));
       const pgLoss = maskedMean(pgLosses, mask);
-      const vpred = completionValues(valueModel, b);
       const oldValues = pick(buffer.oldValues);
       const returns = pick(buffer.returns);
       const vClipped = oldValues.add(vpred.sub(oldValues).clamp(-o.clipRangeValue, o.clipRangeValue));

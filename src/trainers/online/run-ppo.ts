@@ -15,6 +15,7 @@ import { manualSeed } from '../../tensor/index.js';
 import { applyLoraFromConfig, loraOptionsOf } from '../loop/model-io.js';
 import type { RunOptions } from '../loop/run.js';
 import { ppoAlgorithm } from './ppo.js';
+import { PolicyValueHead, type ValueSource } from './value.js';
 import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf } from './setup.js';
 import { OnlineTrainer, type OnlineTrainResult } from './trainer.js';
 
@@ -30,9 +31,10 @@ export async function runPpo(config: RunConfig, options: RunOptions<unknown> = {
   const lora = applyLoraFromConfig(policy, config.lora);
   const reference = referencePolicy(config, true, lora !== null);
   const { scorer, rewardModelPath } = await rolloutScorer(config, tokenizer, p.reward_model_path);
-  const valueModel = SequenceScoreModel.fromPretrained(resolve(p.value_model_path ?? rewardModelPath ?? config.model.name_or_path));
-  valueModel.train();
-  const algorithm = ppoAlgorithm(policy, valueModel, reference, scorer, {
+  const values: ValueSource = p.value_head === 'shared'
+    ? { kind: 'shared', head: new PolicyValueHead('hiddenSize' in policy.config ? policy.config.hiddenSize : policy.config.nEmbd) }
+    : { kind: 'separate', model: SequenceScoreModel.fromPretrained(resolve(p.value_model_path ?? rewardModelPath ?? config.model.name_or_path)).train() };
+  const algorithm = ppoAlgorithm(policy, values, reference, scorer, {
     microBatchSize: t.per_device_train_batch_size,
     gradientAccumulationSteps: t.gradient_accumulation_steps,
     numMiniBatches: p.num_mini_batches,

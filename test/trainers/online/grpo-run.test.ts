@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -81,4 +81,12 @@ test('ppo: trains with a value model, adaptive KL state survives resume exactly'
       assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a)), `step ${step} ${k}: ${a} vs ${b}`);
     }
   }
+});
+
+test('ppo: a shared-trunk value head trains and is saved beside the policy', async () => {
+  const c = config('ppo', { max_steps: 2, per_device_train_batch_size: 4 }, { ppo: { ppo_epochs: 1, num_mini_batches: 2, value_head: 'shared' } });
+  const r = await runPpo(c, { progress: sink });
+  assert.ok(Number.isFinite(r.history.get(2)?.['loss/value']));
+  assert.ok(existsSync(join(c.training.output_dir, 'value_head', 'model.safetensors')));
+  assert.ok(!existsSync(join(c.training.output_dir, 'value_model')));
 });

@@ -1,0 +1,39 @@
+/**
+ * Where PPO's per-token values come from: a separate value model (its own trunk), or a value
+ * head on the policy's own final hidden states (shared trunk: one forward gives both).
+ */
+import { ValueHead, type HfSerializable, type PretrainedCausalLm, type SequenceScoreModel } from '../../models/index.js';
+import type { Module } from '../../nn/module.js';
+import type { DType, Tensor } from '../../tensor/index.js';
+import type { RolloutBatch } from './rollout.js';
+
+/** A policy-side value head that saves as its own small directory (config.json + model.safetensors). */
+export class PolicyValueHead extends ValueHead implements HfSerializable {
+  constructor(readonly hiddenSize: number, dtype: DType = 'float32') {
+    super(hiddenSize, dtype);
+  }
+
+  hfConfig(dtype: DType): Record<string, unknown> {
+    return { architectures: ['ValueHead'], hidden_size: this.hiddenSize, torch_dtype: dtype };
+  }
+}
+
+export type ValueSource =
+  | { kind: 'separate'; model: SequenceScoreModel }
+  | { kind: 'shared'; head: PolicyValueHead };
+
+/** Logits (B, C, V) predicting each completion token, and the values (B, C) at the same positions. */
+export function logitsAndValues(policy: PretrainedCausalLm, source: ValueSource, b: RolloutBatch): { logits: Tensor; values: Tensor } {
+  const C = b.completionIds.size(1);
+  const window = (t: Tensor) => t.slice(1, b.promptLength - 1, b.promptLength - 1 + C);
+  const out = policy.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
+  const logits = window(out.logits);
+  if (source.kind === 'shared') return { logits, values: source.head.forward(window(out.hiddenStates)) };
+  const { hiddenStates } = source.model.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
+  return { logits, values: source.model.score.forward(window(hiddenStates)).select(-1, 0) };
+}
+
+/** The trained module(s) of a value source, for saving beside the policy. */
+export function valueCompanions(source: ValueSource): Record<string, Module & HfSerializable> {
+  return source.kind === 'separate' ? { value_model: source.model } : { value_head: source.head };
+}
