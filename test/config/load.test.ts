@@ -87,7 +87,7 @@ test('cross-field checks quote both values', () => {
   const err = errorOf(`${MINIMAL}  max_length: 64\n  max_prompt_length: 64\ntraining:\n  algorithm: ppo\n  warmup_steps: 10\n  warmup_ratio: 0.1\n`);
   assert.match(err.message, /config\.yaml:6: data\.max_prompt_length \(64\) must be below data\.max_length \(64\)/);
   assert.match(err.message, /config\.yaml:9: set warmup_steps \(10\) or warmup_ratio \(0\.1\), not both/);
-  assert.match(err.message, /ppo\.reward_model_path must name a reward model directory/);
+  assert.match(err.message, /training\.algorithm is ppo: set ppo\.reward_model_path \(a reward model directory\) or rewards\.functions/);
   assert.match(errorOf('model: {name_or_path: m}\n').message, /no training data: set data\.dataset_path or data\.datasets\.<kind>\.train_files/);
 });
 
@@ -105,7 +105,7 @@ test('defaults fill every section', () => {
   assert.deepEqual(c.lora, { enabled: false, r: 8, alpha: 16, dropout: 0, target_modules: 'all-linear', use_rslora: false });
   assert.equal(c.training.metric_for_best_model, 'eval/loss');
   assert.equal(c.training.early_stopping_patience, 0);
-  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'prm', 'critic', 'generation', 'logging', 'distributed']);
+  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'rewards', 'prm', 'critic', 'generation', 'logging', 'distributed']);
   // The schema itself agrees with the loader.
   assert.deepEqual(RunConfig.parse({ model: { name_or_path: 'm' }, data: { dataset_path: 'd.jsonl' } }), c);
 });
