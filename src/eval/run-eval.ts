@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { RunConfig } from '../config/index.js';
+import type { EvalTask, RunConfig } from '../config/index.js';
 import { loadLatentMatrix, padIdOf, type LatentRecord, type PreferenceExample } from '../data/index.js';
 import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, readRawConfig, SequenceScoreModel, TokenClassifierModel, type PretrainedCausalLm } from '../models/index.js';
 import { ADAPTER_CONFIG_FILE, loadLoraAdapter } from '../nn/index.js';
@@ -114,7 +114,13 @@ class EvalSession {
         throw new Error(`unknown model role ${String(unknown)}`);
       }
     }
-    return { name: dir.name, path: dir.path, step: dir.step, metrics, generations, seconds: (Date.now() - started) / 1000 };
+    // Metric groups in the order of evaluation.tasks (generation runs first whenever reward needs its completions).
+    const rank = (key: string) => {
+      const i = this.plan.tasks.indexOf(key.slice(0, key.indexOf('/')) as EvalTask);
+      return i < 0 ? this.plan.tasks.length : i;
+    };
+    const ordered = Object.fromEntries(Object.entries(metrics).sort(([a], [b]) => rank(a) - rank(b)));
+    return { name: dir.name, path: dir.path, step: dir.step, metrics: ordered, generations, seconds: (Date.now() - started) / 1000 };
   }
 
   private async evaluatePolicy(dir: ModelDir, generations: GenerationRow[]): Promise<Metrics> {
