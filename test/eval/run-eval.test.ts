@@ -190,6 +190,46 @@ test('checkpoints all: two checkpoints of a 4-step SFT run give one comparison t
   assert.ok(existsSync(join(out, 'eval', 'generations', 'checkpoint-2.jsonl')));
 });
 
+test('a LoRA run: its adapter checkpoints are evaluated on model.name_or_path, the final perplexity equal to the trainer\'s', async () => {
+  const c = config({
+    training: { max_steps: 4, save_steps: 2, eval_steps: 100, per_device_train_batch_size: 2, learning_rate: 1e-3 },
+    lora: { enabled: true, r: 4 },
+    data: { max_length: 128, max_prompt_length: 64, datasets: { sft: { train_files: [{ path: file('sft.jsonl') }], validation_files: [{ path: file('sft_val.jsonl') }] } } },
+    evaluation: { checkpoints: 'all', tasks: ['perplexity'] },
+  });
+  await runSft(c, { progress: sink });
+  const out = c.training.output_dir;
+  assert.ok(existsSync(join(out, 'checkpoint-2', 'adapter_config.json')) && !existsSync(join(out, 'checkpoint-2', 'config.json')));
+  const results = await evaluateCheckpoints(c);
+  assert.deepEqual(results.models.map((m) => m.step), [2, 4]);
+  const trained = readMetrics(join(out, 'metrics.jsonl')).filter((r) => r['eval/perplexity'] !== undefined).at(-1)!;
+  close(results.models[1]!.metrics['perplexity/perplexity']!, trained['eval/perplexity'] as number, 1e-5, 'step-4 perplexity');
+  const base = await evaluateModel(c, MODEL);
+  assert.notEqual(results.models[0]!.metrics['perplexity/perplexity'], base.metrics['perplexity/perplexity'], 'the adapters are applied');
+});
+
+test('prm: step accuracy, and latent MSE/MAE/R², equal the trainer\'s own evaluation of the same file at the last step', async () => {
+  const stepwise = config({
+    training: { algorithm: 'prm', max_steps: 3, eval_steps: 100, per_device_train_batch_size: 4, learning_rate: 1e-3 },
+    data: { max_length: 128, max_prompt_length: 64, datasets: { stepwise: { train_files: [{ path: file('stepwise.jsonl') }], validation_files: [{ path: file('stepwise.jsonl') }] } } },
+    evaluation: { checkpoints: 'all' },
+  });
+  const latent = config({
+    training: { algorithm: 'prm', max_steps: 3, eval_steps: 100, per_device_train_batch_size: 8, learning_rate: 1e-3 },
+    data: { datasets: { latent: { train_files: [{ path: file('latent.jsonl') }], validation_files: [{ path: file('latent.jsonl') }] } } },
+    evaluation: { checkpoints: 'all' },
+  });
+  const { runPrm } = await import('../../src/trainers/prm/index.js');
+  for (const [c, pairs] of [[stepwise, [['prm/step_accuracy', 'eval/accuracy']]], [latent, [['prm/mse', 'eval/mse'], ['prm/mae', 'eval/mae'], ['prm/r2', 'eval/r2']]]] as const) {
+    await runPrm(c, { progress: sink });
+    const results = await evaluateCheckpoints(c);
+    const last = results.models.at(-1)!;
+    assert.equal(last.step, 3);
+    const trained = readMetrics(join(c.training.output_dir, 'metrics.jsonl')).filter((r) => r['eval/loss'] !== undefined).at(-1)!;
+    for (const [mine, theirs] of pairs) close(last.metrics[mine]!, trained[theirs] as number, 1e-4, `${mine} vs ${theirs}`);
+  }
+});
+
 test('critic d_acc and score_diff equal compareTeacherStudent computed directly', async () => {
   const c = config({
     training: { algorithm: 'critic' },
