@@ -13,6 +13,7 @@ import { GENERATE_USAGE, runGenerate } from './generate-command.js';
 import { MERGE_LORA_USAGE, runMergeLora } from './merge-lora-command.js';
 import { TRAIN_USAGE, runTrain } from './train-command.js';
 import { SCORE_USAGE, runScore } from './score-command.js';
+import { EVAL_USAGE, runEval } from './eval-command.js';
 import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
 import { HUMAN_EVAL_USAGE, runHumanEval } from './human-eval-command.js';
 
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: 'train a tiny transformer LM on synthetic sequences and show the loss falling', usage: DEMO_USAGE, run: runDemoCommand },
   generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
   chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },
+  eval: { summary: "automatic metrics of a model or a run's checkpoints (BLEU, ROUGE-L, distinct-n, perplexity, reward, preference accuracy, PRM, critic): eval_results.json + eval_report.md", usage: EVAL_USAGE, run: runEval },
   monitor: { summary: 'charts, HTML report, progress/ETA and health diagnosis of a run (--watch follows a live one)', usage: MONITOR_USAGE, run: runMonitor },
   score: { summary: 'reward-model scores of responses or chosen/rejected pairs (accuracy, margin)', usage: SCORE_USAGE, run: runScore },
   'human-eval': { summary: 'blind pairwise human evaluation of two models: create a task, serve the annotation page, analyze', usage: HUMAN_EVAL_USAGE, run: runHumanEval },

@@ -105,7 +105,9 @@ test('defaults fill every section', () => {
   assert.deepEqual(c.lora, { enabled: false, r: 8, alpha: 16, dropout: 0, target_modules: 'all-linear', use_rslora: false });
   assert.equal(c.training.metric_for_best_model, 'eval/loss');
   assert.equal(c.training.early_stopping_patience, 0);
-  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'rewards', 'prm', 'critic', 'generation', 'logging', 'distributed']);
+  assert.equal(c.evaluation.checkpoints, null);
+  assert.equal(c.evaluation.bleu_tokenizer, 'auto');
+  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'rewards', 'prm', 'critic', 'generation', 'evaluation', 'logging', 'distributed']);
   // The schema itself agrees with the loader.
   assert.deepEqual(RunConfig.parse({ model: { name_or_path: 'm' }, data: { dataset_path: 'd.jsonl' } }), c);
 });

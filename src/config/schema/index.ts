@@ -12,6 +12,7 @@ import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
 import { DistributedConfig } from './distributed.js';
 import { DpoConfig } from './dpo.js';
+import { EvaluationConfig, evalTasksOf, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
 import { GenerationConfig } from './generation.js';
 import { GrpoConfig } from './grpo.js';
 import { LoggingConfig } from './logging.js';
@@ -28,6 +29,7 @@ export * from './critic.js';
 export * from './data.js';
 export * from './distributed.js';
 export * from './dpo.js';
+export * from './evaluation.js';
 export * from './generation.js';
 export * from './grpo.js';
 export * from './logging.js';
@@ -87,6 +89,26 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   if (c.data.merged_cache_path !== null && !c.data.merge_datasets) {
     issue(['data', 'merged_cache_path'], `data.merged_cache_path (${JSON.stringify(c.data.merged_cache_path)}) is set but data.merge_datasets is false`);
   }
+  checkEvaluation(c, issue);
+}
+
+/** evaluation.tasks must suit the model the run trains, and the reward task needs a reward model. */
+function checkEvaluation(c: z.infer<typeof RunConfigObject>, issue: (path: (string | number)[], message: string) => void): void {
+  const e = c.evaluation;
+  const role = MODEL_ROLE[c.training.algorithm];
+  const allowed = TASKS_FOR_ROLE[role];
+  (e.tasks ?? []).forEach((task, i) => {
+    if (!allowed.includes(task)) {
+      issue(['evaluation', 'tasks', i], `evaluation.tasks: ${task} does not apply to training.algorithm ${c.training.algorithm} (its model is a ${role.replace('_', ' ')}); use ${allowed.join(', ')}`);
+    }
+  });
+  if (evalTasksOf(c).includes('reward') && e.reward_model_path === null) {
+    // Only an explicit evaluation.tasks can ask for reward without a reward model.
+    issue(['evaluation', 'tasks'], 'evaluation.tasks includes reward: set evaluation.reward_model_path (the reward model that scores the generations)');
+  }
+  if (e.checkpoints !== null && e.model_path !== null) {
+    issue(['evaluation', 'model_path'], 'set evaluation.model_path (one model) or evaluation.checkpoints (several), not both');
+  }
 }
 
 const RunConfigObject = z.strictObject({
@@ -103,6 +125,7 @@ const RunConfigObject = z.strictObject({
   prm: PrmConfig.prefault({}),
   critic: CriticConfig.prefault({}),
   generation: GenerationConfig.prefault({}),
+  evaluation: EvaluationConfig.prefault({}),
   logging: LoggingConfig.prefault({}),
   distributed: DistributedConfig.prefault({}),
 });

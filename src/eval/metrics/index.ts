@@ -10,6 +10,7 @@ export { tokenize13a, tokenizeRegexp } from './tokenize-13a.js';
 export { isChineseChar, tokenizeZh } from './tokenize-zh.js';
 export { corpusRougeL, lcsLength, rougeL, rougeTokenize, tokenizeChars } from './rouge.js';
 export type { RougeOptions, RougeScore } from './rouge.js';
+export { hasCjk, tokenizeCjkAware } from './cjk.js';
 export { distinctN } from './distinct.js';
 export type { DistinctOptions } from './distinct.js';
 export { perplexity, perplexityFromSum, perplexityFromTokenLosses } from './perplexity.js';

@@ -20,7 +20,8 @@ import { trainAlgorithm, type RunOptions } from '../loop/run.js';
 import { criticAlgorithm, type CriticPair } from './algorithm.js';
 import { attachStudents } from './students.js';
 
-async function loadTeacherStudent(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<TeacherStudentExample[]> {
+/** The tokenized teacher/student examples of the config's files of `split` (students attached later). */
+export async function loadTeacherStudent(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<TeacherStudentExample[]> {
   const opts = tokenizeOptions(config, tokenizer);
   const out: TeacherStudentExample[] = [];
   for (const path of datasetFiles(config, 'teacher_student', split)) {

@@ -66,27 +66,40 @@ function referenceLogps(reference: DpoReference, policy: PretrainedCausalLm, exa
 }
 
 /**
- * Scores every pair once with the reference (eval mode, no grad, batches of `batchSize`) and
- * stores the log-probs on the examples, so training needs no reference model in memory.
+ * Summed completion log-probs of each pair's chosen and rejected answer under `model`, in eval
+ * mode without grad, batches of `batchSize`: what DPO's implicit rewards are made of.
  */
-export function precomputeReferenceLogps(reference: PretrainedCausalLm, examples: PreferenceExample[], padTokenId: number, batchSize = 8): void {
-  const wasTraining = reference.training;
-  reference.eval();
+export function scorePairLogps(model: PretrainedCausalLm, examples: readonly PreferenceExample[], padTokenId: number, batchSize = 8): { chosen: number[]; rejected: number[] } {
+  const wasTraining = model.training;
+  model.eval();
+  const chosen: number[] = [];
+  const rejected: number[] = [];
   try {
     for (let i = 0; i < examples.length; i += batchSize) {
       const chunk = examples.slice(i, i + batchSize);
       const [c, r] = tidy(() => noGrad(() => {
-        const l = pairLogps(reference, collatePreference(chunk, { padTokenId }), chunk.length);
+        const l = pairLogps(model, collatePreference(chunk, { padTokenId }), chunk.length);
         return [l.chosen.toArray() as number[], l.rejected.toArray() as number[]];
       }));
-      chunk.forEach((e, j) => {
-        e.refChosenLogps = c[j] as number;
-        e.refRejectedLogps = r[j] as number;
-      });
+      chosen.push(...c);
+      rejected.push(...r);
     }
   } finally {
-    reference.train(wasTraining);
+    model.train(wasTraining);
   }
+  return { chosen, rejected };
+}
+
+/**
+ * Scores every pair once with the reference (eval mode, no grad, batches of `batchSize`) and
+ * stores the log-probs on the examples, so training needs no reference model in memory.
+ */
+export function precomputeReferenceLogps(reference: PretrainedCausalLm, examples: PreferenceExample[], padTokenId: number, batchSize = 8): void {
+  const { chosen, rejected } = scorePairLogps(reference, examples, padTokenId, batchSize);
+  examples.forEach((e, j) => {
+    e.refChosenLogps = chosen[j] as number;
+    e.refRejectedLogps = rejected[j] as number;
+  });
 }
 
 /** Summed completion log-probs of the [chosen..., rejected...] rows, split in halves of B. */

@@ -25,7 +25,8 @@ export function prmMode(config: RunConfig): 'stepwise' | 'latent' {
   return (config.data.datasets.latent?.train_files.length ?? 0) > 0 ? 'latent' : 'stepwise';
 }
 
-async function loadStepwise(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<TokenizedExample[]> {
+/** The tokenized stepwise examples of the config's files of `split` (those with a labelled step left after truncation). */
+export async function loadStepwise(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<TokenizedExample[]> {
   const out: TokenizedExample[] = [];
   for (const path of datasetFiles(config, 'stepwise', split)) {
     const { records } = await loadDataset(path, { format: 'stepwise', onError: config.data.on_error });
@@ -42,7 +43,8 @@ async function loadStepwise(config: RunConfig, tokenizer: Tokenizer, split: 'tra
   return out.filter((e) => e.completionMask.some((m) => m === 1));
 }
 
-async function loadLatent(config: RunConfig, split: 'train' | 'validation'): Promise<LatentRecord[]> {
+/** The latent records of the config's files of `split`. */
+export async function loadLatent(config: RunConfig, split: 'train' | 'validation'): Promise<LatentRecord[]> {
   const out: LatentRecord[] = [];
   for (const path of datasetFiles(config, 'latent', split)) {
     const { records } = await loadDataset(path, { format: 'latent', onError: config.data.on_error });
