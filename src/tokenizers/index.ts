@@ -32,3 +32,5 @@ export type {
   TruncationSide,
 } from './types.js';
 export { copyTokenizerFiles, TOKENIZER_FILES } from './copy-files.js';
+export { characterTokenizerFiles } from './character-vocab.js';
+export type { CharacterVocabOptions } from './character-vocab.js';
