@@ -79,6 +79,10 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   if (c.lora.enabled && !['sft', 'dpo', 'grpo', 'ppo'].includes(t.algorithm)) {
     issue(['lora', 'enabled'], `lora.enabled works with training.algorithm sft, dpo, grpo or ppo, not ${t.algorithm} (its score or value head must train in full)`);
   }
+  if (c.model.init === 'from_scratch') {
+    if (t.algorithm !== 'sft') issue(['model', 'init'], `model.init from_scratch works with training.algorithm sft, not ${t.algorithm}; start the others from a trained model directory`);
+    if (c.lora.enabled) issue(['lora', 'enabled'], 'lora.enabled trains adapters on a frozen base, but model.init is from_scratch: the base would stay random');
+  }
   if (c.critic.temperature_min > c.critic.temperature_max) {
     issue(['critic', 'temperature_min'], `critic.temperature_min (${c.critic.temperature_min}) must not exceed critic.temperature_max (${c.critic.temperature_max})`);
   }

@@ -1,12 +1,20 @@
 /** `model:` — which checkpoint to load and how. */
 import { z } from 'zod';
 
+/**
+ * pretrained: load the weights in model.name_or_path. from_scratch: build the model from its
+ * config.json alone with fresh weights (N(0, initializer_range), seeded by training.seed), as
+ * for a tiny model trained on a synthetic task; the directory then needs no weights.
+ */
+export const MODEL_INITS = ['pretrained', 'from_scratch'] as const;
+export type ModelInit = (typeof MODEL_INITS)[number];
+
 export const ModelConfig = z
   .strictObject({
     name_or_path: z
       .string()
       .min(1)
-      .describe('Hugging Face model directory (config.json + safetensors) to start from. Required.'),
+      .describe('Hugging Face model directory (config.json + safetensors; config.json alone with init: from_scratch) to start from. Required.'),
     cache_dir: z
       .string()
       .nullable()
@@ -21,6 +29,13 @@ export const ModelConfig = z
       .enum(['float32', 'bfloat16', 'float16'])
       .default('float32')
       .describe('Parameter dtype once loaded (float16 needs a GradScaler and CUDA).'),
+    init: z
+      .enum(MODEL_INITS)
+      .default('pretrained')
+      .describe(
+        'pretrained: load the weights in name_or_path. from_scratch: build the model from its config.json alone with fresh weights ' +
+          '(N(0, initializer_range), seeded by training.seed); the directory needs no weights. from_scratch works with training.algorithm sft.',
+      ),
   })
   .describe('The model to train: a Hugging Face checkpoint directory.');
 

@@ -84,7 +84,7 @@ export async function runSft(config: RunConfig, options: RunSftOptions = {}): Pr
   if (train.length === 0) throw new Error('sft: no training example has a completion token to train on');
   const validation = await loadSftExamples(config, tokenizer, 'validation');
   writeResolvedConfig(config.training.output_dir, config);
-  const model = loadCausalLm(modelDir);
+  const model = loadCausalLm(modelDir, { fromScratch: config.model.init === 'from_scratch', seed: config.training.seed });
   applyLoraFromConfig(model, config.lora);
   const padTokenId = padIdOf(tokenizer);
   if (config.sft.packing) {
