@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRows } from '../data/readers/index.js';
+import { writeArithmeticTask } from '../data/sample/arithmetic.js';
 import { writeSampleData } from '../data/sample/generate.js';
 import { MERGE_STRATEGIES, mergeRecords, type MergeStrategy } from '../data/tools/merge.js';
 import { splitRecords } from '../data/tools/split.js';
@@ -14,6 +15,7 @@ import { runValidate, VALIDATE_USAGE } from './data-validate.js';
 
 export const DATA_USAGE = `rlhf data <tool> ...
   sample [--out DIR (data/sample)] [--sft N] [--preference N] [--eval N] [--seed N]
+  sample --task arithmetic [--out DIR (data/arithmetic)] [--sft N] [--prompts N] [--eval N] [--max-operand N] [--carry-error-rate X] [--seed N]
   ${VALIDATE_USAGE}
   split FILE [--train-ratio 0.8] [--shuffle] [--seed 42] [--out-dir DIR]
   merge FILE[:WEIGHT] ... --out FILE [--strategy concat|weighted_sampling|balanced] [--size N] [--shuffle] [--seed 42]
@@ -36,23 +38,59 @@ const num = (flag: string, v: string | undefined, fallback: number): number => {
   return n;
 };
 
+const SAMPLE_TASKS = ['general', 'arithmetic'] as const;
+
+/** `data sample`: the built-in Q&A sets (`--task general`, the default) or the arithmetic task. */
+function runSample(args: string[]): number {
+  const { values } = parseArgs({
+    args,
+    options: {
+      task: { type: 'string' },
+      out: { type: 'string' },
+      sft: { type: 'string' },
+      preference: { type: 'string' },
+      prompts: { type: 'string' },
+      eval: { type: 'string' },
+      'max-operand': { type: 'string' },
+      'carry-error-rate': { type: 'string' },
+      seed: { type: 'string' },
+    },
+  });
+  const task = values.task ?? 'general';
+  if (!(SAMPLE_TASKS as readonly string[]).includes(task)) throw new Error(`--task must be one of ${SAMPLE_TASKS.join(', ')}, got '${task}'`);
+  const onlyFor = (flags: readonly (keyof typeof values)[], which: string) => {
+    const given = flags.filter((f) => values[f] !== undefined);
+    if (given.length > 0) throw new Error(`${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to --task ${which}`);
+  };
+  let written: Record<string, { path: string; count: number }>;
+  if (task === 'arithmetic') {
+    onlyFor(['preference'], 'general');
+    written = writeArithmeticTask(values.out ?? 'data/arithmetic', {
+      sft: num('sft', values.sft, 4000),
+      prompts: num('prompts', values.prompts, 1000),
+      eval: num('eval', values.eval, 200),
+      maxOperand: num('max-operand', values['max-operand'], 99),
+      carryErrorRate: num('carry-error-rate', values['carry-error-rate'], 0.6),
+      seed: num('seed', values.seed, 0),
+    });
+  } else {
+    onlyFor(['prompts', 'max-operand', 'carry-error-rate'], 'arithmetic');
+    written = writeSampleData(values.out ?? 'data/sample', {
+      sft: num('sft', values.sft, 200),
+      preference: num('preference', values.preference, 100),
+      eval: num('eval', values.eval, 40),
+      seed: num('seed', values.seed, 0),
+    });
+  }
+  for (const [name, { path, count }] of Object.entries(written)) console.log(`data sample: ${count} ${name} records -> ${path}`);
+  return 0;
+}
+
 export async function runData(args: string[]): Promise<number> {
   const [tool, ...rest] = args;
   switch (tool) {
-    case 'sample': {
-      const { values } = parseArgs({
-        args: rest,
-        options: { out: { type: 'string' }, sft: { type: 'string' }, preference: { type: 'string' }, eval: { type: 'string' }, seed: { type: 'string' } },
-      });
-      const written = writeSampleData(values.out ?? 'data/sample', {
-        sft: num('sft', values.sft, 200),
-        preference: num('preference', values.preference, 100),
-        eval: num('eval', values.eval, 40),
-        seed: num('seed', values.seed, 0),
-      });
-      for (const [name, { path, count }] of Object.entries(written)) console.log(`data sample: ${count} ${name} records -> ${path}`);
-      return 0;
-    }
+    case 'sample':
+      return runSample(rest);
     case 'validate':
       return runValidate(rest);
     case 'split': {
