@@ -7,6 +7,8 @@ export * from './models/index.js';
 export * from './tokenizers/index.js';
 export * from './generation/index.js';
 export * from './data/index.js';
+export { exactMatch, exactMatchAccuracy } from './eval/task-accuracy.js';
+export type { ExactMatchOptions, ExactMatchResult, ExactMatchSample } from './eval/task-accuracy.js';
 export { RunConfig, loadConfig, parseConfig, ConfigError, writeResolvedConfig, documentedYaml, runConfigJsonSchema } from './config/index.js';
 export type { RunConfigInput } from './config/index.js';
 export * from './rl/index.js';

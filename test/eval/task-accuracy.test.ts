@@ -1,0 +1,48 @@
+/** Exact-match accuracy: what generate() produces, decoded and compared with each reference. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { tokenizePrompt } from '../../src/data/index.js';
+import { exactMatch, exactMatchAccuracy } from '../../src/eval/task-accuracy.js';
+import { generate } from '../../src/generation/index.js';
+import { loadCausalLm } from '../../src/models/index.js';
+import { Tokenizer } from '../../src/tokenizers/index.js';
+
+const MODEL = 'test/fixtures/models/tiny-qwen2';
+
+test('exactMatch trims both sides and nothing else', () => {
+  assert.equal(exactMatch(' 19\n', '19'), true);
+  assert.equal(exactMatch('19', ' 19 '), true);
+  assert.equal(exactMatch('019', '19'), false);
+  assert.equal(exactMatch('19.', '19'), false);
+  assert.equal(exactMatch('', ''), true);
+});
+
+test('exactMatchAccuracy counts the greedy completions that equal their reference, in any batch size', () => {
+  const model = loadCausalLm(MODEL);
+  const tok = Tokenizer.fromPretrained(MODEL);
+  const prompts = ['Hello world', 'What is 2+2?', 'Name a colour.'];
+  // The completions, made here the long way: chat template (the tokenizer has one), greedy, 5 tokens.
+  const ids = prompts.map((p) => tokenizePrompt(tok, { kind: 'prompt', prompt: p }, { useChatTemplate: true }).inputIds);
+  const texts = generate(model, ids, { maxNewTokens: 5, eosTokenId: tok.eosTokenId ?? undefined, padTokenId: tok.padTokenId ?? undefined })
+    .map((r) => tok.decode(r.tokenIds, { skipSpecialTokens: true }));
+  assert.ok(texts.every((t) => t.trim() !== ''), JSON.stringify(texts));
+  const records = [
+    { prompt: prompts[0] as string, reference: ` ${texts[0]} ` },
+    { prompt: prompts[1] as string, reference: 'certainly not this' },
+    { prompt: prompts[2] as string, reference: texts[2] as string },
+  ];
+  for (const batchSize of [1, 2, 64]) {
+    const r = exactMatchAccuracy(model, tok, records, { maxNewTokens: 5, batchSize });
+    assert.equal(r.correct, 2, `batch ${batchSize}`);
+    assert.equal(r.total, 3);
+    assert.ok(Math.abs(r.accuracy - 2 / 3) < 1e-12);
+    assert.deepEqual(r.samples.map((s) => s.completion), texts);
+    assert.deepEqual(r.samples.map((s) => s.correct), [true, false, true]);
+  }
+  // Sampling with a seed repeats itself.
+  const sampled = () => exactMatchAccuracy(model, tok, records, { maxNewTokens: 5, generation: { doSample: true, topK: 0, seed: 3 } }).samples.map((s) => s.completion);
+  assert.deepEqual(sampled(), sampled());
+  assert.throws(() => exactMatchAccuracy(model, tok, [{ prompt: 'x' }], {}), /record 0 has no reference/);
+  assert.throws(() => exactMatchAccuracy(model, tok, [], {}), /no records/);
+  model.dispose();
+});
