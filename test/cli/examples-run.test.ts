@@ -5,16 +5,19 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { writeSampleData } from '../../src/data/index.js';
+import { writeArithmeticTask, writeSampleData } from '../../src/data/index.js';
 import { IMPLEMENTED_ALGORITHMS } from '../../src/cli/train-command.js';
 import { loadConfig } from '../../src/config/index.js';
 
 const root = resolve('.');
 // A scratch working directory laid out like the repo: the example configs' relative paths
-// (test/fixtures/models/..., data/sample/...) resolve, and outputs land in the scratch dir.
+// (test/fixtures/models/..., examples/models/..., data/sample/..., data/arithmetic/...) resolve,
+// and outputs land in the scratch dir.
 const cwd = mkdtempSync(join(tmpdir(), 'examples-'));
 symlinkSync(join(root, 'test'), join(cwd, 'test'));
+symlinkSync(join(root, 'examples'), join(cwd, 'examples'));
 writeSampleData(join(cwd, 'data/sample'));
+writeArithmeticTask(join(cwd, 'data/arithmetic'), { sft: 200, prompts: 50, eval: 20 });
 
 const examples = readdirSync(join(root, 'examples/configs')).filter((f) => f.endsWith('.yaml'));
 
