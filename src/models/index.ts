@@ -13,7 +13,7 @@ export type { SequenceScoreOptions } from './reward-model.js';
 export { ValueHead, RegressionHead, pool } from './heads.js';
 export type { Pooling } from './heads.js';
 export { loadCausalLm, CAUSAL_LM_TYPES } from './auto.js';
-export type { PretrainedCausalLm } from './auto.js';
+export type { LoadCausalLmOptions, PretrainedCausalLm } from './auto.js';
 export { Gpt2LMHeadModel, Gpt2Model, Conv1D } from './gpt2/model.js';
 export { gpt2Config, parseGpt2Config } from './gpt2/config.js';
 export type { Gpt2Config } from './gpt2/config.js';
