@@ -1,7 +1,7 @@
 /**
  * Exact-match accuracy of a language model on prompts with one right answer (the arithmetic
- * task, GSM8K-style final answers): generate a completion for every prompt, trim it, compare
- * it with the trimmed reference. Greedy by default, which gives the model's accuracy;
+ * task, GSM8K-style final answers): generate a completion for every prompt and compare it
+ * with the reference, as the `exact_match` reward does. Greedy by default, which gives the model's accuracy;
  * with `generation: { doSample: true, ... }` it is the mean exact-match reward a sampling
  * policy (GRPO, PPO) collects.
  *
@@ -20,9 +20,15 @@ import type { GenerationConfig } from '../generation/config.js';
 import type { CausalLm } from '../models/types.js';
 import type { TextTokenizer } from '../tokenizers/index.js';
 
-/** True when the completion, trimmed, is exactly the reference, trimmed: the task's reward is 1 then, else 0. */
+const normalise = (s: string) => s.trim().replace(/\s+/g, ' ');
+
+/**
+ * True when the completion equals the reference once both are trimmed and their inner runs of
+ * whitespace are single spaces: the same test as the `exact_match` reward function
+ * (src/rewards/builtins.ts), so accuracy here is the reward a policy collects there.
+ */
 export function exactMatch(completion: string, reference: string): boolean {
-  return completion.trim() === reference.trim();
+  return normalise(completion) === normalise(reference);
 }
 
 export interface ExactMatchOptions {

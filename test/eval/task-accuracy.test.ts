@@ -4,17 +4,30 @@ import { test } from 'node:test';
 import { tokenizePrompt } from '../../src/data/index.js';
 import { exactMatch, exactMatchAccuracy } from '../../src/eval/task-accuracy.js';
 import { generate } from '../../src/generation/index.js';
+import { BUILTIN_REWARDS } from '../../src/rewards/index.js';
 import { loadCausalLm } from '../../src/models/index.js';
 import { Tokenizer } from '../../src/tokenizers/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 
-test('exactMatch trims both sides and nothing else', () => {
-  assert.equal(exactMatch(' 19\n', '19'), true);
-  assert.equal(exactMatch('19', ' 19 '), true);
-  assert.equal(exactMatch('019', '19'), false);
-  assert.equal(exactMatch('19.', '19'), false);
-  assert.equal(exactMatch('', ''), true);
+test('exactMatch trims, collapses inner whitespace and nothing else, agreeing with the exact_match reward', async () => {
+  const reward = BUILTIN_REWARDS['exact_match']?.({});
+  assert.ok(reward);
+  const cases: [string, string, boolean][] = [
+    [' 19\n', '19', true],
+    ['19', ' 19 ', true],
+    ['1  9', '1 9', true],
+    ['1\t9', '1 9', true],
+    ['19', '1 9', false],
+    ['019', '19', false],
+    ['19.', '19', false],
+    ['', '', true],
+  ];
+  for (const [completion, reference, want] of cases) {
+    assert.equal(exactMatch(completion, reference), want, JSON.stringify([completion, reference]));
+    const r = await reward({ prompt: '', completion, reference, completionIds: [], truncated: false });
+    assert.equal(r, want ? 1 : 0, `exact_match reward on ${JSON.stringify([completion, reference])}`);
+  }
 });
 
 test('exactMatchAccuracy counts the greedy completions that equal their reference, in any batch size', () => {
