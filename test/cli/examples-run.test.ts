@@ -17,12 +17,17 @@ const cwd = mkdtempSync(join(tmpdir(), 'examples-'));
 symlinkSync(join(root, 'test'), join(cwd, 'test'));
 symlinkSync(join(root, 'examples'), join(cwd, 'examples'));
 writeSampleData(join(cwd, 'data/sample'));
-writeArithmeticTask(join(cwd, 'data/arithmetic'), { sft: 200, prompts: 50, eval: 20 });
+writeArithmeticTask(join(cwd, 'data/arithmetic'), { sft: 200, prompts: 200, eval: 20 }); // a PPO iteration takes 128 prompts
 
-const examples = readdirSync(join(root, 'examples/configs')).filter((f) => f.endsWith('.yaml'));
+// A config that starts from another's output (arith-grpo.yaml from outputs/arith-sft) runs
+// after it: the tests of a file run in order.
+const examples = readdirSync(join(root, 'examples/configs'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((file) => ({ file, config: loadConfig(join(root, 'examples/configs', file), { env: {} }) }));
+const startsFromOutput = (e: (typeof examples)[number]) => examples.some((o) => o !== e && resolve(cwd, o.config.training.output_dir) === resolve(cwd, e.config.model.name_or_path));
+examples.sort((a, b) => Number(startsFromOutput(a)) - Number(startsFromOutput(b)) || a.file.localeCompare(b.file));
 
-for (const file of examples) {
-  const config = loadConfig(join(root, 'examples/configs', file), { env: {} });
+for (const { file, config } of examples) {
   const runnable = IMPLEMENTED_ALGORITHMS.includes(config.training.algorithm);
   test(`examples/configs/${file} trains and evaluates as written (2 steps)`, { skip: runnable ? false : `${config.training.algorithm} has no trainer yet` }, () => {
     execFileSync(process.execPath, [join(root, 'dist/src/cli/main.js'), 'train', '--config', join(root, 'examples/configs', file), '--set', 'training.max_steps=2'], { cwd, encoding: 'utf8', stdio: 'pipe' });
