@@ -1,12 +1,13 @@
 /**
- * Benchmarks: `npm run bench -- <suite>` (suites: core, model). Figures, not tests: each suite prints
+ * Benchmarks: `npm run bench -- <suite>` (suites: core, model, train). Figures, not tests: each suite prints
  * side-by-side rows against the limit (native libtorch called from C++) and, where
  * `python3 -c 'import torch'` works, against PyTorch eager on the same work.
  */
 import { runCore } from './core.js';
 import { runModel } from './model.js';
+import { runTrain } from './train.js';
 
-const suites: Record<string, () => void | Promise<void>> = { core: runCore, model: runModel };
+const suites: Record<string, () => void | Promise<void>> = { core: runCore, model: runModel, train: runTrain };
 
 const name = process.argv[2] ?? 'core';
 const suite = suites[name];
