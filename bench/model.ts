@@ -7,10 +7,9 @@
 import { fileURLToPath } from 'node:url';
 import { generate } from '../src/generation/index.js';
 import { buildInfo, F, getNumThreads, manualSeed, noGrad, randint, setNumThreads, tidy } from '../src/index.js';
-import { CausalLM, decoderConfig } from '../src/models/index.js';
+import { CausalLM, decoderConfig, type DecoderConfig } from '../src/models/index.js';
 import { AdamW } from '../src/optim/index.js';
-import { runPythonJson } from './python.js';
-import { spawnSync } from 'node:child_process';
+import { findTransformersPython, runPythonJson } from './python.js';
 import { fmt, median, seconds, table } from './stats.js';
 
 interface TorchFigures {
@@ -23,12 +22,14 @@ interface TorchFigures {
 
 const THREADS = Number(process.env.RLHF_BENCH_THREADS ?? 2);
 
-function pythonWithTransformers(): string | null {
-  for (const py of [process.env.RLHF_BENCH_PYTHON, 'python3', '/usr/bin/python3']) {
-    if (!py) continue;
-    if (spawnSync(py, ['-c', 'import torch, transformers'], { encoding: 'utf8' }).status === 0) return py;
-  }
-  return null;
+/**
+ * The benchmark model of the issues (PEER-BASELINE.md): Qwen2 layout, vocab 512 (the fixture
+ * tokenizer's), hidden 256, intermediate 704, 4 layers, 8 heads / 4 KV heads, tied embeddings,
+ * float32: 3,084,544 parameters.
+ */
+export function benchModelConfig(): DecoderConfig {
+  return decoderConfig({ modelType: 'qwen2', qkvBias: true, vocabSize: 512, hiddenSize: 256, intermediateSize: 704,
+    numLayers: 4, numHeads: 8, numKvHeads: 4, eosTokenId: 2, padTokenId: 3 });
 }
 
 export function runModel(): void {
@@ -36,7 +37,7 @@ export function runModel(): void {
   manualSeed(0);
   const info = buildInfo();
   console.log(`rlhf-ts model bench: libtorch ${info.torchVersion}, ${getNumThreads()} threads`);
-  const python = pythonWithTransformers();
+  const python = findTransformersPython();
   let torch: TorchFigures | null = null;
   if (python) {
     torch = runPythonJson<TorchFigures>(python, fileURLToPath(new URL('../../bench/model_torch.py', import.meta.url)), [String(THREADS)]);
@@ -45,9 +46,7 @@ export function runModel(): void {
     console.log('PyTorch side by side: skipped (no python3 that imports torch and transformers)');
   }
 
-  const config = decoderConfig({ modelType: 'qwen2', qkvBias: true, vocabSize: 512, hiddenSize: 256, intermediateSize: 704,
-    numLayers: 4, numHeads: 8, numKvHeads: 4, eosTokenId: 2, padTokenId: 3 });
-  const lm = CausalLM.fromConfig(config);
+  const lm = CausalLM.fromConfig(benchModelConfig());
   console.log(`model: Qwen2 layout, ${lm.numParameters()} parameters`);
 
   const opt = new AdamW(lm.parameters(), { lr: 1e-4 });

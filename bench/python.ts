@@ -18,6 +18,20 @@ export function findTorchPython(libtorchVersion: string): string | null {
   return fallback;
 }
 
+/** RLHF_BENCH_PYTHON, else the first of python3 and Debian's /usr/bin/python3 that imports torch and transformers. */
+export function findTransformersPython(): string | null {
+  for (const py of [process.env.RLHF_BENCH_PYTHON, 'python3', '/usr/bin/python3']) {
+    if (!py) continue;
+    if (pythonImports(py, 'torch, transformers')) return py;
+  }
+  return null;
+}
+
+/** Whether `python -c 'import <modules>'` succeeds. */
+export function pythonImports(python: string, modules: string): boolean {
+  return spawnSync(python, ['-c', `import ${modules}`], { encoding: 'utf8' }).status === 0;
+}
+
 /** Runs a Python script and parses the JSON object it prints last. */
 export function runPythonJson<T>(python: string, script: string, args: string[]): T {
   const r = spawnSync(python, [script, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });

@@ -59,10 +59,11 @@ function referenceLogps(reference: DpoReference, policy: PretrainedCausalLm, exa
       rejected: tensor(examples.map((e) => e.refRejectedLogps as number), { dtype: like.dtype }),
     };
   }
-  return noGrad(() => {
+  // Its own scope: the reference forward's activations are freed here, not at the end of the step.
+  return tidy(() => noGrad(() => {
     const r = reference === 'adapters-disabled' ? withAdaptersDisabled(policy, () => pairLogps(policy, batch, B)) : pairLogps(reference, batch, B);
     return { chosen: r.chosen.detach(), rejected: r.rejected.detach() };
-  });
+  }));
 }
 
 /**

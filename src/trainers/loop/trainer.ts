@@ -233,15 +233,18 @@ export class Trainer<E> {
     let tokens = 0;
     const sums: Record<string, number> = {};
     for (const batch of microBatches) {
-      const r: LossOutput = tidy(() => {
-        const out = this.forward(batch);
-        out.loss.backward();
-        return { loss: out.loss.detach(), numTokens: out.numTokens, tokens: out.tokens ?? out.numTokens, ...(out.metrics === undefined ? {} : { metrics: out.metrics }) };
-      });
-      lossSum += r.loss.item();
-      r.loss.dispose();
+      // The forward's scope closes before backward: its temporaries go at once, and each
+      // activation autograd saved is freed as soon as backward has used it (as in PyTorch),
+      // instead of every tensor of the forward living until the step ends.
+      const r: LossOutput = tidy(() => this.forward(batch));
+      try {
+        tidy(() => r.loss.backward());
+        lossSum += r.loss.item();
+      } finally {
+        r.loss.dispose();
+      }
       units += r.numTokens;
-      tokens += r.tokens ?? 0;
+      tokens += r.tokens ?? r.numTokens;
       for (const [k, v] of Object.entries(r.metrics ?? {})) sums[k] = (sums[k] ?? 0) + v;
     }
     if (units <= 0) throw new Error(`step ${step}: the batch has no tokens to train on`);

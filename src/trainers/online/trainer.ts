@@ -148,11 +148,15 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const sums: Record<string, number> = {};
     const M = this.algorithm.microBatchesPerUpdate;
     for (let m = 0; m < M; m++) {
-      const r = tidy(() => {
-        const out = this.algorithm.loss(buffer, u, m);
-        out.loss.backward();
-        return { loss: out.loss.item(), metrics: out.metrics };
-      });
+      // As the offline loop: the forward's scope closes before backward, so activations are freed as backward uses them.
+      const out = tidy(() => this.algorithm.loss(buffer, u, m));
+      let r: { loss: number; metrics: Record<string, number> };
+      try {
+        tidy(() => out.loss.backward());
+        r = { loss: out.loss.item(), metrics: out.metrics };
+      } finally {
+        out.loss.dispose();
+      }
       loss += r.loss;
       for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v / M;
     }
