@@ -16,7 +16,8 @@ import { Writable } from 'node:stream';
 import { RunConfig } from '../src/config/index.js';
 import { generate } from '../src/generation/index.js';
 import { buildInfo, getNumThreads, manualSeed, noGrad, randint, setNumThreads, tidy } from '../src/index.js';
-import { CausalLM, decoderConfig, fromPretrained, savePretrained, SequenceScoreModel } from '../src/models/index.js';
+import { CausalLM, fromPretrained, savePretrained, SequenceScoreModel } from '../src/models/index.js';
+import { benchModelConfig } from './model.js';
 import { runGrpo, runPpo } from '../src/trainers/online/index.js';
 import { fmt, median, seconds, table } from './stats.js';
 
@@ -25,8 +26,7 @@ const THREADS = Number(process.env.RLHF_BENCH_THREADS ?? 2);
 const TRL = { grpoStepS: 0.282, grpoTokensPerS: 2516, hfGenerateNewTokPerS: 2018 };
 const TOKENIZER = 'test/fixtures/models/tiny-qwen2';
 
-const config = decoderConfig({ modelType: 'qwen2', qkvBias: true, vocabSize: 512, hiddenSize: 256, intermediateSize: 704,
-  numLayers: 4, numHeads: 8, numKvHeads: 4, eosTokenId: 2, padTokenId: 3, tieWordEmbeddings: true });
+const config = benchModelConfig();
 
 /** The benchmark model (and a reward model of the same shape) in a temp dir with the fixture tokenizer. */
 function modelDirs(): { policy: string; reward: string; prompts: string } {
