@@ -5,7 +5,7 @@
  * settings from ../shared/PEER-BASELINE.md (TRL is not importable here; where it is, run the
  * baseline script that produced them) with ratios.
  *
- * Settings as the baseline: 2 prompts x 4 generations, 32-token prompts, 32 new tokens, sampling at
+ * Settings as the baseline: 2 prompts x 4 generations, 56-token prompts, 32 new tokens, sampling at
  * temperature 1, beta 0 (TRL's default: no reference model), loss dapo, one update per rollout,
  * a rule-based reward, 2 threads.
  */
@@ -37,7 +37,7 @@ function modelDirs(): { policy: string; reward: string; prompts: string } {
   const rm = SequenceScoreModel.fromConfig(config);
   rm.savePretrained(join(root, 'reward'));
   for (const dir of ['policy', 'reward']) for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) copyFileSync(join(TOKENIZER, f), join(root, dir, f));
-  // Long prompts, cut to their last 32 tokens by data.max_prompt_length.
+  // Long prompts, cut to their last 56 tokens by data.max_prompt_length (the baseline's ~57-token prompts: 709 tokens per step over 8 rows of 32 new tokens).
   const words = 'the model learns to answer questions about training language models with rewards and feedback'.split(' ');
   const rows = Array.from({ length: 64 }, (_, i) => JSON.stringify({ prompt: Array.from({ length: 40 }, (_, j) => words[(i * 7 + j * 3) % words.length]).join(' '), reference: 'x' }));
   writeFileSync(join(root, 'prompts.jsonl'), `${rows.join('\n')}\n`);
@@ -46,11 +46,11 @@ function modelDirs(): { policy: string; reward: string; prompts: string } {
   return { policy: join(root, 'policy'), reward: join(root, 'reward'), prompts: join(root, 'prompts.jsonl') };
 }
 
-/** Wall time between consecutive optimizer steps, read through the progress bar's clock. */
+/** Wall time of each optimizer step (rollout + scoring + update), from the trainer's per-step callback. */
 function stepTimer() {
-  const stamps: number[] = [];
+  const stamps: number[] = [performance.now()];
   return {
-    progress: { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false, now: () => { stamps.push(performance.now()); return Date.now(); } },
+    options: { progress: { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false }, onStep: () => { stamps.push(performance.now()); } },
     /** Step durations in seconds, steps 3.. (the first two are warm-up, as the baseline). */
     steady: () => stamps.slice(1).map((t, i) => (t - (stamps[i] as number)) / 1000).slice(2),
   };
@@ -61,7 +61,7 @@ function runConfig(algorithm: 'grpo' | 'ppo', dirs: ReturnType<typeof modelDirs>
     model: { name_or_path: dirs.policy },
     training: { algorithm, output_dir: mkdtempSync(join(tmpdir(), `bench-${algorithm}-`)), max_steps: steps, learning_rate: 1e-6, logging_steps: 1000, save_steps: 100000, seed: 0,
       per_device_train_batch_size: algorithm === 'grpo' ? 8 : 4, gradient_accumulation_steps: algorithm === 'grpo' ? 1 : 2, lr_scheduler_type: 'constant' },
-    data: { max_length: 96, max_prompt_length: 32, datasets: { prompt: { train_files: [{ path: dirs.prompts }] } } },
+    data: { max_length: 128, max_prompt_length: 56, datasets: { prompt: { train_files: [{ path: dirs.prompts }] } } },
     generation: { max_new_tokens: 32, temperature: 1, do_sample: true },
     rewards: { functions: [{ name: 'length_penalty', target_length: 16, per_token: 0.01 }] },
     grpo: { group_size: 4, beta: 0, loss_type: 'dapo', num_iterations: 1 },
@@ -77,19 +77,19 @@ export async function runRl(): Promise<void> {
   // Rollout throughput: the generate() call GRPO makes (8 rows, 32-token prompts, 32 sampled tokens).
   const lm = fromPretrained(dirs.policy);
   const prompts = Array.from({ length: 8 }, () => (randint(4, 512, [32]).toArray() as number[]));
-  const gen = (n: number, sample: boolean) => tidy(() => noGrad(() => generate(lm, prompts, { maxNewTokens: n, minNewTokens: n, doSample: sample, seed: 1, padTokenId: 3 })));
+  const gen = (n: number, sample: boolean) => tidy(() => noGrad(() => generate(lm, prompts, { maxNewTokens: n, minNewTokens: n, doSample: sample, topK: 0, seed: 1, padTokenId: 3 })));
   for (let i = 0; i < 2; i++) gen(32, true);
   const rolloutS = median(Array.from({ length: 5 }, () => seconds(() => gen(32, true))));
   const greedyS = median(Array.from({ length: 5 }, () => seconds(() => gen(64, false))));
   lm.dispose();
 
   const grpoTimer = stepTimer();
-  const grpo = await runGrpo(runConfig('grpo', dirs, 10), { progress: grpoTimer.progress });
+  const grpo = await runGrpo(runConfig('grpo', dirs, 10), grpoTimer.options);
   const grpoStep = median(grpoTimer.steady());
-  const grpoTokens = 8 * (32 + (grpo.history.get(10)?.['completions/mean_length'] ?? 32));
+  const grpoTokens = 8 * (56 + (grpo.history.get(10)?.['completions/mean_length'] ?? 32));
 
   const ppoTimer = stepTimer();
-  await runPpo(runConfig('ppo', dirs, 10), { progress: ppoTimer.progress });
+  await runPpo(runConfig('ppo', dirs, 10), ppoTimer.options);
   const ppoStep = median(ppoTimer.steady());
 
   table(['work', 'rlhf-ts', 'TRL / HF (baseline)', 'ratio'], [

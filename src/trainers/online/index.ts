@@ -14,7 +14,7 @@ export type { GrpoAlgorithmOptions, GrpoBuffer, PolicyReference } from './grpo.j
 export { groupAdvantages } from './advantages.js';
 export type { AdvantageType } from './advantages.js';
 export { OnlineTrainer } from './trainer.js';
-export type { OnlineTrainerOptions, OnlineTrainResult } from './trainer.js';
+export type { OnlineTrainerOptions, OnlineTrainResult, OnlineRunOptions } from './trainer.js';
 export type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 export { sampleRollout, buildBatch, sliceBatch, completionLogits, completionLogps, entropyFromLogits } from './rollout.js';
 export type { Rollout, RolloutBatch } from './rollout.js';

@@ -11,12 +11,12 @@ import { writeResolvedConfig } from '../../config/index.js';
 import { loadCausalLm } from '../../models/index.js';
 import { manualSeed } from '../../tensor/index.js';
 import { applyLoraFromConfig, loraOptionsOf } from '../loop/model-io.js';
-import type { RunOptions } from '../loop/run.js';
+import type { OnlineRunOptions } from './trainer.js';
 import { grpoAlgorithm } from './grpo.js';
 import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf } from './setup.js';
 import { OnlineTrainer, type OnlineTrainResult } from './trainer.js';
 
-export async function runGrpo(config: RunConfig, options: RunOptions<unknown> = {}): Promise<OnlineTrainResult> {
+export async function runGrpo(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
   const g = config.grpo;
   const t = config.training;
   const tokenizer = tokenizerOf(config);
@@ -51,6 +51,7 @@ export async function runGrpo(config: RunConfig, options: RunOptions<unknown> = 
     tokenizerDir: resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path),
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
   });
   return trainer.train({ resume: options.resume ?? null });
 }

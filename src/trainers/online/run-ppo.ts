@@ -13,13 +13,13 @@ import { writeResolvedConfig } from '../../config/index.js';
 import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
 import { manualSeed } from '../../tensor/index.js';
 import { applyLoraFromConfig, loraOptionsOf } from '../loop/model-io.js';
-import type { RunOptions } from '../loop/run.js';
+import type { OnlineRunOptions } from './trainer.js';
 import { ppoAlgorithm } from './ppo.js';
 import { PolicyValueHead, type ValueSource } from './value.js';
 import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf } from './setup.js';
 import { OnlineTrainer, type OnlineTrainResult } from './trainer.js';
 
-export async function runPpo(config: RunConfig, options: RunOptions<unknown> = {}): Promise<OnlineTrainResult> {
+export async function runPpo(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
   const p = config.ppo;
   const t = config.training;
   const tokenizer = tokenizerOf(config);
@@ -63,6 +63,7 @@ export async function runPpo(config: RunConfig, options: RunOptions<unknown> = {
     tokenizerDir: resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path),
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
   });
   return trainer.train({ resume: options.resume ?? null });
 }

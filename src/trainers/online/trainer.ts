@@ -29,6 +29,13 @@ export interface OnlineTrainerOptions {
   tokenizerDir?: string;
   progress?: TrainingProgressOptions;
   echo?: boolean;
+  /** Called after every optimizer step with its logged row (callbacks, benchmarks). */
+  onStep?: (step: number, row: Readonly<Record<string, number>>) => void;
+}
+
+/** What runGrpo / runPpo take besides the config. */
+export interface OnlineRunOptions extends Pick<OnlineTrainerOptions, 'progress' | 'echo' | 'onStep'> {
+  resume?: string | null;
 }
 
 export interface OnlineTrainResult {
@@ -102,6 +109,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
             step += 1;
             const row = { ...buffer.metrics, ...this.update(step, buffer, u) };
             history.set(step, row);
+            this.options.onStep?.(step, row);
             if (step === 1 || step % t.logging_steps === 0 || step === this.totalSteps) {
               const { loss, lr, grad_norm: gradNorm, ...rest } = row;
               metrics?.log({ step, epoch: step / (this.iterationsPerEpoch * U), loss, lr, gradNorm, metrics: rest });
