@@ -6,6 +6,8 @@
  *
  * Step time: median over steps 3..N. tokens/s: tokens per step (the trainer's own count of
  * attention-mask ones over all steps / steps; DPO counts policy rows only) / median step.
+ * Environment: RLHF_BENCH_REPEATS (runs per side, best median kept; default 1), RLHF_BENCH_THREADS
+ * (default 2), RLHF_BENCH_PYTHON (the interpreter of the PyTorch/TRL side), RLHF_TORCH_ADDON.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +21,7 @@ import type { TrainChildResult } from './train_child.js';
 import { makeTrainBenchData, TRAIN_BENCH_MODES, TRAIN_BENCH_SHAPES, type TrainBenchMode } from './train_data.js';
 
 const THREADS = Number(process.env.RLHF_BENCH_THREADS ?? 2);
+const REPEATS = Number(process.env.RLHF_BENCH_REPEATS ?? 1);
 const MiB = 1024 * 1024;
 
 /** TRL 1.13 on this kind of machine (PEER-BASELINE.md, summary table): quoted, not measured here. */
@@ -64,6 +67,10 @@ function figures(r: SideResult): Figures {
   };
 }
 
+function fastest<T extends SideResult>(best: T | null, run: T): T {
+  return best === null || figures(run).stepS < figures(best).stepS ? run : best;
+}
+
 function runChild(mode: TrainBenchMode, dataPath: string): TrainChildResult {
   const child = fileURLToPath(new URL('./train_child.js', import.meta.url));
   const r = spawnSync(process.execPath, [child, mode, dataPath, String(THREADS)], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -79,7 +86,7 @@ const num = (x: number | null, digits: number) => (x === null ? '-' : fmt(x, dig
 export function runTrain(): void {
   const started = Date.now();
   const info = buildInfo();
-  console.log(`rlhf-ts train bench: libtorch ${info.torchVersion}, ${THREADS} threads, each trainer in a fresh process; load average ${loadavg().map((x) => fmt(x)).join(' ')}`);
+  console.log(`rlhf-ts train bench: libtorch ${info.torchVersion}, ${THREADS} threads, each trainer in a fresh process${REPEATS > 1 ? `, best of ${REPEATS} runs` : ''}; load average ${loadavg().map((x) => fmt(x)).join(' ')}`);
   const python = findTransformersPython();
   const withTrl = python !== null && pythonImports(python, 'trl, datasets');
   const script = fileURLToPath(new URL('../../bench/train_torch.py', import.meta.url));
@@ -95,18 +102,24 @@ export function runTrain(): void {
   try {
     for (const mode of TRAIN_BENCH_MODES) {
       const shape = TRAIN_BENCH_SHAPES[mode];
-      const ours = runChild(mode, dataPath);
-      const torch = python === null ? null : runPythonJson<SideResult>(python, script, [mode, dataPath, String(THREADS), 'loop']);
-      torchVersion = torch?.torch ?? torchVersion;
+      // Each side REPEATS times, alternating; the run with the smallest median step counts (as timeit's best of n).
+      let ours: TrainChildResult | null = null;
+      let torch: SideResult | null = null;
       let trl: SideResult | null = null;
       let trlError: string | null = null;
-      if (withTrl && python !== null) {
-        try {
-          trl = runPythonJson<SideResult>(python, script, [mode, dataPath, String(THREADS), 'trl']);
-        } catch (err) {
-          trlError = (err as Error).message.split('\n').slice(-3).join(' ');
+      for (let r = 0; r < REPEATS; r++) {
+        ours = fastest(ours, runChild(mode, dataPath));
+        if (python !== null) torch = fastest(torch, runPythonJson<SideResult>(python, script, [mode, dataPath, String(THREADS), 'loop']));
+        if (withTrl && python !== null && trlError === null) {
+          try {
+            trl = fastest(trl, runPythonJson<SideResult>(python, script, [mode, dataPath, String(THREADS), 'trl']));
+          } catch (err) {
+            trlError = (err as Error).message.split('\n').slice(-3).join(' ');
+          }
         }
       }
+      if (ours === null) throw new Error('RLHF_BENCH_REPEATS must be >= 1');
+      torchVersion = torch?.torch ?? torchVersion;
       const o = figures(ours);
       const p = torch === null ? null : figures(torch);
       const t = trl === null ? null : figures(trl);

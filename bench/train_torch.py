@@ -13,7 +13,7 @@ checkpointing off, no eval, no saving, logging every step) and times on_step_beg
 with a TrainerCallback, as PEER-BASELINE.md does. Run in a fresh process per trainer, so ru_maxrss
 is that trainer's peak.
 """
-import json, os, resource, sys, tempfile, time
+import dataclasses, json, os, resource, sys, tempfile, time
 
 import torch
 import torch.nn.functional as F
@@ -148,6 +148,8 @@ def run_trl(mode, data, out_dir):
     common = dict(output_dir=out_dir, max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-5,
                   logging_steps=1, save_strategy="no", eval_strategy="no", report_to=[], bf16=False,
                   gradient_checkpointing=False, use_cpu=True, seed=data["seed"], max_grad_norm=1.0, dataloader_num_workers=0)
+    if "train_sampling_strategy" in {f.name for f in dataclasses.fields(trl.SFTConfig)}:
+        common["train_sampling_strategy"] = "sequential"  # the rows below are already in the rlhf-ts Trainer's order
     pairs = [data["pairs"][i] for i in data["pairOrder"]]
     if mode == "sft":
         rows = [data["sft"][i] for i in data["sftOrder"]]
@@ -160,15 +162,16 @@ def run_trl(mode, data, out_dir):
         trainer = trl.RewardTrainer(model=Qwen2ForSequenceClassification(cfg), args=trl.RewardConfig(max_length=256, **common),
                                     train_dataset=ds, processing_class=tokenizer, callbacks=[StepTimer()])
     else:
-        # DPOTrainer tokenizes text itself: the ids go in as text, so its token counts differ a little.
-        text = lambda ids: tokenizer.decode(ids)
-        ds = Dataset.from_dict({"prompt": [text(p["prompt"]) for p in pairs], "chosen": [text(p["chosen"]) for p in pairs],
-                                "rejected": [text(p["rejected"]) for p in pairs]})
+        # DPOTrainer always tokenizes text, and random ids do not survive decode + encode: it is built on a
+        # placeholder text set, then given the ids in the columns its tokenization produces.
+        placeholder = Dataset.from_dict({"prompt": ["a"] * len(pairs), "chosen": ["b"] * len(pairs), "rejected": ["c"] * len(pairs)})
         policy = Qwen2ForCausalLM(cfg)
         ref = Qwen2ForCausalLM(cfg)
         ref.load_state_dict(policy.state_dict())
         trainer = trl.DPOTrainer(model=policy, ref_model=ref, args=trl.DPOConfig(max_length=256, beta=BETA, **common),
-                                 train_dataset=ds, processing_class=tokenizer, callbacks=[StepTimer()])
+                                 train_dataset=placeholder, processing_class=tokenizer, callbacks=[StepTimer()])
+        trainer.train_dataset = Dataset.from_dict({"prompt_ids": [p["prompt"] for p in pairs], "chosen_ids": [p["chosen"] for p in pairs],
+                                                   "rejected_ids": [p["rejected"] for p in pairs]})
     trainer.train()
     logged = [h for h in trainer.state.log_history if "num_tokens" in h]
     tokens = int(logged[-1]["num_tokens"]) if logged else None
