@@ -14,6 +14,7 @@ import { toHfConfig, type DecoderConfig } from './config.js';
 import { DecoderModel } from './decoder.js';
 import { pool, type Pooling } from './heads.js';
 import { initDecoderWeights } from './init.js';
+import { labelMaps, numLabelsOf } from './labels.js';
 import { loadPretrainedWeights, readConfig, savePretrained } from './pretrained.js';
 
 export interface SequenceScoreOptions {
@@ -54,7 +55,7 @@ export class SequenceScoreModel extends Module {
    */
   static fromPretrained(dir: string, options: SequenceScoreOptions & { dtype?: DType } = {}): SequenceScoreModel {
     const { config, raw } = readConfig(dir);
-    const labels = raw.id2label && typeof raw.id2label === 'object' ? Object.keys(raw.id2label).length : undefined;
+    const labels = numLabelsOf(raw);
     const m = new SequenceScoreModel({ ...config, dtype: options.dtype ?? 'float32' }, { numLabels: labels, ...options });
     try {
       const missing = loadPretrainedWeights(m, dir, {
@@ -70,9 +71,7 @@ export class SequenceScoreModel extends Module {
   }
 
   hfConfig(dtype: DType): Record<string, unknown> {
-    const id2label = Object.fromEntries(Array.from({ length: this.numLabels }, (_, i) => [String(i), `LABEL_${i}`]));
-    const label2id = Object.fromEntries(Object.entries(id2label).map(([i, l]) => [l, Number(i)]));
-    return { ...toHfConfig({ ...this.config, dtype }, CLASSIFIER[this.config.modelType]), id2label, label2id };
+    return { ...toHfConfig({ ...this.config, dtype }, CLASSIFIER[this.config.modelType]), ...labelMaps(this.numLabels) };
   }
 
   /** Writes a directory transformers loads as *ForSequenceClassification. */

@@ -13,6 +13,7 @@ import { noGrad, type DType, type Tensor } from '../tensor/index.js';
 import { toHfConfig, type DecoderConfig } from './config.js';
 import { DecoderModel } from './decoder.js';
 import { initDecoderWeights } from './init.js';
+import { labelMaps, numLabelsOf } from './labels.js';
 import { loadPretrainedWeights, readConfig, savePretrained } from './pretrained.js';
 
 const TOKEN_CLASSIFIER: Record<DecoderConfig['modelType'], string> = {
@@ -41,7 +42,7 @@ export class TokenClassifierModel extends Module {
   /** From a token-classifier directory, or a causal LM's (the head then starts as N(0, initializerRange), bias 0). */
   static fromPretrained(dir: string, options: { numLabels?: number; dtype?: DType } = {}): TokenClassifierModel {
     const { config, raw } = readConfig(dir);
-    const labels = raw.id2label && typeof raw.id2label === 'object' ? Object.keys(raw.id2label).length : undefined;
+    const labels = numLabelsOf(raw);
     const m = new TokenClassifierModel({ ...config, dtype: options.dtype ?? 'float32' }, options.numLabels ?? labels ?? 2);
     try {
       const missing = loadPretrainedWeights(m, dir, {
@@ -60,9 +61,7 @@ export class TokenClassifierModel extends Module {
   }
 
   hfConfig(dtype: DType): Record<string, unknown> {
-    const id2label = Object.fromEntries(Array.from({ length: this.numLabels }, (_, i) => [String(i), `LABEL_${i}`]));
-    const label2id = Object.fromEntries(Object.entries(id2label).map(([i, l]) => [l, Number(i)]));
-    return { ...toHfConfig({ ...this.config, dtype }, TOKEN_CLASSIFIER[this.config.modelType]), id2label, label2id };
+    return { ...toHfConfig({ ...this.config, dtype }, TOKEN_CLASSIFIER[this.config.modelType]), ...labelMaps(this.numLabels) };
   }
 
   savePretrained(dir: string): void {

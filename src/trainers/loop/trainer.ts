@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type TrainingProgressOptions } from '../../monitor/index.js';
-import { AdamW, clipGradNorm, LrScheduler, makeSchedule } from '../../optim/index.js';
+import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
+import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
 import { shuffledIndices } from '../../data/index.js';
 import { autocast, manualSeed, noGrad, tidy, type Tensor } from '../../tensor/index.js';
@@ -233,16 +234,8 @@ export class Trainer<E> {
     let tokens = 0;
     const sums: Record<string, number> = {};
     for (const batch of microBatches) {
-      // The forward's scope closes before backward: its temporaries go at once, and each
-      // activation autograd saved is freed as soon as backward has used it (as in PyTorch),
-      // instead of every tensor of the forward living until the step ends.
-      const r: LossOutput = tidy(() => this.forward(batch));
-      try {
-        tidy(() => r.loss.backward());
-        lossSum += r.loss.item();
-      } finally {
-        r.loss.dispose();
-      }
+      const r = backwardScoped(() => this.forward(batch));
+      lossSum += r.loss;
       units += r.numTokens;
       tokens += r.tokens ?? r.numTokens;
       for (const [k, v] of Object.entries(r.metrics ?? {})) sums[k] = (sums[k] ?? 0) + v;
@@ -253,13 +246,7 @@ export class Trainer<E> {
     tidy(() => noGrad(() => {
       for (const p of this.params) p.grad?.mul_(1 / units);
     }));
-    const maxNorm = this.config.max_grad_norm > 0 ? this.config.max_grad_norm : Infinity;
-    const gradNorm = clipGradNorm(this.params, maxNorm);
-    if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'the gradient norm', gradNorm);
-    const lr = this.scheduler.getLastLr()[0] ?? 0;
-    tidy(() => this.optimizer.step());
-    this.optimizer.zeroGrad();
-    this.scheduler.step();
+    const { lr, gradNorm } = applyUpdate(step, this.params, this.optimizer, this.scheduler, this.config.max_grad_norm);
     const averaged: Record<string, number> = {};
     for (const [k, v] of Object.entries(sums)) averaged[k] = v / units;
     const metrics = this.algorithm.summarize?.(averaged) ?? averaged;

@@ -10,11 +10,11 @@ import type { RunConfig } from '../../config/index.js';
 import { writeResolvedConfig } from '../../config/index.js';
 import { loadCausalLm } from '../../models/index.js';
 import { manualSeed } from '../../tensor/index.js';
-import { applyLoraFromConfig, loraOptionsOf } from '../loop/model-io.js';
+import { applyLoraFromConfig } from '../loop/model-io.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { grpoAlgorithm } from './grpo.js';
-import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf } from './setup.js';
-import { OnlineTrainer, type OnlineTrainResult } from './trainer.js';
+import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
+import type { OnlineTrainResult } from './trainer.js';
 
 export async function runGrpo(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
   const g = config.grpo;
@@ -44,14 +44,5 @@ export async function runGrpo(config: RunConfig, options: OnlineRunOptions = {})
     generation: generationOf(config, tokenizer, policy),
     seed: t.seed,
   });
-  const trainer = new OnlineTrainer(algorithm, {
-    training: t,
-    prompts,
-    lora: lora === null ? null : loraOptionsOf(config.lora),
-    tokenizerDir: resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path),
-    ...(options.progress === undefined ? {} : { progress: options.progress }),
-    ...(options.echo === undefined ? {} : { echo: options.echo }),
-    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
-  });
-  return trainer.train({ resume: options.resume ?? null });
+  return trainOnline(algorithm, config, prompts, lora, options);
 }

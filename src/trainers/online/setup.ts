@@ -8,7 +8,10 @@ import { Tokenizer } from '../../tokenizers/index.js';
 import { datasetFiles } from '../loop/data-files.js';
 import type { PolicyReference } from './grpo.js';
 import { RolloutScorer } from './scorer.js';
-import type { OnlinePrompt } from './types.js';
+import { generationSettings } from '../critic/students.js';
+import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import { OnlineTrainer, type OnlineRunOptions, type OnlineTrainResult } from './trainer.js';
+import type { LoraOptions } from '../../nn/index.js';
 
 export function tokenizerOf(config: RunConfig): Tokenizer {
   return Tokenizer.fromPretrained(resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path));
@@ -46,16 +49,21 @@ export function referencePolicy(config: RunConfig, needed: boolean, loraApplied:
 
 /** generate() settings from `generation:` (temperature 0 or do_sample false = greedy). */
 export function generationOf(config: RunConfig, tokenizer: Tokenizer, policy: PretrainedCausalLm) {
-  const g = config.generation;
-  const sample = g.do_sample && g.temperature > 0;
+  const { seed: _seed, ...settings } = generationSettings(config.generation, 0); // each rollout passes its own seed
   const eos = tokenizer.eosTokenId ?? policy.config.eosTokenId;
-  return {
-    maxNewTokens: g.max_new_tokens,
-    doSample: sample,
-    temperature: sample ? g.temperature : 1,
-    topK: g.top_k,
-    topP: g.top_p,
-    padTokenId: padIdOf(tokenizer),
-    ...(eos === undefined || eos === null ? {} : { eosTokenId: eos }),
-  };
+  return { ...settings, padTokenId: padIdOf(tokenizer), ...(eos === undefined || eos === null ? {} : { eosTokenId: eos }) };
+}
+
+/** Trains an online algorithm on the config's prompts; `lora` is what applyLoraFromConfig returned (adapters are saved as PEFT). */
+export function trainOnline<B extends RolloutBuffer>(algorithm: OnlineAlgorithm<B>, config: RunConfig, prompts: readonly OnlinePrompt[], lora: LoraOptions | null, options: OnlineRunOptions): Promise<OnlineTrainResult> {
+  const trainer = new OnlineTrainer(algorithm, {
+    training: config.training,
+    prompts,
+    lora,
+    tokenizerDir: resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path),
+    ...(options.progress === undefined ? {} : { progress: options.progress }),
+    ...(options.echo === undefined ? {} : { echo: options.echo }),
+    ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
+  });
+  return trainer.train({ resume: options.resume ?? null });
 }

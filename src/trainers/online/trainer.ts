@@ -11,8 +11,9 @@ import type { TrainingConfig } from '../../config/index.js';
 import { shuffledIndices } from '../../data/index.js';
 import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type TrainingProgressOptions } from '../../monitor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
-import { AdamW, clipGradNorm, LrScheduler, makeSchedule } from '../../optim/index.js';
-import { dispose, manualSeed, noGrad, tidy, type Tensor } from '../../tensor/index.js';
+import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
+import { applyUpdate, backwardScoped } from '../loop/update.js';
+import { dispose, manualSeed, type Tensor } from '../../tensor/index.js';
 import { copyTokenizerFiles } from '../../tokenizers/index.js';
 import { CheckpointManager, loadTrainingState, saveTrainingState } from '../checkpoint/index.js';
 import { loadAlgorithmState, saveAlgorithmState } from '../loop/algorithm-state.js';
@@ -156,26 +157,12 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const sums: Record<string, number> = {};
     const M = this.algorithm.microBatchesPerUpdate;
     for (let m = 0; m < M; m++) {
-      // As the offline loop: the forward's scope closes before backward, so activations are freed as backward uses them.
-      const out = tidy(() => this.algorithm.loss(buffer, u, m));
-      let r: { loss: number; metrics: Record<string, number> };
-      try {
-        tidy(() => out.loss.backward());
-        r = { loss: out.loss.item(), metrics: out.metrics };
-      } finally {
-        out.loss.dispose();
-      }
+      const r = backwardScoped(() => this.algorithm.loss(buffer, u, m));
       loss += r.loss;
       for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v / M;
     }
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, 'the loss', loss);
-    const maxNorm = this.options.training.max_grad_norm > 0 ? this.options.training.max_grad_norm : Infinity;
-    const gradNorm = clipGradNorm(this.params, maxNorm);
-    if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'the gradient norm', gradNorm);
-    const lr = this.scheduler.getLastLr()[0] ?? 0;
-    tidy(() => noGrad(() => this.optimizer.step()));
-    this.optimizer.zeroGrad();
-    this.scheduler.step();
+    const { lr, gradNorm } = applyUpdate(step, this.params, this.optimizer, this.scheduler, this.options.training.max_grad_norm);
     return { loss, lr, grad_norm: gradNorm, ...sums };
   }
 
