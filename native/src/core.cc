@@ -18,7 +18,9 @@ struct StorageUse {
 std::unordered_map<const void*, StorageUse> storages;
 int64_t liveHandles = 0;
 int64_t liveBytes = 0;
-// Bytes released since V8 was last told; finalizers may not call into N-API.
+// Change in netted bytes since V8 was last told. Only tensors on the GC safety net are
+// reported: scope-held ones are freed by their scope, and reporting them would make V8 run
+// full collections (several per forward pass) that free nothing.
 int64_t pendingExternalDelta = 0;
 constexpr int64_t kReportThreshold = 1 << 20;
 // V8's external-memory total as napi_adjust_external_memory last returned it.
@@ -55,7 +57,6 @@ void untrack(const at::Tensor& t) {
   if (it == storages.end()) return;
   if (--it->second.refs == 0) {
     liveBytes -= it->second.bytes;
-    pendingExternalDelta -= it->second.bytes;
     storages.erase(it);
   }
 }
@@ -126,18 +127,19 @@ Napi::Value wrap(Napi::Env env, at::Tensor tensor) {
   Handle& h = slots[index];
   h.tensor = std::move(tensor);
   h.alive = true;
-  int64_t delta = pendingExternalDelta + track(h.tensor);
-  pendingExternalDelta = 0;
-  // Small changes are batched: V8 only needs the trend, and each report costs a call.
-  if (delta >= kReportThreshold || delta <= -kReportThreshold) {
-    napi_adjust_external_memory(env, delta, &v8ExternalMemory);
-  } else {
-    pendingExternalDelta = delta;
-  }
+  track(h.tensor);
   return Napi::External<void>::New(env, reinterpret_cast<void*>(pack(index, h.generation)));
 }
 
 namespace {
+// Small changes are batched: V8 only needs the trend, and each report costs a call.
+void reportExternal(Napi::Env env) {
+  if (pendingExternalDelta >= kReportThreshold || pendingExternalDelta <= -kReportThreshold) {
+    napi_adjust_external_memory(env, pendingExternalDelta, &v8ExternalMemory);
+    pendingExternalDelta = 0;
+  }
+}
+
 // The slot index a JS handle names, or -1 when it names no live handle.
 int64_t slotOf(const Napi::Value& value) {
   if (!value.IsExternal()) return -1;
@@ -160,6 +162,8 @@ void release(Napi::Value value) {
   if (index < 0) return;
   Handle& h = slots[static_cast<size_t>(index)];
   untrack(h.tensor);
+  pendingExternalDelta -= h.nettedBytes;
+  h.nettedBytes = 0;
   h.tensor = at::Tensor();
   h.alive = false;
   h.generation++;
@@ -338,6 +342,19 @@ static Napi::Value setErrorClass(const Napi::CallbackInfo& info) {
 static Napi::Value dispose(const Napi::CallbackInfo& info) {
   if (info.Length() >= 1) release(info[0]);
   dropPendingBufferRefs(info.Env());
+  reportExternal(info.Env());
+  return info.Env().Undefined();
+}
+
+// A tensor handed to the GC safety net: its bytes count towards V8's external memory, so
+// the collector runs sooner when unreachable tensors pile up.
+static Napi::Value netted(const Napi::CallbackInfo& info) {
+  Handle* h = info.Length() >= 1 ? lookup(info[0]) : nullptr;
+  if (h != nullptr && h->nettedBytes == 0 && h->tensor.has_storage()) {
+    h->nettedBytes = static_cast<int64_t>(h->tensor.storage().nbytes());
+    pendingExternalDelta += h->nettedBytes;
+    reportExternal(info.Env());
+  }
   return info.Env().Undefined();
 }
 
@@ -358,6 +375,7 @@ static Napi::Value memory(const Napi::CallbackInfo& info) {
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("setErrorClass", Napi::Function::New(env, setErrorClass, "setErrorClass"));
   exports.Set("dispose", Napi::Function::New(env, dispose, "dispose"));
+  exports.Set("netted", Napi::Function::New(env, netted, "netted"));
   exports.Set("isAlive", Napi::Function::New(env, isAlive, "isAlive"));
   exports.Set("memory", Napi::Function::New(env, memory, "memory"));
   registerCreation(env, exports);
@@ -369,6 +387,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerAutograd(env, exports);
   registerRuntime(env, exports);
   registerBench(env, exports);
+  registerOptim(env, exports);
   return exports;
 }
 

@@ -25,6 +25,8 @@ struct Handle {
   at::Tensor tensor;
   uint32_t generation = 0;
   bool alive = false;
+  // Bytes reported to V8 when the handle joined the GC safety net (0 if it never did).
+  int64_t nettedBytes = 0;
 };
 
 // The live handle a JS value refers to, or nullptr (not a handle, or already freed).
@@ -99,6 +101,7 @@ void registerNn(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerBench(Napi::Env env, Napi::Object exports);
+void registerOptim(Napi::Env env, Napi::Object exports);
 
 // Helpers for ops returning several tensors.
 Napi::Value wrapAll(Napi::Env env, const std::vector<at::Tensor>& tensors);

@@ -19,6 +19,8 @@ export interface NativeBinding {
   setErrorClass(cls: new (message: string, op: string, inputs: string) => Error): void;
   dispose(h: H): void;
   isAlive(h: H): boolean;
+  /** Counts a tensor that joined the GC safety net towards V8's external memory. */
+  netted(h: H): void;
   memory(): { numTensors: number; numBytes: number; v8ExternalBytes: number };
 
   // creation.cc
@@ -194,6 +196,10 @@ export interface NativeBinding {
   // bench.cc
   benchMatmul(a: H, b: H, iters: number): number;
   benchAdd(a: H, b: H, iters: number): number;
+
+  // optim.cc
+  /** One Adam/AdamW update in place; `step` counts this update. */
+  adamStep_(param: H, grad: H, expAvg: H, expAvgSq: H, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }
 
 /** Ops of one tensor (plus plain options) returning a tensor, called by name. */

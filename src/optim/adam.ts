@@ -7,6 +7,7 @@
  * const opt = new Adam(model.parameters(), { lr: 1e-3 });
  * ```
  */
+import { native } from '../native/binding.js';
 import { keep, maximum, zerosLike, type Tensor } from '../tensor/index.js';
 import { numberField, Optimizer, tensorField, type OptimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
@@ -89,6 +90,11 @@ export function adamUpdate(param: Tensor, grad: Tensor, state: AdamState, group:
   const { lr, weightDecay, eps } = group;
   const [beta1, beta2] = group.betas;
   state.step += 1;
+  if (state.maxExpAvgSq === undefined) {
+    // One native call: fused for float32 on CPU (same bits as below), op by op otherwise.
+    native.adamStep_(param.handle, grad.handle, state.expAvg.handle, state.expAvgSq.handle, lr, beta1, beta2, eps, weightDecay, decay === 'decoupled', state.step);
+    return;
+  }
   let g = grad;
   if (weightDecay !== 0) {
     if (decay === 'decoupled') param.mul_(1 - lr * weightDecay);

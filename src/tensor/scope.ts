@@ -62,6 +62,7 @@ function net(tensor: Tracked): void {
   const held: Held = { handle: tensor.handle };
   if (tensor.madeAt) held.madeAt = tensor.madeAt;
   registry.register(tensor, held, tensor);
+  native.netted(tensor.handle);
 }
 
 /**
@@ -112,8 +113,9 @@ export function dispose(value: unknown): void {
 
 /**
  * Live tensor handles, the bytes of the distinct storages they reference, and V8's total of
- * external memory after the addon last reported to it (it counts these bytes, so the GC
- * runs sooner when tensors pile up).
+ * external memory after the addon last reported to it. Only tensors on the GC safety net are
+ * reported (so the GC runs sooner when unreachable ones pile up); scope-held tensors are not,
+ * since a collection cannot free them.
  */
 export function memory(): { numTensors: number; numBytes: number; v8ExternalBytes: number } {
   return native.memory();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { tensor, type Tensor } from '../../src/index.js';
+import { manualSeed, randn, tensor, tidy, type Tensor } from '../../src/index.js';
+import { native } from '../../src/native/binding.js';
 import { Adam, AdamW, type AdamOptions } from '../../src/optim/index.js';
 import { assertClose, flat, GRADS, optimFixtures, P0, refAdam, runSteps, setGrad } from './reference.js';
 
@@ -68,6 +69,30 @@ test('float32 parameters: state follows the param dtype and the update matches w
   for (const v of Object.values(sd.state['0']!)) if (typeof v !== 'number') v.dispose();
   opt.dispose();
   p.dispose();
+});
+
+test('the fused float32 step (contiguous CPU tensors) equals the op-by-op update within float32 rounding', () => {
+  tidy(() => {
+    manualSeed(3);
+    // Transposed copies hold the same values but are not contiguous, so they take the op-by-op path.
+    const start = [randn([40, 70]), randn([40, 70]).abs(), randn([40, 70]).abs().mul(0.01)];
+    const fused = start.map((t) => t.clone());
+    const opByOp = start.map((t) => t.t().contiguous().t());
+    assert.equal(opByOp[0]!.isContiguous, false);
+    for (const [step, decoupled] of [[1, true], [2, true], [3, false]] as const) {
+      const grad = randn([40, 70]);
+      for (const [p, m, v] of [fused, opByOp]) {
+        native.adamStep_(p!.handle, grad.handle, m!.handle, v!.handle, 0.01, 0.9, 0.999, 1e-8, 0.1, decoupled, step);
+      }
+    }
+    fused.forEach((t, i) => {
+      const got = t.flatValues() as number[];
+      const want = opByOp[i]!.flatValues() as number[];
+      const worst = Math.max(...got.map((g, k) => Math.abs(g - want[k]!) / (Math.abs(want[k]!) + 1e-6)));
+      assert.ok(worst < 1e-5, `tensor ${i}: relative difference ${worst}`);
+      assert.notDeepEqual(want, start[i]!.flatValues(), `tensor ${i} was not updated`);
+    });
+  });
 });
 
 test('parameters without a gradient are left alone and get no state', () => {
