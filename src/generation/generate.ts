@@ -137,7 +137,7 @@ function decodeStep(
     positionIds: positionIdsFromMask(attentionMask).narrow(1, length - fed, fed).contiguous(), // (B, T)
   };
   if (cache) input.cache = cache;
-  const { logits } = model.forward(input); // (B, T, V)
+  const { logits } = model.forward({ ...input, logitsToKeep: 1 }); // (B, 1, V)
   const last = logits.select(1, logits.size(1) - 1).to('float32'); // (B, V), HF's .float()
   const scores = processScores(last, { sequences, generated: step, eosIds: eos }, cfg);
   const next = chooseTokens(scores, cfg.doSample).unsqueeze(1); // (B, 1)

@@ -15,6 +15,7 @@ import type { DecoderKvCache } from './cache.js';
 import { toHfConfig, type DecoderConfig } from './config.js';
 import { DecoderModel } from './decoder.js';
 import { initDecoderWeights } from './init.js';
+import { lastPositions } from './logits-to-keep.js';
 import type { CausalLm, CausalLmInput, CausalLmOutput } from './types.js';
 
 export class CausalLM extends Module implements CausalLm {
@@ -47,7 +48,7 @@ export class CausalLM extends Module implements CausalLm {
 
   forward(input: CausalLmInput): CausalLmOutput {
     const hiddenStates = this.model.forward(input);
-    return { hiddenStates, logits: this.logitsOf(hiddenStates) };
+    return { hiddenStates, logits: this.logitsOf(lastPositions(hiddenStates, input.logitsToKeep)) };
   }
 
   /** hidden (..., H) -> logits (..., vocab) */

@@ -26,6 +26,12 @@ export interface CausalLmInput {
   positionIds?: Tensor;
   /** Read and extended in place with the new positions' keys and values. */
   cache?: KvCache;
+  /**
+   * Logits for the last N positions only (transformers' `logits_to_keep`): the LM head and any
+   * softmax skip positions nobody reads, e.g. a prompt. Omitted or 0: every position.
+   * `hiddenStates` always covers every position.
+   */
+  logitsToKeep?: number;
 }
 
 export interface CausalLmOutput {

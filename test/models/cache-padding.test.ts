@@ -104,3 +104,14 @@ test('encoder mode attends both ways: earlier outputs depend on later tokens', s
   lm.dispose();
   encoder.dispose();
 }));
+
+test('logitsToKeep: logits of the last N positions equal those of the full pass; bad N is refused', withModel((lm) => {
+  const ids = tensor([forwardGolden('tiny-qwen2').input_ids[0] as number[]], { dtype: 'int64' }); // (1, 23)
+  const full = lm.forward({ inputIds: ids }).logits;
+  const kept = lm.forward({ inputIds: ids, logitsToKeep: 5 });
+  assert.deepEqual(kept.logits.shape, [1, 5, full.size(2)]);
+  assert.deepEqual(kept.hiddenStates.shape.slice(0, 2), [1, 23]);
+  assert.ok(maxAbsDiff(kept.logits, full.narrow(1, 18, 5)) < 1e-6);
+  assert.deepEqual(lm.forward({ inputIds: ids, logitsToKeep: 0 }).logits.shape, full.shape);
+  assert.throws(() => lm.forward({ inputIds: ids, logitsToKeep: 24 }), /logitsToKeep \(24\) must be an integer in \[0, 23\]/);
+}));

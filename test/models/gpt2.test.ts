@@ -38,6 +38,9 @@ test('gpt2: logits and causal LM loss match transformers', scoped(() => {
   const labels = ids.maskedFill(mask.eq(0), -100);
   const loss = F.crossEntropy(logits.slice(1, 0, -1).reshape(-1, 512), labels.slice(1, 1).reshape(-1)).item();
   assert.ok(Math.abs(loss - golden.causal_lm_loss) < 1e-5, `loss ${loss} vs ${golden.causal_lm_loss}`);
+  const T = ids.size(1);
+  const lastThree = lm.forward({ inputIds: ids, attentionMask: mask, logitsToKeep: 3 }).logits;
+  assert.ok(lastThree.sub(logits.narrow(1, T - 3, 3)).abs().max().item() < 1e-6, 'logitsToKeep: the last positions of the full logits');
   lm.dispose();
 }));
 

@@ -8,6 +8,7 @@ import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module-list.js';
 import { empty, noGrad, type DType, type Tensor } from '../../tensor/index.js';
 import { asDecoderCache, DecoderKvCache } from '../cache.js';
+import { lastPositions } from '../logits-to-keep.js';
 import { attentionMaskFor } from '../masks.js';
 import { defaultPositions } from '../rope.js';
 import type { CausalLm, CausalLmInput, CausalLmOutput } from '../types.js';
@@ -168,6 +169,6 @@ export class Gpt2LMHeadModel extends Module implements CausalLm {
   forward(input: CausalLmInput): CausalLmOutput {
     const hiddenStates = this.transformer.forward(input);
     const head = this.lmHead?.weight ?? this.transformer.wte.weight;
-    return { hiddenStates, logits: linear(hiddenStates, head) };
+    return { hiddenStates, logits: linear(lastPositions(hiddenStates, input.logitsToKeep), head) };
   }
 }

@@ -89,11 +89,14 @@ export function sliceBatch(b: RolloutBatch, start: number, end: number): Rollout
   };
 }
 
-/** Logits (B, C, V) predicting each completion token: positions P−1 … P+C−2 of one forward pass. */
+/**
+ * Logits (B, C, V) predicting each completion token: positions P−1 … P+C−2 of one forward pass.
+ * The LM head runs on those positions (and the last, dropped) only, as TRL's `logits_to_keep`.
+ */
 export function completionLogits(model: CausalLm, b: RolloutBatch): Tensor {
-  const { logits } = model.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
   const C = b.completionIds.size(1);
-  return logits.slice(1, b.promptLength - 1, b.promptLength - 1 + C);
+  const { logits } = model.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds, logitsToKeep: C + 1 });
+  return logits.narrow(1, 0, C);
 }
 
 /** Per-token log-probs (B, C) of the completion under `model` (0 after the end). */

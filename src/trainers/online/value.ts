@@ -26,8 +26,8 @@ export type ValueSource =
 export function logitsAndValues(policy: PretrainedCausalLm, source: ValueSource, b: RolloutBatch): { logits: Tensor; values: Tensor } {
   const C = b.completionIds.size(1);
   const window = (t: Tensor) => t.slice(1, b.promptLength - 1, b.promptLength - 1 + C);
-  const out = policy.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
-  const logits = window(out.logits);
+  const out = policy.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds, logitsToKeep: C + 1 });
+  const logits = out.logits.narrow(1, 0, C);
   if (source.kind === 'shared') return { logits, values: source.head.forward(window(out.hiddenStates)) };
   const { hiddenStates } = source.model.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
   return { logits, values: source.model.score.forward(window(hiddenStates)).select(-1, 0) };
