@@ -5,14 +5,12 @@ import { scaledDotProductAttention } from '../nn/functional.js';
 import type { Tensor } from '../tensor/index.js';
 import type { DecoderKvCache } from './cache.js';
 import type { DecoderConfig } from './config.js';
+import type { AttentionMasking } from './masks.js';
 import { applyRotary } from './rope.js';
 
-export interface AttentionContext {
+export interface AttentionContext extends AttentionMasking {
   cos: Tensor;
   sin: Tensor;
-  /** Additive float mask (B, 1, T, P+T), or null when `isCausal` alone is the mask. */
-  mask: Tensor | null;
-  isCausal: boolean;
   cache?: DecoderKvCache;
 }
 
@@ -47,7 +45,7 @@ export class SelfAttention extends Module {
       k = repeatKv(k, numHeads / numKvHeads);
       v = repeatKv(v, numHeads / numKvHeads);
     }
-    const y = scaledDotProductAttention(q, k, v, { mask: ctx.mask, isCausal: ctx.isCausal, scale: headDim ** -0.5 }); // (B, nH, T, d)
+    const y = scaledDotProductAttention(q, k, v, { mask: ctx.mask, isCausal: ctx.isCausal, maskIsCausal: ctx.maskIsCausal, scale: headDim ** -0.5 }); // (B, nH, T, d)
     return this.oProj.forward(y.transpose(1, 2).reshape(B, T, numHeads * headDim));
   }
 }

@@ -24,6 +24,15 @@ export interface MaskShape {
   segmentIds?: Tensor;
 }
 
+/** How attention is masked: scaledDotProductAttention's mask, isCausal and maskIsCausal. */
+export interface AttentionMasking {
+  /** Additive float mask (B, 1, T, P+T), or null when `isCausal` alone is the mask. */
+  mask: Tensor | null;
+  isCausal: boolean;
+  /** The mask hides every future key (causal, no cache). */
+  maskIsCausal: boolean;
+}
+
 /**
  * Packed-row segments from position ids, as transformers detects packed sequences: every
  * position id 0 starts a new sequence. Returns undefined when no row holds more than one.
@@ -40,10 +49,10 @@ export function packedSegments(positionIds: Tensor): Tensor | undefined {
  * where query i may read key j and the dtype's lowest finite value elsewhere, so fully
  * masked pad rows stay finite, as transformers builds it.
  */
-export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape): { mask: Tensor | null; isCausal: boolean } {
+export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape): AttentionMasking {
   if (paddingMask === undefined && s.segmentIds === undefined) {
-    if (!s.causal || s.length === 1) return { mask: null, isCausal: false };
-    if (s.past === 0) return { mask: null, isCausal: true };
+    if (!s.causal || s.length === 1) return { mask: null, isCausal: false, maskIsCausal: false };
+    if (s.past === 0) return { mask: null, isCausal: true, maskIsCausal: false };
   }
   const total = s.past + s.length;
   let allowed = paddingMask === undefined ? null : paddingMask.ne(0).view(s.batch, 1, 1, total);
@@ -60,5 +69,7 @@ export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape):
     allowed = allowed === null ? same : allowed.logicalAnd(same);
   }
   const lowest = LOWEST[s.dtype] ?? (LOWEST.float32 as number);
-  return { mask: zeros([1], { dtype: s.dtype }).maskedFill((allowed as Tensor).logicalNot(), lowest), isCausal: false };
+  // Causal without a cache: every future key is hidden, which attention may exploit.
+  const maskIsCausal = s.causal && s.past === 0;
+  return { mask: zeros([1], { dtype: s.dtype }).maskedFill((allowed as Tensor).logicalNot(), lowest), isCausal: false, maskIsCausal };
 }

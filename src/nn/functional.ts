@@ -58,6 +58,12 @@ export interface AttentionOptions {
   scale?: number;
   /** Use the composed math path even where libtorch has a fused kernel. */
   forceMath?: boolean;
+  /**
+   * The mask already hides every future key (causal plus padding, L == S). Without a fused
+   * kernel (libtorch < 2.1) attention then skips the fully masked key blocks; rows whose keys
+   * are all masked (padding queries) spread their weight over fewer keys, real rows are equal.
+   */
+  maskIsCausal?: boolean;
 }
 
 /**
@@ -65,8 +71,8 @@ export interface AttentionOptions {
  * Uses libtorch's fused kernel where the linked version has one (2.1+), else the math path.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-  const { mask = null, isCausal = false, dropout: p = 0, scale, forceMath = false } = options;
-  return wrap(native.sdpa(q.handle, k.handle, v.handle, mask?.handle ?? null, p, isCausal, scale ?? null, forceMath));
+  const { mask = null, isCausal = false, dropout: p = 0, scale, forceMath = false, maskIsCausal = false } = options;
+  return wrap(native.sdpa(q.handle, k.handle, v.handle, mask?.handle ?? null, p, isCausal, scale ?? null, forceMath, maskIsCausal));
 }
 
 export interface CrossEntropyOptions {

@@ -107,6 +107,28 @@ test('sdpa: forceMath gives the same result as the default path', scoped(() => {
   assertClose(a32, expected(c, () => ({ causal: true })), { atol: 1e-5, rtol: 1e-5 });
 }));
 
+test('sdpa over long causal sequences (key blocks skipped without a fused kernel) equals the reference, gradients too', scoped(() => {
+  const [B, H, L] = [2, 2, 150]; // > 64: several query blocks
+  const c = makeCase(B, H, L, L, 4, 3, 700);
+  assertClose(F.scaledDotProductAttention(c.q, c.k, c.v, { isCausal: true }), expected(c, () => ({ causal: true })), TIGHT);
+  // Causal + padding as the decoder builds it (lowest finite value where barred), with the hint.
+  const lengths = [150, 97];
+  const allowed = (b: number, i: number, j: number) => j <= i && j < lengths[b]!;
+  const add = Array.from({ length: B }, (_, b) => [Array.from({ length: L }, (_, i) => Array.from({ length: L }, (_, j) => (allowed(b, i, j) ? 0 : -1.7976931348623157e308)))]);
+  const mask = tensor(add, { dtype: 'float64' }); // (B, 1, L, L)
+  const realRows = tensor(Array.from({ length: B }, (_, b) => [Array.from({ length: L }, (_, i) => [i < lengths[b]! ? 1 : 0])]), { dtype: 'float64' });
+  const grads = (opts: F.AttentionOptions) => {
+    const [q, k, v] = [c.q, c.k, c.v].map((t) => t.detach().requiresGrad_(true)) as [Tensor, Tensor, Tensor];
+    const out = F.scaledDotProductAttention(q, k, v, opts);
+    out.mul(realRows).mul(out).sum().backward();
+    return { out: out.mul(realRows), grads: [q.grad!, k.grad!, v.grad!] };
+  };
+  const hinted = grads({ mask, maskIsCausal: true });
+  const math = grads({ mask, forceMath: true });
+  assertClose(hinted.out, math.out.toArray(), TIGHT);
+  hinted.grads.forEach((g, i) => assertClose(g, math.grads[i]!.toArray(), TIGHT));
+}));
+
 test('sdpa: mask and isCausal together are rejected', scoped(() => {
   const c = makeCase(1, 1, 2, 2, 2, 2, 700);
   assert.throws(() => F.scaledDotProductAttention(c.q, c.k, c.v, { isCausal: true, mask: tensor([[true, true], [true, true]]) }));

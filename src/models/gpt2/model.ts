@@ -9,7 +9,7 @@ import { ModuleList } from '../../nn/module-list.js';
 import { empty, noGrad, type DType, type Tensor } from '../../tensor/index.js';
 import { asDecoderCache, DecoderKvCache } from '../cache.js';
 import { lastPositions } from '../logits-to-keep.js';
-import { attentionMaskFor } from '../masks.js';
+import { attentionMaskFor, type AttentionMasking } from '../masks.js';
 import { defaultPositions } from '../rope.js';
 import type { CausalLm, CausalLmInput, CausalLmOutput } from '../types.js';
 import { gpt2ToHfConfig, type Gpt2Config } from './config.js';
@@ -42,7 +42,7 @@ class Gpt2Attention extends Module {
     this.cProj = this.child('c_proj', new Conv1D(config.nEmbd, config.nEmbd, dtype));
   }
 
-  forward(x: Tensor, mask: Tensor | null, isCausal: boolean, cache?: DecoderKvCache): Tensor {
+  forward(x: Tensor, { mask, isCausal, maskIsCausal }: AttentionMasking, cache?: DecoderKvCache): Tensor {
     const [B, T, E] = x.shape as [number, number, number];
     const { nHead } = this.config;
     const d = E / nHead;
@@ -52,7 +52,7 @@ class Gpt2Attention extends Module {
     let v = heads(v0);
     if (cache) ({ keys: k, values: v } = cache.update(this.layerIndex, k, v));
     const p = this.training ? this.config.attnPdrop : 0;
-    const y = scaledDotProductAttention(heads(q), k, v, { mask, isCausal, dropout: p, scale: d ** -0.5 });
+    const y = scaledDotProductAttention(heads(q), k, v, { mask, isCausal, maskIsCausal, dropout: p, scale: d ** -0.5 });
     return dropout(this.cProj.forward(y.transpose(1, 2).reshape(B, T, E)), this.config.residPdrop, this.training);
   }
 }
@@ -91,8 +91,8 @@ class Gpt2Block extends Module {
     this.mlp = this.child('mlp', new Gpt2Mlp(config));
   }
 
-  forward(x: Tensor, mask: Tensor | null, isCausal: boolean, cache?: DecoderKvCache): Tensor {
-    const h = x.add(this.attn.forward(this.ln1.forward(x), mask, isCausal, cache));
+  forward(x: Tensor, masking: AttentionMasking, cache?: DecoderKvCache): Tensor {
+    const h = x.add(this.attn.forward(this.ln1.forward(x), masking, cache));
     return h.add(this.mlp.forward(this.ln2.forward(h)));
   }
 }
@@ -126,8 +126,8 @@ export class Gpt2Model extends Module {
       throw new RangeError(`forward: ${past + T} positions exceed GPT-2's n_positions (${this.config.nPositions})`);
     }
     let h = dropout(tokens.add(this.wpe.forward(positionIds ?? defaultPositions(B, T, past))), this.config.embdPdrop, this.training);
-    const { mask, isCausal } = attentionMaskFor(attentionMask, { batch: B, length: T, past, dtype: h.dtype, causal: true });
-    for (const block of this.h) h = block.forward(h, mask, isCausal, cache);
+    const masking = attentionMaskFor(attentionMask, { batch: B, length: T, past, dtype: h.dtype, causal: true });
+    for (const block of this.h) h = block.forward(h, masking, cache);
     return this.lnF.forward(h);
   }
 }
