@@ -388,6 +388,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerRuntime(env, exports);
   registerBench(env, exports);
   registerOptim(env, exports);
+  registerFused(env, exports);
   return exports;
 }
 

@@ -16,17 +16,6 @@ RLHF_OP(embedding) {
 RLHF_OP(layerNorm) {
   return wrap(a.env(), at::layer_norm(a.tensor(0), a.ints(1), a.optTensor(2), a.optTensor(3), a.number(4)));
 }
-// rmsNorm(x, weight | null, eps): the Llama/Qwen2 form, normalising in (at least) float32 and
-// casting back before the weight, as transformers' LlamaRMSNorm does.
-RLHF_OP(rmsNorm) {
-  const at::Tensor& x = a.tensor(0);
-  // At least float32 (float64 stays float64, as torch.nn.functional.rms_norm).
-  at::Tensor xf = x.to(at::promote_types(x.scalar_type(), at::kFloat));
-  at::Tensor normed = xf * at::rsqrt(xf.pow(2).mean(-1, true) + a.number(2));
-  normed = normed.to(x.scalar_type());
-  if (auto w = a.optTensor(1)) normed = *w * normed;
-  return wrap(a.env(), normed);
-}
 RLHF_OP(dropout) { return wrap(a.env(), at::dropout(a.tensor(0), a.number(1), a.boolean(2))); }
 
 RLHF_OP(relu) { return wrap(a.env(), at::relu(a.tensor(0))); }
@@ -137,7 +126,7 @@ RLHF_OP(bceWithLogits) {
 
 static const OpDef ops[] = {
     RLHF_DEF(matmul),   RLHF_DEF(mm),        RLHF_DEF(bmm),       RLHF_DEF(einsum),     RLHF_DEF(linear),
-    RLHF_DEF(embedding), RLHF_DEF(layerNorm), RLHF_DEF(rmsNorm),  RLHF_DEF(dropout),    RLHF_DEF(relu),
+    RLHF_DEF(embedding), RLHF_DEF(layerNorm),  RLHF_DEF(dropout),    RLHF_DEF(relu),
     RLHF_DEF(gelu),     RLHF_DEF(silu),      RLHF_DEF(sigmoid),   RLHF_DEF(tanh),       RLHF_DEF(softplus),
     RLHF_DEF(logsigmoid), RLHF_DEF(softmax), RLHF_DEF(logSoftmax), RLHF_DEF(sdpa),      RLHF_DEF(hasFusedAttention),
     RLHF_DEF(crossEntropy), RLHF_DEF(nllLoss), RLHF_DEF(mseLoss), RLHF_DEF(bceWithLogits),

@@ -59,6 +59,24 @@ test('layerNorm matches PyTorch and the JS formula', scoped(() => {
   assertClose(y32, fx.plain, { atol: 1e-5 });
 }));
 
+test('rmsNorm: the fused float32 kernel and its backward equal the float64 composed form', scoped(() => {
+  // H = 43 exercises the eight-lane sums and their tails; 3 x 37 rows split across threads.
+  const [R, C, H] = [3, 37, 43];
+  const x64 = tensor(uniform(R * C * H, 21, -3, 3), { dtype: 'float64' }).reshape(R, C, H);
+  const w64 = tensor(uniform(H, 22, 0.5, 1.5), { dtype: 'float64' });
+  const dy64 = tensor(uniform(R * C * H, 23, -1, 1), { dtype: 'float64' }).reshape(R, C, H);
+  const run = (dtype: 'float32' | 'float64') => {
+    const x = x64.to(dtype).requiresGrad_(true);
+    const w = w64.to(dtype).requiresGrad_(true);
+    const y = F.rmsNorm(x, w, 1e-6);
+    y.mul(dy64.to(dtype)).sum().backward();
+    return [y, x.grad!, w.grad!].map((t) => t.to('float64'));
+  };
+  const fused = run('float32');
+  const exact = run('float64');
+  ['y', 'dx', 'dw'].forEach((name, i) => assertClose(fused[i]!, exact[i]!.toArray(), { atol: 1e-5, rtol: 1e-5, msg: name }));
+}));
+
 test('rmsNorm matches x / sqrt(mean(x²) + eps) · w', scoped(() => {
   const vals = uniform(2 * 3 * 8, 11, -2, 2);
   const rows = nest(vals, [6, 8]) as number[][];
