@@ -79,19 +79,42 @@ at::Tensor attentionBlockedCausal(const at::Tensor& q, const at::Tensor& k, cons
 }
 }  // namespace
 
-// sdpa(q, k, v, mask | null, dropout, isCausal, scale | null, forceMath, maskIsCausal)
+// sdpa(q, k, v, mask | null, dropout, isCausal, scale | null, forceMath, maskIsCausal, enableGqa)
 // Boolean masks mark positions that may be attended (true) as in PyTorch.
 RLHF_OP(sdpa) {
   const at::Tensor& q = a.tensor(0);
-  const at::Tensor& k = a.tensor(1);
-  const at::Tensor& v = a.tensor(2);
+  at::Tensor k = a.tensor(1);
+  at::Tensor v = a.tensor(2);
   auto mask = a.optTensor(3);
   double dropout = a.number(4);
   bool causal = a.boolean(5);
   auto scale = a.optNumber(6);
   bool forceMath = a.boolean(7);
   bool maskIsCausal = a.boolean(8);
+  bool enableGqa = a.boolean(9);
   if (causal && mask) throw Napi::Error::New(a.env(), "sdpa: pass either a mask or isCausal, not both (as in PyTorch)");
+  int64_t heads = q.dim() >= 3 ? q.size(-3) : 1, kvHeads = k.dim() >= 3 ? k.size(-3) : 1;
+  bool grouped = enableGqa && heads != kvHeads;
+  if (grouped && (q.dim() < 3 || heads % kvHeads != 0 || v.size(-3) != kvHeads)) {
+    throw Napi::Error::New(a.env(), "sdpa: enableGqa needs query heads (" + std::to_string(heads) +
+                                        ") divisible by key/value heads (" + std::to_string(kvHeads) + ")");
+  }
+#if RLHF_TORCH_AT_LEAST(2, 5)
+  // Key/value heads shared by query groups without copying them out per query head.
+  if (!forceMath) return wrap(a.env(), at::scaled_dot_product_attention(q, k, v, mask, dropout, causal, scale, grouped));
+#endif
+  // Elsewhere query head h reads key/value head h / groups from an expanded copy (transformers' repeat_kv).
+  auto repeatKv = [&](const at::Tensor& x) {
+    auto sizes = x.sizes().vec();
+    std::vector<int64_t> expanded(sizes.begin(), sizes.end());
+    expanded.insert(expanded.end() - 2, heads / kvHeads);
+    sizes[sizes.size() - 3] = heads;
+    return x.unsqueeze(-3).expand(expanded).reshape(sizes);
+  };
+  if (grouped) {
+    k = repeatKv(k);
+    v = repeatKv(v);
+  }
 #if RLHF_TORCH_AT_LEAST(2, 1)
   if (!forceMath) return wrap(a.env(), at::scaled_dot_product_attention(q, k, v, mask, dropout, causal, scale));
 #endif

@@ -41,21 +41,9 @@ export class SelfAttention extends Module {
     let k = applyRotary(this.kProj.forward(x).view(B, T, numKvHeads, headDim).transpose(1, 2), ctx.cos, ctx.sin); // (B, nKV, T, d)
     let v = this.vProj.forward(x).view(B, T, numKvHeads, headDim).transpose(1, 2); // (B, nKV, T, d)
     if (ctx.cache) ({ keys: k, values: v } = ctx.cache.update(this.layerIndex, k, v)); // (B, nKV, P+T, d)
-    if (numKvHeads !== numHeads) {
-      k = repeatKv(k, numHeads / numKvHeads);
-      v = repeatKv(v, numHeads / numKvHeads);
-    }
-    const y = scaledDotProductAttention(q, k, v, { mask: ctx.mask, isCausal: ctx.isCausal, maskIsCausal: ctx.maskIsCausal, scale: headDim ** -0.5 }); // (B, nH, T, d)
+    // Query head h reads key/value head h / (nH / nKV).
+    const enableGqa = numKvHeads !== numHeads;
+    const y = scaledDotProductAttention(q, k, v, { mask: ctx.mask, isCausal: ctx.isCausal, maskIsCausal: ctx.maskIsCausal, enableGqa, scale: headDim ** -0.5 }); // (B, nH, T, d)
     return this.oProj.forward(y.transpose(1, 2).reshape(B, T, numHeads * headDim));
   }
-}
-
-/**
- * (B, nKV, S, d) -> (B, nKV * groups, S, d): query head h reads key/value head h / groups.
- * Expand-then-reshape as transformers' repeat_kv; it backpropagates as a plain sum, where
- * repeat_interleave goes through an index.
- */
-function repeatKv(x: Tensor, groups: number): Tensor {
-  const [B, nKv, S, d] = x.shape as [number, number, number, number];
-  return x.unsqueeze(2).expand(B, nKv, groups, S, d).reshape(B, nKv * groups, S, d);
 }

@@ -161,7 +161,7 @@ export interface NativeBinding {
   softplus(x: H, beta: number, threshold: number): H;
   softmax(x: H, dim: number, dtype: number | null): H;
   logSoftmax(x: H, dim: number, dtype: number | null): H;
-  sdpa(q: H, k: H, v: H, mask: OptH, dropout: number, causal: boolean, scale: number | null, forceMath: boolean, maskIsCausal: boolean): H;
+  sdpa(q: H, k: H, v: H, mask: OptH, dropout: number, causal: boolean, scale: number | null, forceMath: boolean, maskIsCausal: boolean, enableGqa: boolean): H;
   hasFusedAttention(): boolean;
   crossEntropy(logits: H, target: H, weight: OptH, reduction: number, ignoreIndex: number, smoothing: number): H;
   nllLoss(logp: H, target: H, weight: OptH, reduction: number, ignoreIndex: number): H;

@@ -64,6 +64,12 @@ export interface AttentionOptions {
    * are all masked (padding queries) spread their weight over fewer keys, real rows are equal.
    */
   maskIsCausal?: boolean;
+  /**
+   * Grouped-query attention: k and v have fewer heads than q (query head h reads key/value head
+   * h / (heads / kvHeads)), as PyTorch's enable_gqa. libtorch 2.5+ reads them in place; older
+   * versions expand them (transformers' repeat_kv).
+   */
+  enableGqa?: boolean;
 }
 
 /**
@@ -71,8 +77,8 @@ export interface AttentionOptions {
  * Uses libtorch's fused kernel where the linked version has one (2.1+), else the math path.
  */
 export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions = {}): Tensor {
-  const { mask = null, isCausal = false, dropout: p = 0, scale, forceMath = false, maskIsCausal = false } = options;
-  return wrap(native.sdpa(q.handle, k.handle, v.handle, mask?.handle ?? null, p, isCausal, scale ?? null, forceMath, maskIsCausal));
+  const { mask = null, isCausal = false, dropout: p = 0, scale, forceMath = false, maskIsCausal = false, enableGqa = false } = options;
+  return wrap(native.sdpa(q.handle, k.handle, v.handle, mask?.handle ?? null, p, isCausal, scale ?? null, forceMath, maskIsCausal, enableGqa));
 }
 
 export interface CrossEntropyOptions {

@@ -129,6 +129,26 @@ test('sdpa over long causal sequences (key blocks skipped without a fused kernel
   hinted.grads.forEach((g, i) => assertClose(g, math.grads[i]!.toArray(), TIGHT));
 }));
 
+test('sdpa enableGqa: fewer key/value heads equal explicitly repeated ones, gradients summed over each group', scoped(() => {
+  const c = makeCase(2, 6, 5, 5, 4, 3, 800); // q: 6 heads
+  const kv = (t: Tensor) => t.narrow(1, 0, 2).detach().requiresGrad_(true); // 2 key/value heads: 3 query heads each
+  const [k2, v2] = [kv(c.k), kv(c.v)];
+  const repeat = (t: Tensor) => t.unsqueeze(2).expand(2, 2, 3, 5, t.size(3)).reshape(2, 6, 5, t.size(3));
+  const [k6, v6] = [k2, v2].map((t) => repeat(t.detach()).requiresGrad_(true)) as [Tensor, Tensor];
+  for (const opts of [{ isCausal: true }, { mask: tensor([[true, false, true, true, true]]) }]) {
+    const grouped = F.scaledDotProductAttention(c.q, k2, v2, { ...opts, enableGqa: true });
+    const repeated = F.scaledDotProductAttention(c.q, k6, v6, opts);
+    assertClose(grouped, repeated.toArray(), TIGHT);
+    grouped.sum().backward();
+    repeated.sum().backward();
+    // The grouped key's gradient is the sum over the query heads that read it.
+    assertClose(k2.grad!, k6.grad!.view(2, 2, 3, 5, 4).sum({ dim: 2 }).toArray(), TIGHT);
+    assertClose(v2.grad!, v6.grad!.view(2, 2, 3, 5, 3).sum({ dim: 2 }).toArray(), TIGHT);
+    for (const t of [k2, v2, k6, v6]) t.zeroGrad();
+  }
+  assert.throws(() => F.scaledDotProductAttention(c.q, c.k.narrow(1, 0, 4), c.v.narrow(1, 0, 4), { enableGqa: true }), /query heads \(6\) divisible by key\/value heads \(4\)/);
+}));
+
 test('sdpa: mask and isCausal together are rejected', scoped(() => {
   const c = makeCase(1, 1, 2, 2, 2, 2, 700);
   assert.throws(() => F.scaledDotProductAttention(c.q, c.k, c.v, { isCausal: true, mask: tensor([[true, true], [true, true]]) }));
