@@ -149,6 +149,23 @@ test('sdpa enableGqa: fewer key/value heads equal explicitly repeated ones, grad
   assert.throws(() => F.scaledDotProductAttention(c.q, c.k.narrow(1, 0, 4), c.v.narrow(1, 0, 4), { enableGqa: true }), /query heads \(6\) divisible by key\/value heads \(4\)/);
 }));
 
+test('sdpa with one query position (decoding), grouped or not, masked or not, equals the math path', scoped(() => {
+  const c = makeCase(2, 6, 1, 7, 4, 3, 900);
+  const add = tensor([[[[0, -1, 0, -Infinity, 0.5, 0, 0]]], [[[0, 0, -2, 0, 0, -Infinity, 0]]]], { dtype: 'float64' }); // (B, 1, 1, S)
+  const keep = tensor([[[[true, true, false, true, true, true, false]]], [[[true, false, true, true, true, true, true]]]]);
+  for (const mask of [null, add, keep]) {
+    const full = F.scaledDotProductAttention(c.q, c.k, c.v, { mask, forceMath: true });
+    assertClose(F.scaledDotProductAttention(c.q, c.k, c.v, { mask }), full.toArray(), TIGHT);
+    // Two key/value heads read by three query heads each.
+    const [k2, v2] = [c.k, c.v].map((t) => t.narrow(1, 0, 2)) as [Tensor, Tensor];
+    const rep = (t: Tensor) => t.unsqueeze(2).expand(2, 2, 3, 7, t.size(3)).reshape(2, 6, 7, t.size(3));
+    const want = F.scaledDotProductAttention(c.q, rep(k2), rep(v2), { mask, forceMath: true });
+    assertClose(F.scaledDotProductAttention(c.q, k2, v2, { mask, enableGqa: true }), want.toArray(), TIGHT);
+  }
+  // isCausal with L = 1 < S is PyTorch's top-left alignment: the query sees key 0 only.
+  assertClose(F.scaledDotProductAttention(c.q, c.k, c.v, { isCausal: true }), c.v.narrow(2, 0, 1).toArray(), TIGHT);
+}));
+
 test('sdpa: mask and isCausal together are rejected', scoped(() => {
   const c = makeCase(1, 1, 2, 2, 2, 2, 700);
   assert.throws(() => F.scaledDotProductAttention(c.q, c.k, c.v, { isCausal: true, mask: tensor([[true, true], [true, true]]) }));
