@@ -59,23 +59,43 @@ at::Tensor attentionMath(const at::Tensor& q, const at::Tensor& k, const at::Ten
 // differentiates the composed ops, so the backward pass skips the same blocks.
 at::Tensor attentionBlockedCausal(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                   const c10::optional<at::Tensor>& mask, double scale, int64_t block) {
-  int64_t L = q.size(-2);
-  at::Tensor scaled = q * scale;
+  // Grouped heads: the G query heads of a key/value head form one (G·n)-row product with it,
+  // so keys and values are never copied per query head.
+  int64_t L = q.size(-2), d = q.size(-1), H = q.size(-3), KV = k.size(-3), G = H / KV;
+  std::vector<int64_t> lead(q.sizes().begin(), q.sizes().end() - 3);
+  auto shape = [&](std::initializer_list<int64_t> tail) {
+    std::vector<int64_t> out = lead;
+    out.insert(out.end(), tail);
+    return out;
+  };
+  at::Tensor scaled = (q * scale).view(shape({KV, G, L, d}));
+  // The mask seen as (..., KV, G, L|1, S): per-head masks split like the heads, others broadcast.
+  c10::optional<at::Tensor> groupedMask;
+  if (mask && mask->dim() >= 3 && mask->size(-3) == H && H > 1) {
+    std::vector<int64_t> ms(mask->sizes().begin(), mask->sizes().end() - 3);
+    ms.insert(ms.end(), {KV, G, mask->size(-2), mask->size(-1)});
+    groupedMask = mask->reshape(ms);
+  } else if (mask) {
+    groupedMask = mask->dim() >= 3 ? mask->unsqueeze(-3) : *mask;
+  }
   std::vector<at::Tensor> outs;
   for (int64_t s = 0; s < L; s += block) {
     int64_t n = std::min(block, L - s), e = s + n;
-    at::Tensor scores = at::matmul(scaled.narrow(-2, s, n), k.narrow(-2, 0, e).transpose(-2, -1));  // (..., n, e)
-    if (mask) {
-      at::Tensor m = mask->size(-2) == 1 ? *mask : mask->narrow(-2, s, n);
+    at::Tensor rows = scaled.narrow(-2, s, n).reshape(shape({KV, G * n, d}));
+    at::Tensor scores = at::matmul(rows, k.narrow(-2, 0, e).transpose(-2, -1)).view(shape({KV, G, n, e}));
+    if (groupedMask) {
+      const at::Tensor& gm = *groupedMask;
+      at::Tensor m = gm.size(-2) == 1 ? gm : gm.narrow(-2, s, n);
       scores.add_(m.narrow(-1, 0, e));
     } else {
       // Query s + i may read key j <= s + i: -inf above the block's diagonal.
       at::Tensor future = at::ones({n, e}, q.options().dtype(at::kBool)).triu(s + 1);
       scores.masked_fill_(future, -std::numeric_limits<double>::infinity());
     }
-    outs.push_back(at::matmul(at::softmax(scores, -1), v.narrow(-2, 0, e)));
+    at::Tensor probs = at::softmax(scores, -1).view(shape({KV, G * n, e}));
+    outs.push_back(at::matmul(probs, v.narrow(-2, 0, e)).view(shape({KV, G, n, v.size(-1)})));
   }
-  return at::cat(outs, -2);
+  return at::cat(outs, -2).reshape(shape({H, L, v.size(-1)}));
 }
 
 // One query position per row (decoding with a KV cache), as elementwise products and sums: a
@@ -133,6 +153,15 @@ RLHF_OP(sdpa) {
   if (!forceMath && L == 1 && !causal && dropout == 0 && q.dim() >= 3 && (grouped || heads == kvHeads)) {
     return wrap(a.env(), attentionOneQuery(q, k, v, mask, s, heads / kvHeads));
   }
+  // Without a fused kernel, causal self-attention (no cache: L == S) skips the masked key blocks.
+  int64_t block = L <= 512 ? 64 : 128;
+  bool additive = !mask || (at::isFloatingType(mask->scalar_type()) && mask->dim() >= 2 &&
+                            (mask->size(-2) == 1 || mask->size(-2) == L) && mask->size(-1) == L);
+  bool blocked = (causal || (mask && maskIsCausal)) && additive && dropout == 0 && L == k.size(-2) && L > block &&
+                 q.dim() >= 3 && (grouped || heads == kvHeads);
+#if !RLHF_TORCH_AT_LEAST(2, 1)
+  if (!forceMath && blocked) return wrap(a.env(), attentionBlockedCausal(q, k, v, mask, s, block));
+#endif
   // Elsewhere query head h reads key/value head h / groups from an expanded copy (transformers' repeat_kv).
   auto repeatKv = [&](const at::Tensor& x) {
     auto sizes = x.sizes().vec();
@@ -148,13 +177,7 @@ RLHF_OP(sdpa) {
 #if RLHF_TORCH_AT_LEAST(2, 1)
   if (!forceMath) return wrap(a.env(), at::scaled_dot_product_attention(q, k, v, mask, dropout, causal, scale));
 #endif
-  // Without a fused kernel, causal self-attention (no cache: L == S) skips the masked key blocks.
-  int64_t block = L <= 512 ? 64 : 128;
-  bool additive = !mask || (at::isFloatingType(mask->scalar_type()) && mask->dim() >= 2 &&
-                            (mask->size(-2) == 1 || mask->size(-2) == L) && mask->size(-1) == L);
-  if (!forceMath && (causal || (mask && maskIsCausal)) && additive && dropout == 0 && L == k.size(-2) && L > block) {
-    return wrap(a.env(), attentionBlockedCausal(q, k, v, mask, s, block));
-  }
+  (void)blocked;  // taken above where there is no fused kernel
   return wrap(a.env(), attentionMath(q, k, v, mask, dropout, causal, s));
 }
 RLHF_OP(hasFusedAttention) { return Napi::Boolean::New(a.env(), RLHF_TORCH_AT_LEAST(2, 1)); }

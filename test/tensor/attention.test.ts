@@ -129,6 +129,29 @@ test('sdpa over long causal sequences (key blocks skipped without a fused kernel
   hinted.grads.forEach((g, i) => assertClose(g, math.grads[i]!.toArray(), TIGHT));
 }));
 
+test('sdpa over long causal sequences with grouped key/value heads equals repeated heads, gradients too', scoped(() => {
+  const [B, L] = [2, 150];
+  const c = makeCase(B, 6, L, L, 4, 3, 750); // 6 query heads
+  const lengths = [150, 97];
+  const add = Array.from({ length: B }, (_, b) => [Array.from({ length: L }, (_, i) => Array.from({ length: L }, (_, j) => (j <= i && j < lengths[b]! ? 0 : -1.7976931348623157e308)))]);
+  const mask = tensor(add, { dtype: 'float64' });
+  const realRows = tensor(Array.from({ length: B }, (_, b) => [Array.from({ length: L }, (_, i) => [i < lengths[b]! ? 1 : 0])]), { dtype: 'float64' });
+  const repeat = (t: Tensor) => t.unsqueeze(2).expand(B, 2, 3, L, t.size(3)).reshape(B, 6, L, t.size(3));
+  for (const opts of [{ isCausal: true }, { mask, maskIsCausal: true }] as F.AttentionOptions[]) {
+    const q = c.q.detach().requiresGrad_(true);
+    const [k, v] = [c.k, c.v].map((t) => t.narrow(1, 0, 2).detach().requiresGrad_(true)) as [Tensor, Tensor];
+    const grouped = F.scaledDotProductAttention(q, k, v, { ...opts, enableGqa: true }).mul(realRows);
+    grouped.mul(grouped).sum().backward();
+    const q2 = c.q.detach().requiresGrad_(true);
+    const [k2, v2] = [c.k, c.v].map((t) => t.narrow(1, 0, 2).detach().requiresGrad_(true)) as [Tensor, Tensor];
+    const { maskIsCausal: _hint, ...plain } = opts;
+    const repeated = F.scaledDotProductAttention(q2, repeat(k2), repeat(v2), { ...plain, forceMath: true }).mul(realRows);
+    repeated.mul(repeated).sum().backward();
+    assertClose(grouped, repeated.toArray(), TIGHT);
+    [[q, q2], [k, k2], [v, v2]].forEach(([a, b]) => assertClose(a!.grad!, b!.grad!.toArray(), TIGHT));
+  }
+}));
+
 test('sdpa enableGqa: fewer key/value heads equal explicitly repeated ones, gradients summed over each group', scoped(() => {
   const c = makeCase(2, 6, 5, 5, 4, 3, 800); // q: 6 heads
   const kv = (t: Tensor) => t.narrow(1, 0, 2).detach().requiresGrad_(true); // 2 key/value heads: 3 query heads each
