@@ -1,9 +1,10 @@
 /**
  * `npm run bench -- rl`: online RL on the benchmark model (Qwen2, vocab 512, hidden 256, 4 layers,
  * 8/4 heads; random init, seed 0): rollout tokens/s, and seconds per GRPO and PPO step (rollout
- * + scoring + update) through the real trainers, beside TRL GRPOTrainer's figures on the same
- * settings from ../shared/PEER-BASELINE.md (TRL is not importable here; where it is, run the
- * baseline script that produced them) with ratios.
+ * + scoring + update) through the real trainers, beside HF generate and TRL GRPOTrainer measured
+ * in the same run on the same model, prompts and settings (bench/rl_trl.py, where a python imports
+ * torch + transformers, and trl for GRPO; RLHF_BENCH_PYTHON picks one), and beside the figures of
+ * ../shared/PEER-BASELINE.md, with ratios.
  *
  * Settings as the baseline: 2 prompts x 4 generations, 56-token prompts, 32 new tokens, sampling at
  * temperature 1, beta 0 (TRL's default: no reference model), loss dapo, one update per rollout,
@@ -12,6 +13,7 @@
 import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { RunConfig } from '../src/config/index.js';
 import { generate } from '../src/generation/index.js';
@@ -19,6 +21,7 @@ import { buildInfo, getNumThreads, manualSeed, noGrad, randint, setNumThreads, t
 import { CausalLM, fromPretrained, savePretrained, SequenceScoreModel } from '../src/models/index.js';
 import { benchModelConfig } from './model.js';
 import { runGrpo, runPpo } from '../src/trainers/online/index.js';
+import { findTransformersPython, runPythonJson } from './python.js';
 import { fmt, median, seconds, table } from './stats.js';
 
 const THREADS = Number(process.env.RLHF_BENCH_THREADS ?? 2);
@@ -29,7 +32,7 @@ const TOKENIZER = 'test/fixtures/models/tiny-qwen2';
 const config = benchModelConfig();
 
 /** The benchmark model (and a reward model of the same shape) in a temp dir with the fixture tokenizer. */
-function modelDirs(): { policy: string; reward: string; prompts: string } {
+function modelDirs(): { root: string; policy: string; reward: string; prompts: string } {
   const root = mkdtempSync(join(tmpdir(), 'bench-rl-'));
   manualSeed(0);
   const lm = CausalLM.fromConfig(config);
@@ -43,7 +46,7 @@ function modelDirs(): { policy: string; reward: string; prompts: string } {
   writeFileSync(join(root, 'prompts.jsonl'), `${rows.join('\n')}\n`);
   lm.dispose();
   rm.dispose();
-  return { policy: join(root, 'policy'), reward: join(root, 'reward'), prompts: join(root, 'prompts.jsonl') };
+  return { root, policy: join(root, 'policy'), reward: join(root, 'reward'), prompts: join(root, 'prompts.jsonl') };
 }
 
 /** Wall time of each optimizer step (rollout + scoring + update), from the trainer's per-step callback. */
@@ -92,12 +95,40 @@ export async function runRl(): Promise<void> {
   await runPpo(runConfig('ppo', dirs, 10), ppoTimer.options);
   const ppoStep = median(ppoTimer.steady());
 
-  table(['work', 'rlhf-ts', 'TRL / HF (baseline)', 'ratio'], [
-    ['rollout: 8 x 32 sampled tokens, new tok/s', fmt(256 / rolloutS, 0), '-', '-'],
-    ['greedy generate 8 x 64 new tok/s', fmt(512 / greedyS, 0), fmt(TRL.hfGenerateNewTokPerS, 0), `${fmt(512 / greedyS / TRL.hfGenerateNewTokPerS)}x`],
-    ['GRPO step (2 prompts x 4 gens), s', fmt(grpoStep, 3), fmt(TRL.grpoStepS, 3), `${fmt(TRL.grpoStepS / grpoStep)}x`],
-    ['GRPO tokens/s (prompt + completion)', fmt(grpoTokens / grpoStep, 0), fmt(TRL.grpoTokensPerS, 0), `${fmt(grpoTokens / grpoStep / TRL.grpoTokensPerS)}x`],
-    ['PPO step (8 rollouts, value + reward model), s', fmt(ppoStep, 3), '- (not in baseline)', '-'],
+  const measured = measurePython(dirs, prompts);
+  const cell = (x: number | undefined, digits: number) => (x === undefined ? '-' : fmt(x, digits));
+  const hfTokS = measured?.greedyS === undefined ? undefined : 512 / measured.greedyS;
+  const trlTokS = measured?.grpoStepS === undefined || measured.grpoTokens === undefined ? undefined : measured.grpoTokens / measured.grpoStepS;
+  table(['work', 'rlhf-ts', 'HF / TRL (measured)', 'ratio', 'baseline*', 'ratio*'], [
+    ['rollout: 8 x 32 sampled tokens, new tok/s', fmt(256 / rolloutS, 0), '-', '-', '-', '-'],
+    ['greedy generate 8 x 64 new tok/s', fmt(512 / greedyS, 0), cell(hfTokS, 0), hfTokS === undefined ? '-' : `${fmt(512 / greedyS / hfTokS)}x`, fmt(TRL.hfGenerateNewTokPerS, 0), `${fmt(512 / greedyS / TRL.hfGenerateNewTokPerS)}x`],
+    ['GRPO step (2 prompts x 4 gens), s', fmt(grpoStep, 3), cell(measured?.grpoStepS, 3), measured?.grpoStepS === undefined ? '-' : `${fmt(measured.grpoStepS / grpoStep)}x`, fmt(TRL.grpoStepS, 3), `${fmt(TRL.grpoStepS / grpoStep)}x`],
+    ['GRPO tokens/s (prompt + completion)', fmt(grpoTokens / grpoStep, 0), cell(trlTokS, 0), trlTokS === undefined ? '-' : `${fmt(grpoTokens / grpoStep / trlTokS)}x`, fmt(TRL.grpoTokensPerS, 0), `${fmt(grpoTokens / grpoStep / TRL.grpoTokensPerS)}x`],
+    ['PPO step (8 rollouts, value + reward model), s', fmt(ppoStep, 3), '-', '-', '- (not in baseline)', '-'],
   ]);
-  console.log('ratio > 1 means rlhf-ts is faster. Baseline figures are from ../shared/PEER-BASELINE.md (not measured in this run; they drift about 15% between runs).');
+  console.log('ratio > 1 means rlhf-ts is faster. * PEER-BASELINE.md figures (PyTorch 2.13 + transformers 5.18 + TRL 1.13 on a 2-core machine), not measured in this run; they drift about 15% between runs.');
+}
+
+interface PythonSide {
+  torch: string;
+  transformers: string;
+  trl: string | null;
+  greedyS: number;
+  grpoStepS?: number;
+  grpoTokens?: number;
+}
+
+/** HF generate and (where trl imports) TRL GRPOTrainer on the same model, prompts and settings; null without a python. */
+function measurePython(dirs: ReturnType<typeof modelDirs>, greedyPrompts: number[][]): PythonSide | null {
+  const python = findTransformersPython();
+  if (python === null) {
+    console.log('HF / TRL side by side: skipped (no python3 that imports torch and transformers; set RLHF_BENCH_PYTHON)');
+    return null;
+  }
+  const idsPath = join(dirs.root, 'greedy-ids.json');
+  writeFileSync(idsPath, JSON.stringify(greedyPrompts));
+  const script = fileURLToPath(new URL('../../bench/rl_trl.py', import.meta.url));
+  const side = runPythonJson<PythonSide>(python, script, [dirs.policy, dirs.prompts, idsPath, String(THREADS)]);
+  console.log(`HF / TRL side by side: ${python}, torch ${side.torch}, transformers ${side.transformers}, ${side.trl === null ? 'trl not importable (GRPO row: baseline only)' : `trl ${side.trl}`}`);
+  return side;
 }
