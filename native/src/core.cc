@@ -384,6 +384,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerIndexing(env, exports);
   registerReduction(env, exports);
   registerNn(env, exports);
+  registerAttention(env, exports);
   registerAutograd(env, exports);
   registerRuntime(env, exports);
   registerBench(env, exports);

@@ -98,6 +98,7 @@ void registerShape(Napi::Env env, Napi::Object exports);
 void registerIndexing(Napi::Env env, Napi::Object exports);
 void registerReduction(Napi::Env env, Napi::Object exports);
 void registerNn(Napi::Env env, Napi::Object exports);
+void registerAttention(Napi::Env env, Napi::Object exports);
 void registerAutograd(Napi::Env env, Napi::Object exports);
 void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerBench(Napi::Env env, Napi::Object exports);
