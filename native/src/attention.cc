@@ -117,6 +117,8 @@ RLHF_OP(sdpa) {
   if (causal && mask) throw Napi::Error::New(a.env(), "sdpa: pass either a mask or isCausal, not both (as in PyTorch)");
   int64_t heads = q.dim() >= 3 ? q.size(-3) : 1, kvHeads = k.dim() >= 3 ? k.size(-3) : 1;
   bool grouped = enableGqa && heads != kvHeads;
+  // The one-query and blocked forms pair query head h with key/value head h / (heads / kvHeads).
+  bool headsPair = q.dim() >= 3 && (grouped || heads == kvHeads);
   if (grouped && (q.dim() < 3 || heads % kvHeads != 0 || v.size(-3) != kvHeads)) {
     throw Napi::Error::New(a.env(), "sdpa: enableGqa needs query heads (" + std::to_string(heads) +
                                         ") divisible by key/value heads (" + std::to_string(kvHeads) + ")");
@@ -127,7 +129,7 @@ RLHF_OP(sdpa) {
 #endif
   double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
   int64_t L = q.size(-2);
-  if (!forceMath && L == 1 && !causal && dropout == 0 && q.dim() >= 3 && (grouped || heads == kvHeads)) {
+  if (!forceMath && L == 1 && !causal && dropout == 0 && headsPair) {
     return wrap(a.env(), attentionOneQuery(q, k, v, mask, s, heads / kvHeads));
   }
 #if !RLHF_TORCH_AT_LEAST(2, 1)
@@ -136,7 +138,7 @@ RLHF_OP(sdpa) {
   bool additive = !mask || (at::isFloatingType(mask->scalar_type()) && mask->dim() >= 2 &&
                             (mask->size(-2) == 1 || mask->size(-2) == L) && mask->size(-1) == L);
   if (!forceMath && (causal || (mask && maskIsCausal)) && additive && dropout == 0 && L == k.size(-2) && L > block &&
-      q.dim() >= 3 && (grouped || heads == kvHeads)) {
+      headsPair) {
     return wrap(a.env(), attentionBlockedCausal(q, k, v, mask, s, block));
   }
 #else

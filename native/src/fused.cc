@@ -14,15 +14,16 @@ namespace {
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
-// Σ x² over one row, in eight float lanes (vectorisable without reassociating a single sum).
-inline float sumSquares(const float* __restrict x, int64_t n) {
+// Σ term(j) for j < n in eight float lanes (vectorisable without reassociating a single sum).
+template <typename Term>
+inline float laneSum(int64_t n, Term term) {
   float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t j = 0;
   for (; j + 8 <= n; j += 8) {
-    for (int l = 0; l < 8; l++) lanes[l] += x[j + l] * x[j + l];
+    for (int l = 0; l < 8; l++) lanes[l] += term(j + l);
   }
   float total = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-  for (; j < n; j++) total += x[j] * x[j];
+  for (; j < n; j++) total += term(j);
   return total;
 }
 
@@ -35,7 +36,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void rmsNormRows(con
   for (int64_t row = begin; row < end; row++) {
     const float* xr = x + row * H;
     float* yr = y + row * H;
-    float ri = 1.0f / std::sqrt(sumSquares(xr, H) / static_cast<float>(H) + eps);
+    float ri = 1.0f / std::sqrt(laneSum(H, [&](int64_t j) { return xr[j] * xr[j]; }) / static_cast<float>(H) + eps);
     r[row] = ri;
     for (int64_t j = 0; j < H; j++) yr[j] = w[j] * (xr[j] * ri);
   }
@@ -50,16 +51,7 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void rmsNormBackward
     const float* dyr = dy + row * H;
     float* dxr = dx + row * H;
     const float ri = r[row];
-    float gx = 0;
-    {
-      float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-      int64_t j = 0;
-      for (; j + 8 <= H; j += 8) {
-        for (int l = 0; l < 8; l++) lanes[l] += dyr[j + l] * w[j + l] * xr[j + l];
-      }
-      gx = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-      for (; j < H; j++) gx += dyr[j] * w[j] * xr[j];
-    }
+    const float gx = laneSum(H, [&](int64_t j) { return dyr[j] * w[j] * xr[j]; });
     const float c = ri * ri * ri * gx / static_cast<float>(H);
     for (int64_t j = 0; j < H; j++) {
       dxr[j] = ri * (dyr[j] * w[j]) - xr[j] * c;

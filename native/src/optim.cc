@@ -49,21 +49,24 @@ bool fusable(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, cons
 
 }  // namespace
 
-// adamStep_(param, grad, expAvg, expAvgSq, lr, beta1, beta2, eps, weightDecay, decoupled, step):
-// one Adam (decoupled=false: L2 decay) or AdamW step in place, `step` counting this update.
-// Float32 CPU tensors take the fused loop; anything else runs the same update op by op.
+// adamStep_(param, grad, expAvg, expAvgSq, maxExpAvgSq | null, lr, beta1, beta2, eps, weightDecay,
+// decoupled, step): one Adam (decoupled=false: L2 decay) or AdamW step in place, `step` counting
+// this update; with maxExpAvgSq, AMSGrad. Float32 CPU tensors without AMSGrad take the fused loop;
+// anything else runs the update op by op as torch's _single_tensor_adam(w), so float64 agrees
+// with PyTorch to rounding.
 RLHF_OP(adamStep_) {
   at::Tensor p = a.tensor(0);
   const at::Tensor& g = a.tensor(1);
   at::Tensor m = a.tensor(2);
   at::Tensor v = a.tensor(3);
-  double lr = a.number(4), beta1 = a.number(5), beta2 = a.number(6), eps = a.number(7), weightDecay = a.number(8);
-  bool decoupled = a.boolean(9);
-  double step = a.number(10);
+  auto maxV = a.optTensor(4);
+  double lr = a.number(5), beta1 = a.number(6), beta2 = a.number(7), eps = a.number(8), weightDecay = a.number(9);
+  bool decoupled = a.boolean(10);
+  double step = a.number(11);
   double biasCorrection1 = 1 - std::pow(beta1, step);
   double biasCorrection2Sqrt = std::sqrt(1 - std::pow(beta2, step));
   at::NoGradGuard noGrad;
-  if (fusable(p, g, m, v) && beta1 > 0.5) {
+  if (!maxV && fusable(p, g, m, v) && beta1 > 0.5) {
     auto f = [](double x) { return static_cast<float>(x); };
     AdamHyper h{f(1 - lr * weightDecay), f(weightDecay),         f(1 - beta1), f(beta2), f(1 - beta2),
                 f(biasCorrection2Sqrt),  f(eps), f(-lr / biasCorrection1)};
@@ -86,7 +89,8 @@ RLHF_OP(adamStep_) {
   }
   m.lerp_(grad, 1 - beta1);
   v.mul_(beta2).addcmul_(grad, grad, 1 - beta2);
-  at::Tensor denom = v.sqrt().div_(biasCorrection2Sqrt).add_(eps);
+  if (maxV) at::maximum_out(*maxV, *maxV, v);
+  at::Tensor denom = (maxV ? *maxV : v).sqrt().div_(biasCorrection2Sqrt).add_(eps);
   p.addcdiv_(m, denom, -lr / biasCorrection1);
   return a.env().Undefined();
 }

@@ -198,8 +198,8 @@ export interface NativeBinding {
   benchAdd(a: H, b: H, iters: number): number;
 
   // optim.cc
-  /** One Adam/AdamW update in place; `step` counts this update. */
-  adamStep_(param: H, grad: H, expAvg: H, expAvgSq: H, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
+  /** One Adam/AdamW update in place (AMSGrad with maxExpAvgSq); `step` counts this update. */
+  adamStep_(param: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: OptH, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }
 
 /** Ops of one tensor (plus plain options) returning a tensor, called by name. */

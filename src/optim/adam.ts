@@ -8,7 +8,7 @@
  * ```
  */
 import { native } from '../native/binding.js';
-import { keep, maximum, zerosLike, type Tensor } from '../tensor/index.js';
+import { keep, zerosLike, type Tensor } from '../tensor/index.js';
 import { numberField, Optimizer, tensorField, type OptimizerOptions, type ParamGroup, type ParamGroupInput } from './optimizer.js';
 
 export interface AdamOptions extends OptimizerOptions {
@@ -80,38 +80,18 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
 }
 
 /**
- * One Adam/AdamW step on one parameter, operation for operation as PyTorch's
- * _single_tensor_adam(w) so float64 results agree to rounding:
+ * One Adam/AdamW step on one parameter (`native/src/optim.cc`): a fused loop for float32 on the
+ * CPU, otherwise operation for operation as PyTorch's _single_tensor_adam(w), so float64 results
+ * agree to rounding:
  *   decoupled: p *= 1 - lr·wd        l2: g += wd·p
- *   m = lerp(m, g, 1 - β1);  v = β2·v + (1 - β2)·g²
- *   p -= lr / (1 - β1^t) · m / (sqrt(v) / sqrt(1 - β2^t) + eps)
+ *   m = lerp(m, g, 1 - β1);  v = β2·v + (1 - β2)·g²;  amsgrad: v̂ = max(v̂, v)
+ *   p -= lr / (1 - β1^t) · m / (sqrt(v or v̂) / sqrt(1 - β2^t) + eps)
  */
 export function adamUpdate(param: Tensor, grad: Tensor, state: AdamState, group: AdamOptions, decay: WeightDecayMode): void {
-  const { lr, weightDecay, eps } = group;
   const [beta1, beta2] = group.betas;
   state.step += 1;
-  if (state.maxExpAvgSq === undefined) {
-    // One native call: fused for float32 on CPU (same bits as below), op by op otherwise.
-    native.adamStep_(param.handle, grad.handle, state.expAvg.handle, state.expAvgSq.handle, lr, beta1, beta2, eps, weightDecay, decay === 'decoupled', state.step);
-    return;
-  }
-  let g = grad;
-  if (weightDecay !== 0) {
-    if (decay === 'decoupled') param.mul_(1 - lr * weightDecay);
-    else g = grad.add(param, weightDecay);
-  }
-  state.expAvg.lerp_(g, 1 - beta1);
-  state.expAvgSq.mul_(beta2).addcmul_(g, g, 1 - beta2);
-
-  const biasCorrection1 = 1 - beta1 ** state.step;
-  const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** state.step);
-  let second = state.expAvgSq;
-  if (state.maxExpAvgSq !== undefined) {
-    state.maxExpAvgSq.copy_(maximum(state.maxExpAvgSq, state.expAvgSq));
-    second = state.maxExpAvgSq;
-  }
-  const denom = second.sqrt().div_(biasCorrection2Sqrt).add_(eps);
-  param.addcdiv_(state.expAvg, denom, -lr / biasCorrection1);
+  native.adamStep_(param.handle, grad.handle, state.expAvg.handle, state.expAvgSq.handle, state.maxExpAvgSq?.handle ?? null,
+    group.lr, beta1, beta2, group.eps, group.weightDecay, decay === 'decoupled', state.step);
 }
 
 export function checkAdamOptions(name: string, o: AdamOptions, where: string): void {

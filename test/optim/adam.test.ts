@@ -82,7 +82,7 @@ test('the fused float32 step (contiguous CPU tensors) equals the op-by-op update
     for (const [step, decoupled] of [[1, true], [2, true], [3, false]] as const) {
       const grad = randn([40, 70]);
       for (const [p, m, v] of [fused, opByOp]) {
-        native.adamStep_(p!.handle, grad.handle, m!.handle, v!.handle, 0.01, 0.9, 0.999, 1e-8, 0.1, decoupled, step);
+        native.adamStep_(p!.handle, grad.handle, m!.handle, v!.handle, null, 0.01, 0.9, 0.999, 1e-8, 0.1, decoupled, step);
       }
     }
     fused.forEach((t, i) => {
