@@ -14,7 +14,9 @@ import json, statistics, sys, tempfile, time
 
 import torch
 import transformers
-from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast, TrainerCallback
+from transformers import AutoModelForCausalLM, PreTrainedTokenizerFast
+
+from step_timer import StepTimer
 
 PAD = 3
 STEPS = 10
@@ -48,24 +50,16 @@ def grpo(policy_dir, prompts_path):
     def length_penalty(completions, **_):
         return [-0.01 * abs(len(tok(c).input_ids) - 16) for c in completions]
 
-    times, start = [], {}
-
-    class StepTimer(TrainerCallback):
-        def on_step_begin(self, args, state, control, **_):
-            start["t"] = time.perf_counter()
-
-        def on_step_end(self, args, state, control, **_):
-            times.append(time.perf_counter() - start["t"])
-
+    timer = StepTimer()
     args = trl.GRPOConfig(output_dir=tempfile.mkdtemp(), per_device_train_batch_size=8, num_generations=4,
                           max_completion_length=32, temperature=1.0, beta=0.0, loss_type="dapo", num_iterations=1,
                           learning_rate=1e-6, lr_scheduler_type="constant", max_steps=STEPS, logging_steps=1,
                           save_strategy="no", report_to=[], bf16=False, gradient_checkpointing=False, use_cpu=True, seed=0)
     trainer = trl.GRPOTrainer(model=policy_dir, reward_funcs=length_penalty, args=args, train_dataset=Dataset.from_list(rows),
-                              processing_class=tok, callbacks=[StepTimer()])
+                              processing_class=tok, callbacks=[timer])
     trainer.train()
     lengths = [h["completions/mean_length"] for h in trainer.state.log_history if "completions/mean_length" in h]
-    return {"trl": trl.__version__, "grpoStepS": statistics.median(times[2:]),
+    return {"trl": trl.__version__, "grpoStepS": statistics.median(timer.times[2:]),
             "grpoTokens": 8 * (56 + (lengths[-1] if lengths else 32))}
 
 

@@ -129,22 +129,15 @@ def run_trl(mode, data, out_dir):
     """TRL's own trainer on the same examples; only reached where `import trl` works."""
     import trl
     from datasets import Dataset
-    from transformers import PreTrainedTokenizerFast, TrainerCallback
+    from transformers import PreTrainedTokenizerFast
+    from step_timer import StepTimer
 
     batch, steps = SHAPES[mode]
     torch.manual_seed(data["seed"])
     here = os.path.dirname(os.path.abspath(__file__))
     tokenizer = PreTrainedTokenizerFast.from_pretrained(os.path.join(here, "..", "test", "fixtures", "models", "tiny-qwen2"))
     cfg = model_config()
-    times, starts = [], {}
-
-    class StepTimer(TrainerCallback):
-        def on_step_begin(self, args, state, control, **kw):
-            starts["t"] = time.perf_counter()
-
-        def on_step_end(self, args, state, control, **kw):
-            times.append(time.perf_counter() - starts["t"])
-
+    timer = StepTimer()
     common = dict(output_dir=out_dir, max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-5,
                   logging_steps=1, save_strategy="no", eval_strategy="no", report_to=[], bf16=False,
                   gradient_checkpointing=False, use_cpu=True, seed=data["seed"], max_grad_norm=1.0, dataloader_num_workers=0)
@@ -155,12 +148,12 @@ def run_trl(mode, data, out_dir):
         rows = [data["sft"][i] for i in data["sftOrder"]]
         ds = Dataset.from_dict({"input_ids": rows})
         trainer = trl.SFTTrainer(model=Qwen2ForCausalLM(cfg), args=trl.SFTConfig(max_length=256, **common),
-                                 train_dataset=ds, processing_class=tokenizer, callbacks=[StepTimer()])
+                                 train_dataset=ds, processing_class=tokenizer, callbacks=[timer])
     elif mode == "reward":
         ds = Dataset.from_dict({"chosen_ids": [p["prompt"] + p["chosen"] for p in pairs],
                                 "rejected_ids": [p["prompt"] + p["rejected"] for p in pairs]})
         trainer = trl.RewardTrainer(model=Qwen2ForSequenceClassification(cfg), args=trl.RewardConfig(max_length=256, **common),
-                                    train_dataset=ds, processing_class=tokenizer, callbacks=[StepTimer()])
+                                    train_dataset=ds, processing_class=tokenizer, callbacks=[timer])
     else:
         # DPOTrainer always tokenizes text, and random ids do not survive decode + encode: it is built on a
         # placeholder text set, then given the ids in the columns its tokenization produces.
@@ -169,14 +162,14 @@ def run_trl(mode, data, out_dir):
         ref = Qwen2ForCausalLM(cfg)
         ref.load_state_dict(policy.state_dict())
         trainer = trl.DPOTrainer(model=policy, ref_model=ref, args=trl.DPOConfig(max_length=256, beta=BETA, **common),
-                                 train_dataset=placeholder, processing_class=tokenizer, callbacks=[StepTimer()])
+                                 train_dataset=placeholder, processing_class=tokenizer, callbacks=[timer])
         trainer.train_dataset = Dataset.from_dict({"prompt_ids": [p["prompt"] for p in pairs], "chosen_ids": [p["chosen"] for p in pairs],
                                                    "rejected_ids": [p["rejected"] for p in pairs]})
     trainer.train()
     logged = [h for h in trainer.state.log_history if "num_tokens" in h]
     tokens = int(logged[-1]["num_tokens"]) if logged else None
-    return {"impl": f"TRL {trl.__version__} {type(trainer).__name__}", "stepTimes": times, "firstStep": 1, "tokens": tokens,
-            "steps": len(times), "numParameters": sum(p.numel() for p in trainer.model.parameters())}
+    return {"impl": f"TRL {trl.__version__} {type(trainer).__name__}", "stepTimes": timer.times, "firstStep": 1, "tokens": tokens,
+            "steps": len(timer.times), "numParameters": sum(p.numel() for p in trainer.model.parameters())}
 
 
 def main():
