@@ -147,6 +147,12 @@ RLHF_OP(copy_) {
   return a.env().Undefined();
 }
 RLHF_OP(alias) { return wrap(a.env(), a.tensor(0)); }
+// setData(t, src): t now holds src's storage (device, dtype) and keeps its identity, autograd leaf
+// status and every handle to it: torch's `param.data = src`, which Module.to is built on.
+RLHF_OP(setData) {
+  a.tensor(0).set_data(a.tensor(1));
+  return a.env().Undefined();
+}
 
 static const OpDef ops[] = {
     RLHF_DEF(fromTypedArray), RLHF_DEF(shareTypedArray), RLHF_DEF(toArrayBuffer), RLHF_DEF(item),
@@ -157,7 +163,7 @@ static const OpDef ops[] = {
     RLHF_DEF(randnLike),      RLHF_DEF(shape),           RLHF_DEF(strides),       RLHF_DEF(dtype),
     RLHF_DEF(device),         RLHF_DEF(isContiguous),    RLHF_DEF(dataPtr),       RLHF_DEF(toDtype),
     RLHF_DEF(toDevice),       RLHF_DEF(clone),           RLHF_DEF(contiguous),    RLHF_DEF(copy_),
-    RLHF_DEF(alias),
+    RLHF_DEF(alias),          RLHF_DEF(setData),
 };
 RLHF_REGISTER(registerCreation, ops)
 

@@ -11,7 +11,7 @@
  * ```
  */
 import type { CausalLm, CausalLmInput, KvCache } from '../models/types.js';
-import { cat, manualSeed, noGrad, onesLike, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { cat, getDefaultDevice, manualSeed, noGrad, onesLike, tensor, tidy, type Tensor } from '../tensor/index.js';
 import { eosIds, resolveGenerationConfig, type GenerationConfig } from './config.js';
 import { leftPad, positionIdsFromMask } from './padding.js';
 import { chooseTokens, processScores } from './pipeline.js';
@@ -52,7 +52,7 @@ export function generate(
   const decode = options.decode;
 
   if (cfg.seed !== undefined) manualSeed(cfg.seed);
-  const device = options.device ?? 'cpu';
+  const device = options.device ?? model.device ?? getDefaultDevice();
   // Without a pad id every prompt has the same length and no row can finish early, so the value is never used.
   const filler = padTokenId ?? 0;
   const padded = leftPad(prompts, filler);

@@ -17,7 +17,7 @@ export interface GenerateOptions {
   onToken?: TokenCallback;
   /** Token ids to text: needed for stopStrings, and fills `text` in the results. */
   decode?: Decode;
-  /** Where the input tensors are made: the model's device. Default 'cpu'. */
+  /** Where the input tensors are made. Default: the model's device. */
   device?: Device;
 }
 

@@ -5,7 +5,7 @@
 import { Embedding, RMSNorm } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { ModuleList } from '../nn/module-list.js';
-import type { Tensor } from '../tensor/index.js';
+import type { Device, Tensor } from '../tensor/index.js';
 import { asDecoderCache, DecoderKvCache } from './cache.js';
 import type { DecoderConfig } from './config.js';
 import { SelfAttention, type AttentionContext } from './attention.js';
@@ -47,7 +47,7 @@ export class DecoderModel extends Module {
     this.embedTokens = this.child('embed_tokens', new Embedding(config.vocabSize, config.hiddenSize, { dtype }));
     this.layers = this.child('layers', new ModuleList(Array.from({ length: config.numLayers }, (_, i) => new DecoderLayer(config, i))));
     this.norm = this.child('norm', new RMSNorm(config.hiddenSize, config.rmsNormEps, { dtype }));
-    this.rotary = new RotaryEmbedding(config);
+    this.rotary = this.child('rotary_emb', new RotaryEmbedding(config));
   }
 
   newCache(): DecoderKvCache {
@@ -71,18 +71,13 @@ export class DecoderModel extends Module {
     if (window !== undefined && past + T > window) {
       throw new RangeError(`forward: ${past + T} positions exceed the sliding window (${window}); sliding-window attention is not implemented, so only sequences within the window are exact`);
     }
-    const { cos, sin } = this.rotary.tables(positionIds ?? defaultPositions(B, T, past), h.dtype);
+    const { cos, sin } = this.rotary.tables(positionIds ?? defaultPositions(B, T, past, h.device as Device), h.dtype);
     // Without an attention mask, position ids that restart at 0 inside a row mark packed sequences (SFT
     // packing; transformers detects them the same way): attention stays within each.
     const segmentIds = positionIds !== undefined && attentionMask === undefined && past === 0 && cache === undefined ? packedSegments(positionIds) : undefined;
-    const shape = { batch: B, length: T, past, dtype: h.dtype, causal: this.config.isCausal, ...(segmentIds === undefined ? {} : { segmentIds }) };
+    const shape = { batch: B, length: T, past, dtype: h.dtype, device: h.device as Device, causal: this.config.isCausal, ...(segmentIds === undefined ? {} : { segmentIds }) };
     const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, shape), cache };
     for (const layer of this.layers) h = layer.forward(h, ctx);
     return this.norm.forward(h);
-  }
-
-  override dispose(): void {
-    super.dispose();
-    this.rotary.dispose();
   }
 }

@@ -1,5 +1,5 @@
 /** Attention masks in the form sdpa takes them, shared by every decoder family. */
-import { arange, zeros, type DType, type Tensor } from '../tensor/index.js';
+import { arange, zeros, type Device, type DType, type Tensor } from '../tensor/index.js';
 
 /** The lowest finite value of each float dtype: transformers' mask fill. */
 const LOWEST: Partial<Record<DType, number>> = {
@@ -16,6 +16,8 @@ export interface MaskShape {
   /** Cached positions before them (P). */
   past: number;
   dtype: DType;
+  /** Where the hidden states are: the mask is made there. */
+  device: Device;
   causal: boolean;
   /**
    * (B, T) sequence index of each position when several sequences are packed into one row:
@@ -57,8 +59,8 @@ export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape):
   const total = s.past + s.length;
   let allowed = paddingMask === undefined ? null : paddingMask.ne(0).view(s.batch, 1, 1, total);
   if (s.causal) {
-    const keys = arange(total).unsqueeze(0); // (1, S)
-    const queries = arange(s.past, total).unsqueeze(1); // (T, 1): query i sits at position past + i
+    const keys = arange(total, undefined, 1, { device: s.device }).unsqueeze(0); // (1, S)
+    const queries = arange(s.past, total, 1, { device: s.device }).unsqueeze(1); // (T, 1): query i sits at position past + i
     const causal = keys.le(queries).view(1, 1, s.length, total);
     allowed = allowed === null ? causal : allowed.logicalAnd(causal);
   }
@@ -71,5 +73,5 @@ export function attentionMaskFor(paddingMask: Tensor | undefined, s: MaskShape):
   const lowest = LOWEST[s.dtype] ?? (LOWEST.float32 as number);
   // Causal without a cache: every future key is hidden, which attention may exploit.
   const maskIsCausal = s.causal && s.past === 0;
-  return { mask: zeros([1], { dtype: s.dtype }).maskedFill((allowed as Tensor).logicalNot(), lowest), isCausal: false, maskIsCausal };
+  return { mask: zeros([1], { dtype: s.dtype, device: s.device }).maskedFill((allowed as Tensor).logicalNot(), lowest), isCausal: false, maskIsCausal };
 }

@@ -2,17 +2,21 @@
  * Rotary position embeddings (Su et al. 2021, "RoFormer", eq. 34) in the rotate-half layout
  * of Llama/Qwen2, computed in float32 the way transformers does so logits match.
  */
-import { arange, cat, full, type Tensor } from '../tensor/index.js';
-import { keep, tidy } from '../tensor/scope.js';
+import { Module } from '../nn/module.js';
+import { arange, cat, full, type Device, type Tensor } from '../tensor/index.js';
+import { tidy } from '../tensor/scope.js';
 import type { DecoderConfig } from './config.js';
 
-export class RotaryEmbedding {
+/** A module so its table follows Module.to(device); a non-persistent buffer, as transformers' inv_freq. */
+export class RotaryEmbedding extends Module {
   /** 1 / theta^(2i/d), shape (d/2), float32. */
   readonly invFreq: Tensor;
 
   constructor(config: Pick<DecoderConfig, 'headDim' | 'ropeTheta' | 'ropeScaling'>) {
+    super();
     const dim = config.headDim;
-    this.invFreq = keep(
+    this.invFreq = this.buffer(
+      'inv_freq',
       tidy(() => {
         // base ** (arange(0, d, 2) / d), then 1 / that: the same float32 ops as transformers.
         const exponents = arange(0, dim, 2).float().div(dim);
@@ -22,6 +26,7 @@ export class RotaryEmbedding {
         if (scaling?.type === 'llama3') return llama3InvFreq(invFreq, scaling);
         return invFreq;
       }),
+      false,
     );
   }
 
@@ -30,10 +35,6 @@ export class RotaryEmbedding {
     const freqs = positionIds.float().unsqueeze(-1).mul(this.invFreq); // (B, T, d/2)
     const emb = cat([freqs, freqs], -1); // (B, T, d)
     return { cos: emb.cos().to(dtype), sin: emb.sin().to(dtype) };
-  }
-
-  dispose(): void {
-    this.invFreq.dispose();
   }
 }
 
@@ -60,7 +61,7 @@ function llama3InvFreq(
   return smoothed.where(medium, scaled);
 }
 
-/** Positions P..P+T-1 for every row: (B, T) int64. */
-export function defaultPositions(batch: number, length: number, past: number): Tensor {
-  return arange(past, past + length).unsqueeze(0).expand(batch, length);
+/** Positions P..P+T-1 for every row: (B, T) int64, on `device` (the hidden states'). */
+export function defaultPositions(batch: number, length: number, past: number, device?: Device): Tensor {
+  return arange(past, past + length, 1, device === undefined ? {} : { device }).unsqueeze(0).expand(batch, length);
 }

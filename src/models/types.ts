@@ -2,7 +2,7 @@
  * The contract between decoder models and what drives them (generation, trainers).
  * Shapes: B batch, T new positions, P positions already in the cache, H hidden size.
  */
-import type { Tensor } from '../tensor/tensor.js';
+import type { Device, Tensor } from '../tensor/tensor.js';
 
 /** Keys and values of every layer for the positions seen so far; grows in place. */
 export interface KvCache {
@@ -45,6 +45,8 @@ export interface CausalLmOutput {
 export interface CausalLm {
   readonly config: { readonly vocabSize: number; readonly eosTokenId?: number | number[]; readonly padTokenId?: number };
   forward(input: CausalLmInput): CausalLmOutput;
+  /** Where its weights live (every Module has it); generation makes its inputs there. */
+  readonly device?: Device;
   /** An empty cache for this model. */
   newCache(): KvCache;
 }

@@ -57,6 +57,7 @@ export interface NativeBinding {
   contiguous(h: H): H;
   copy_(h: H, src: H): void;
   alias(h: H): H;
+  setData(h: H, src: H): void;
 
   // pointwise.cc (plus the one-tensor ops named in UnaryOpName / InPlaceOpName)
   add(a: H, b: Operand, alpha: number | null): H;

@@ -8,7 +8,7 @@ import { empty, ones, randn, zeros, type Device, type Tensor } from '../tensor/t
 export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;
-  /** Where the weights are made (default cpu); adapters are made beside their base layer. */
+  /** Where the weights are made (default: the default device); adapters are made beside their base layer. */
   device?: Device;
 }
 
@@ -27,7 +27,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
-    const { bias = true, dtype = 'float32', device = 'cpu' } = options;
+    const { bias = true, dtype = 'float32', device } = options;
     const bound = 1 / Math.sqrt(inFeatures);
     this.weight = this.param('weight', noGrad(() => empty([outFeatures, inFeatures], { dtype, device }).uniform_(-bound, bound)));
     this.bias = bias ? this.param('bias', noGrad(() => empty([outFeatures], { dtype, device }).uniform_(-bound, bound))) : null;

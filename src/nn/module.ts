@@ -16,7 +16,7 @@
  */
 import { noGrad } from '../tensor/autograd.js';
 import { keep } from '../tensor/scope.js';
-import type { Tensor } from '../tensor/tensor.js';
+import type { Device, Tensor } from '../tensor/tensor.js';
 
 /** Tensors by dotted name: a Map (as loadSafetensors returns) or a plain object. */
 export type StateDict = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -172,6 +172,32 @@ export abstract class Module {
   unfreeze(): this {
     for (const p of this.parameters()) p.requiresGrad_(true);
     return this;
+  }
+
+  /**
+   * Moves every parameter and buffer of this module and its sub-modules to `device` in place,
+   * as torch's module.to(device): the tensors keep their identity, so fields, tied weights and
+   * optimizers built afterwards see the moved data. Call it before training (existing
+   * gradients stay where they are). Returns this.
+   */
+  to(device: Device): this {
+    const tensors = new Set([...this.parameters(), ...this.namedBuffers().map(([, b]) => b)]);
+    const target = device === 'cuda' ? 'cuda:0' : device;
+    noGrad(() => {
+      for (const t of tensors) {
+        if (t.device === target) continue;
+        const moved = t.to(device);
+        t.setData_(moved);
+        moved.dispose();
+      }
+    });
+    return this;
+  }
+
+  /** The device of the first parameter (or buffer); 'cpu' for a module without tensors. */
+  get device(): Device {
+    const first = this.parameters()[0] ?? this.namedBuffers()[0]?.[1];
+    return (first?.device ?? 'cpu') as Device;
   }
 
   train(mode = true): this {

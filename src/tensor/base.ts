@@ -204,6 +204,15 @@ export class TensorBase implements Tracked {
     return wrap(native.detach(this.handle));
   }
 
+  /**
+   * Swaps in `src`'s data (values, dtype, device) while this tensor keeps its identity, its
+   * autograd leaf status and every reference to it: torch's `t.data = src`. Module.to uses it.
+   */
+  setData_(src: TensorBase): this {
+    native.setData(this.handle, src.handle);
+    return this;
+  }
+
   // ---- conversions ----
 
   /** A copy in another dtype or on another device (this tensor itself if nothing changes). */

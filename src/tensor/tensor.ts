@@ -11,6 +11,7 @@ import { native, type NativeHandle } from '../native/binding.js';
 import { setTensorConstructor, wrap, type Device, type NestedArray } from './base.js';
 import { BYTES_PER_ELEMENT, dtypeCode, dtypeOfTypedArray, type DType } from './dtype.js';
 import { IndexTensor } from './methods/indexing.js';
+import { getDefaultDevice } from './default-device.js';
 
 export class Tensor extends IndexTensor {}
 setTensorConstructor((handle: NativeHandle) => new Tensor(handle));
@@ -30,7 +31,11 @@ function finish(handle: NativeHandle, options: TensorOptions): Tensor {
   return t;
 }
 const dt = (options: TensorOptions): number | null => (options.dtype === undefined ? null : dtypeCode(options.dtype));
-const dev = (options: TensorOptions): string | null => options.device ?? null;
+/** The named device, else the default one (null means CPU to the addon). */
+const dev = (options: TensorOptions): string | null => {
+  const device = options.device ?? getDefaultDevice();
+  return device === 'cpu' ? null : device;
+};
 
 /**
  * A tensor from nested arrays, a scalar, or a TypedArray (copied; see fromTypedArray to share).
@@ -62,11 +67,12 @@ export function tensor(data: NestedArray | ArrayBufferView, options: TensorOptio
   return place(t, options);
 }
 
-/** Moves a freshly made CPU tensor to the requested device and sets requiresGrad. */
+/** Moves a freshly made CPU tensor to the requested (or default) device and sets requiresGrad. */
 function place(t: Tensor, options: TensorOptions): Tensor {
   let out = t;
-  if (options.device !== undefined && options.device !== 'cpu') {
-    out = t.to(options.device);
+  const device = dev(options);
+  if (device !== null) {
+    out = t.to(device as Device);
     t.dispose();
   }
   if (options.requiresGrad) out.requiresGrad_(true);

@@ -64,7 +64,16 @@ export const TrainingConfig = z
       .min(0)
       .default(0)
       .describe('An evaluation improves only if it beats the best by more than this.'),
+    device: z
+      .string()
+      .regex(/^(auto|cpu|cuda(:\d+)?)$/, "use 'auto', 'cpu', 'cuda' or 'cuda:N'")
+      .default('auto')
+      .describe("Where models and batches live: 'auto' (the first CUDA device when this libtorch sees one, else cpu), 'cpu', 'cuda' or 'cuda:N'."),
     bf16: z.boolean().default(false).describe('Run forward passes under bfloat16 autocast (CPU or CUDA); weights and optimizer stay float32.'),
+    fp16: z
+      .boolean()
+      .default(false)
+      .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16.'),
     distributed: z.boolean().optional().describe('Python-framework alias of distributed.enabled (folded into distributed: on load).'),
     distributed_strategy: z
       .enum(['ddp', 'fsdp', 'deepspeed'])
@@ -75,6 +84,7 @@ export const TrainingConfig = z
       .optional()
       .describe('Python-framework alias of distributed.backend (folded into distributed: on load).'),
   })
+  .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
   .describe('The optimisation loop every algorithm shares.');
 
 export type TrainingConfig = z.infer<typeof TrainingConfig>;

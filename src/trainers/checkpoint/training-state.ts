@@ -5,11 +5,12 @@
  * - `optimizer.safetensors` + `optimizer.json`: the optimizer's stateDict through splitStateDict
  * - `scheduler.json`: the LrScheduler's stateDict
  * - `rng_state.json`: getRngState bytes per device, base64
+ * - `scaler.json`: the GradScaler's stateDict (float16 runs only)
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSafetensors, saveSafetensors } from '../../io/index.js';
-import { joinStateDict, splitStateDict, type LrScheduler, type LrSchedulerStateDict, type OptimizerOptions, type OptimizerStateDict, type OptimizerStateMeta } from '../../optim/index.js';
+import { joinStateDict, splitStateDict, type GradScaler, type GradScalerStateDict, type LrScheduler, type LrSchedulerStateDict, type OptimizerOptions, type OptimizerStateDict, type OptimizerStateMeta } from '../../optim/index.js';
 import { dispose, getRngState, setRngState, type Device } from '../../tensor/index.js';
 import { CheckpointError } from './errors.js';
 
@@ -17,6 +18,7 @@ export const OPTIMIZER_TENSORS_FILE = 'optimizer.safetensors';
 export const OPTIMIZER_META_FILE = 'optimizer.json';
 export const SCHEDULER_FILE = 'scheduler.json';
 export const RNG_FILE = 'rng_state.json';
+export const SCALER_FILE = 'scaler.json';
 
 /** What these helpers need of an optimizer (every Optimizer subclass). */
 export interface StatefulOptimizer<O extends OptimizerOptions = OptimizerOptions> {
@@ -75,6 +77,8 @@ export function loadRngState(dir: string): void {
 export interface TrainingStateParts {
   optimizer?: StatefulOptimizer;
   scheduler?: LrScheduler;
+  /** Saved when enabled (training.fp16); a checkpoint without one resumes at the scaler's initial scale. */
+  scaler?: GradScaler;
   /** Devices whose RNG state to save; [] saves none. Default ['cpu']. */
   rngDevices?: readonly Device[];
 }
@@ -83,6 +87,7 @@ export interface TrainingStateParts {
 export function saveTrainingState(dir: string, parts: TrainingStateParts): void {
   if (parts.optimizer !== undefined) saveOptimizerState(dir, parts.optimizer);
   if (parts.scheduler !== undefined) saveSchedulerState(dir, parts.scheduler);
+  if (parts.scaler?.enabled === true) writeFileSync(join(dir, SCALER_FILE), `${JSON.stringify(parts.scaler.stateDict())}\n`);
   const devices = parts.rngDevices ?? ['cpu'];
   if (devices.length > 0) saveRngState(dir, devices);
 }
@@ -91,5 +96,9 @@ export function saveTrainingState(dir: string, parts: TrainingStateParts): void 
 export function loadTrainingState(dir: string, parts: Omit<TrainingStateParts, 'rngDevices'> & { rng?: boolean }): void {
   if (parts.optimizer !== undefined) loadOptimizerState(dir, parts.optimizer);
   if (parts.scheduler !== undefined) loadSchedulerState(dir, parts.scheduler);
+  const scalerPath = join(dir, SCALER_FILE);
+  if (parts.scaler?.enabled === true && existsSync(scalerPath)) {
+    parts.scaler.loadStateDict(JSON.parse(readFileSync(scalerPath, 'utf8')) as GradScalerStateDict);
+  }
   if (parts.rng ?? true) loadRngState(dir);
 }

@@ -19,6 +19,7 @@ import { datasetFiles, tokenizeOptions } from '../loop/data-files.js';
 import { trainAlgorithm, type RunOptions } from '../loop/run.js';
 import { criticAlgorithm, type CriticPair } from './algorithm.js';
 import { attachStudents } from './students.js';
+import { onTrainingDevice } from '../loop/device.js';
 
 /** The tokenized teacher/student examples of the config's files of `split` (students attached later). */
 export async function loadTeacherStudent(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<TeacherStudentExample[]> {
@@ -31,7 +32,7 @@ export async function loadTeacherStudent(config: RunConfig, tokenizer: Tokenizer
   return out;
 }
 
-export async function runCritic(config: RunConfig, options: RunOptions<unknown> = {}): Promise<TrainResult> {
+async function runCriticOnDevice(config: RunConfig, options: RunOptions<unknown> = {}): Promise<TrainResult> {
   const c = config.critic;
   const modelDir = resolve(config.model.name_or_path);
   const tokenizer = Tokenizer.fromPretrained(resolve(config.model.tokenizer_name_or_path ?? modelDir));
@@ -63,3 +64,6 @@ export async function runCritic(config: RunConfig, options: RunOptions<unknown> 
   });
   return trainAlgorithm(algorithm, config, { train, validation }, options);
 }
+
+/** Critic on training.device (models, batches and optimizer state there). */
+export const runCritic = onTrainingDevice(runCriticOnDevice);

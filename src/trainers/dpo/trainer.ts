@@ -18,6 +18,7 @@ import { Tokenizer } from '../../tokenizers/index.js';
 import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
 import { loadRewardExamples } from '../reward/index.js';
+import { onTrainingDevice } from '../loop/device.js';
 
 /**
  * Where reference log-probs come from: a frozen model, the policy's own base with its LoRA
@@ -182,7 +183,7 @@ export interface RunDpoOptions extends Pick<TrainerOptions<PreferenceExample>, '
  * when dpo.reference_free — the tokenizer and preference pairs, and trains. With
  * dpo.precompute_ref_log_probs the reference scores every pair once and is freed before training.
  */
-export async function runDpo(config: RunConfig, options: RunDpoOptions = {}): Promise<TrainResult> {
+async function runDpoOnDevice(config: RunConfig, options: RunDpoOptions = {}): Promise<TrainResult> {
   const d = config.dpo;
   checkDpoLossType(d.loss_type);
   const modelDir = resolve(config.model.name_or_path);
@@ -218,3 +219,6 @@ export async function runDpo(config: RunConfig, options: RunDpoOptions = {}): Pr
   });
   return trainAlgorithm(algorithm, config, { train, validation }, { ...options });
 }
+
+/** Dpo on training.device (models, batches and optimizer state there). */
+export const runDpo = onTrainingDevice(runDpoOnDevice);

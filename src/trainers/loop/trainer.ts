@@ -11,11 +11,11 @@ import { mkdirSync } from 'node:fs';
 import { basename } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type TrainingProgressOptions } from '../../monitor/index.js';
-import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
+import { AdamW, GradScaler, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
 import { shuffledIndices } from '../../data/index.js';
-import { autocast, manualSeed, noGrad, tidy, type Tensor } from '../../tensor/index.js';
+import { autocast, getDefaultDevice, manualSeed, noGrad, tidy, type Device, type DType, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { copyTokenizerFiles } from '../../tokenizers/index.js';
 import type { TrainingConfig } from '../../config/index.js';
@@ -25,6 +25,7 @@ import { loadTrainedModel, saveTrainedModel } from './model-io.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
 import { isMainProcess } from './world.js';
 import { loadAlgorithmState, saveAlgorithmState } from './algorithm-state.js';
+import { autocastOf, resolveTrainingDevice } from './device.js';
 
 export interface TrainerOptions<E> {
   training: TrainingConfig;
@@ -75,6 +76,25 @@ interface StepResult {
   gradNorm: number;
   metrics: Record<string, number>;
   tokens: number;
+  /** The float16 gradients overflowed: the optimizer and the schedule did not step. */
+  skipped: boolean;
+}
+
+/**
+ * The device the model is on, checked against training.device and the default device (where
+ * batches are made), so a model left on the wrong device fails here with a fix rather than in
+ * the first matmul.
+ */
+function trainingDeviceOf(modelDevice: Device, t: TrainingConfig): Device {
+  const wanted = resolveTrainingDevice(t, modelDevice);
+  const same = (a: string, b: string) => (a === 'cuda' ? 'cuda:0' : a) === (b === 'cuda' ? 'cuda:0' : b);
+  if (!same(modelDevice, wanted) || !same(getDefaultDevice(), wanted)) {
+    throw new Error(
+      `training.device is ${t.device} (${wanted}) but the model is on ${modelDevice} and new tensors go to ${getDefaultDevice()}: ` +
+        'build the model and run the trainer inside withDefaultDevice(device, ...) (the run* functions do), or set training.device to match',
+    );
+  }
+  return wanted;
 }
 
 export class Trainer<E> {
@@ -87,6 +107,11 @@ export class Trainer<E> {
   private readonly scheduler: LrScheduler;
   private readonly best: BestMetricTracker;
   private readonly main = isMainProcess();
+  /** Where the model lives; batches are made there (the default device). */
+  readonly device: Device;
+  private readonly autocast: { device: 'cpu' | 'cuda'; dtype: DType } | null;
+  /** Loss scaling for training.fp16 (a pass-through otherwise). */
+  private readonly scaler: GradScaler;
 
   constructor(algorithm: Algorithm<E>, options: TrainerOptions<E>) {
     this.algorithm = algorithm;
@@ -96,6 +121,9 @@ export class Trainer<E> {
     this.params = algorithm.model.trainableParameters();
     if (this.params.length === 0) throw new Error(`${algorithm.name}: the model has no trainable parameters`);
     const t = this.config;
+    this.device = trainingDeviceOf(algorithm.model.device, t);
+    this.autocast = autocastOf(t, this.device);
+    this.scaler = new GradScaler({ enabled: t.fp16 });
     this.optimizer = new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
     const warmupSteps = t.warmup_steps > 0 ? t.warmup_steps : Math.ceil(t.warmup_ratio * this.plan.totalSteps);
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupSteps, this.plan.totalSteps)));
@@ -117,7 +145,7 @@ export class Trainer<E> {
     if (resume !== null && resume !== undefined) {
       const { dir, state } = checkpoints.resolveResume(resume);
       loadTrainedModel(this.algorithm.model, dir);
-      loadTrainingState(dir, { optimizer: this.optimizer, scheduler: this.scheduler });
+      loadTrainingState(dir, { optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler });
       loadAlgorithmState(dir, this.algorithm);
       startStep = state.globalStep;
       this.best.restore({ best: state.bestMetric, sinceImprovement: state.evalsSinceImprovement ?? 0 });
@@ -134,7 +162,8 @@ export class Trainer<E> {
     let tokens = 0;
     let lastStep = startStep;
     let stoppedEarly = false;
-    log.info(`${this.algorithm.name}: ${this.options.train.length} examples, ${totalSteps} steps (${stepsPerEpoch} per epoch)`);
+    const precision = this.autocast === null ? 'float32' : `${this.autocast.dtype} autocast${this.scaler.enabled ? ' with loss scaling' : ''}`;
+    log.info(`${this.algorithm.name}: ${this.options.train.length} examples, ${totalSteps} steps (${stepsPerEpoch} per epoch) on ${this.device}, ${precision}`);
     this.algorithm.model.train();
     try {
       for (let step = startStep + 1; step <= totalSteps; step++) {
@@ -147,6 +176,7 @@ export class Trainer<E> {
         const epoch = step / stepsPerEpoch;
         const epochEnd = step % stepsPerEpoch === 0;
         const final = step === totalSteps;
+        if (r.skipped) log.info(`step ${step}: float16 gradients overflowed; update skipped, loss scale now ${this.scaler.getScale()}`);
         if (step === 1 || step % t.logging_steps === 0 || final) {
           metrics?.log({ step, epoch, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, metrics: r.metrics });
           log.info(`step ${step}: loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)}`);
@@ -233,8 +263,17 @@ export class Trainer<E> {
     let units = 0;
     let tokens = 0;
     const sums: Record<string, number> = {};
+    // Loss scaling multiplies the scale by the summed loss's units (tokens) and would overflow
+    // float16 gradients: there each micro-batch's loss is first divided by the units of the step's
+    // first micro-batch (one constant per step, so the sum stays exact), and the gradients below
+    // by units / that constant.
+    let perUnit = 0;
+    const scaled = (loss: Tensor, out: LossOutput): Tensor => {
+      if (perUnit === 0) perUnit = Math.max(1, out.numTokens);
+      return this.scaler.scale(loss.div(perUnit));
+    };
     for (const batch of microBatches) {
-      const r = backwardScoped(() => this.forward(batch));
+      const r = backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined);
       lossSum += r.loss;
       units += r.numTokens;
       tokens += r.tokens ?? r.numTokens;
@@ -243,20 +282,23 @@ export class Trainer<E> {
     if (units <= 0) throw new Error(`step ${step}: the batch has no tokens to train on`);
     const loss = lossSum / units;
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, 'the loss', loss);
+    const gradDivisor = perUnit === 0 ? units : units / perUnit;
     tidy(() => noGrad(() => {
-      for (const p of this.params) p.grad?.mul_(1 / units);
+      for (const p of this.params) p.grad?.mul_(1 / gradDivisor);
     }));
-    const { lr, gradNorm } = applyUpdate(step, this.params, this.optimizer, this.scheduler, this.config.max_grad_norm);
+    const { lr, gradNorm, skipped } = applyUpdate(step, this.params, this.optimizer, this.scheduler, this.config.max_grad_norm, this.scaler);
     const averaged: Record<string, number> = {};
     for (const [k, v] of Object.entries(sums)) averaged[k] = v / units;
     const metrics = this.algorithm.summarize?.(averaged) ?? averaged;
     if (this.algorithm.gradNormMetric !== undefined) metrics[this.algorithm.gradNormMetric] = gradNorm;
-    return { loss, lr, gradNorm, metrics, tokens };
+    if (this.scaler.enabled) metrics.loss_scale = this.scaler.getScale();
+    return { loss, lr, gradNorm, metrics, tokens, skipped };
   }
 
-  /** The algorithm's loss, under bfloat16 autocast when training.bf16. */
+  /** The algorithm's loss, under bfloat16 / float16 autocast when training.bf16 / training.fp16. */
   private forward(batch: readonly E[]): LossOutput {
-    return this.config.bf16 ? autocast(() => this.algorithm.loss(batch), { dtype: 'bfloat16' }) : this.algorithm.loss(batch);
+    const cast = this.autocast;
+    return cast === null ? this.algorithm.loss(batch) : autocast(() => this.algorithm.loss(batch), cast);
   }
 
   /**
@@ -307,7 +349,7 @@ export class Trainer<E> {
     const inEpoch = (step - 1) % this.plan.stepsPerEpoch;
     const dir = checkpoints.save(step, (tmp) => {
       this.saveModel(tmp);
-      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler });
+      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler, rngDevices: this.device === 'cpu' ? ['cpu'] : ['cpu', this.device] });
       saveAlgorithmState(tmp, this.algorithm);
     }, {
       globalStep: step,

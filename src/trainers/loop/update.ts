@@ -1,5 +1,5 @@
 /** The pieces of one optimizer step that the offline and the online loops share. */
-import type { AdamW, LrScheduler } from '../../optim/index.js';
+import type { AdamW, GradScaler, LrScheduler } from '../../optim/index.js';
 import { clipGradNorm } from '../../optim/index.js';
 import { tidy, type Tensor } from '../../tensor/index.js';
 import { TrainingDivergedError } from './types.js';
@@ -8,12 +8,13 @@ import { TrainingDivergedError } from './types.js';
  * Runs `forward` in its own scope and then backward in another: the forward's temporaries go at
  * once, and each activation autograd saved is freed as soon as backward has used it (as in
  * PyTorch), instead of every tensor of the forward living until the step ends. Returns what
- * forward returned, with the loss as a number (the loss tensor is disposed).
+ * forward returned, with the loss as a number (the loss tensor is disposed). `scale` changes
+ * the tensor backward starts from (loss scaling), not the returned loss.
  */
-export function backwardScoped<T extends { loss: Tensor }>(forward: () => T): Omit<T, 'loss'> & { loss: number } {
+export function backwardScoped<T extends { loss: Tensor }>(forward: () => T, scale?: (loss: Tensor, out: T) => Tensor): Omit<T, 'loss'> & { loss: number } {
   const out = tidy(forward);
   try {
-    tidy(() => out.loss.backward());
+    tidy(() => (scale === undefined ? out.loss : scale(out.loss, out)).backward());
     return { ...out, loss: out.loss.item() };
   } finally {
     out.loss.dispose();
@@ -24,13 +25,31 @@ export function backwardScoped<T extends { loss: Tensor }>(forward: () => T): Om
  * Clips the accumulated gradients to `maxGradNorm` (0 = no clipping), stops on a non-finite
  * norm, steps the optimizer and the schedule, and clears the gradients. Returns the lr the step
  * used and the norm before clipping.
+ *
+ * With an enabled `scaler` (float16) the gradients are unscaled first, and a non-finite norm is
+ * an overflow, not divergence: as torch.cuda.amp and HF's Trainer, the optimizer and the
+ * schedule skip the step and the scale backs off (`skipped`).
  */
-export function applyUpdate(step: number, params: readonly Tensor[], optimizer: AdamW, scheduler: LrScheduler, maxGradNorm: number): { lr: number; gradNorm: number } {
+export function applyUpdate(
+  step: number,
+  params: readonly Tensor[],
+  optimizer: AdamW,
+  scheduler: LrScheduler,
+  maxGradNorm: number,
+  scaler?: GradScaler,
+): { lr: number; gradNorm: number; skipped: boolean } {
+  const scaling = scaler?.enabled === true;
+  if (scaling) scaler.unscale_(optimizer);
   const gradNorm = clipGradNorm([...params], maxGradNorm > 0 ? maxGradNorm : Infinity);
-  if (!Number.isFinite(gradNorm)) throw new TrainingDivergedError(step, 'the gradient norm', gradNorm);
+  if (!Number.isFinite(gradNorm) && !scaling) throw new TrainingDivergedError(step, 'the gradient norm', gradNorm);
   const lr = scheduler.getLastLr()[0] ?? 0;
-  tidy(() => optimizer.step());
+  let stepped = true;
+  tidy(() => {
+    if (scaling) stepped = scaler.step(optimizer);
+    else optimizer.step();
+  });
+  scaler?.update();
   optimizer.zeroGrad();
-  scheduler.step();
-  return { lr, gradNorm };
+  if (stepped) scheduler.step();
+  return { lr, gradNorm, skipped: !stepped };
 }

@@ -15,8 +15,9 @@ import type { OnlineRunOptions } from './trainer.js';
 import { grpoAlgorithm } from './grpo.js';
 import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
+import { onTrainingDevice } from '../loop/device.js';
 
-export async function runGrpo(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
+async function runGrpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
   const g = config.grpo;
   const t = config.training;
   const tokenizer = tokenizerOf(config);
@@ -46,3 +47,6 @@ export async function runGrpo(config: RunConfig, options: OnlineRunOptions = {})
   });
   return trainOnline(algorithm, config, prompts, lora, options);
 }
+
+/** Grpo on training.device (models, batches and optimizer state there). */
+export const runGrpo = onTrainingDevice(runGrpoOnDevice);

@@ -18,8 +18,9 @@ import { ppoAlgorithm } from './ppo.js';
 import { PolicyValueHead, type ValueSource } from './value.js';
 import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
+import { onTrainingDevice } from '../loop/device.js';
 
-export async function runPpo(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
+async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
   const p = config.ppo;
   const t = config.training;
   const tokenizer = tokenizerOf(config);
@@ -58,3 +59,6 @@ export async function runPpo(config: RunConfig, options: OnlineRunOptions = {}):
   });
   return trainOnline(algorithm, config, prompts, lora, options);
 }
+
+/** Ppo on training.device (models, batches and optimizer state there). */
+export const runPpo = onTrainingDevice(runPpoOnDevice);

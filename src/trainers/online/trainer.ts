@@ -56,6 +56,11 @@ export class OnlineTrainer<B extends RolloutBuffer> {
 
   constructor(readonly algorithm: OnlineAlgorithm<B>, private readonly options: OnlineTrainerOptions) {
     const t = options.training;
+    if (t.bf16 || t.fp16) {
+      // Rollout log-probs and the update's forward must see the same precision for the importance
+      // ratio to start at 1; until both run under autocast, refuse rather than ignore the flag.
+      throw new Error(`${algorithm.name}: training.${t.bf16 ? 'bf16' : 'fp16'} is not supported by the online trainers yet; set it to false (mixed precision works for sft, reward, dpo, prm and critic)`);
+    }
     this.iterationsPerEpoch = Math.floor(options.prompts.length / algorithm.promptsPerIteration);
     if (this.iterationsPerEpoch === 0) {
       throw new Error(`${algorithm.name}: ${options.prompts.length} prompts, but one iteration takes ${algorithm.promptsPerIteration}; add prompts or lower the batch size`);
@@ -176,7 +181,8 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     if (!this.main) return;
     checkpoints.save(step, (tmp) => {
       this.saveModels(tmp);
-      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler });
+      const device = this.algorithm.policy.device;
+      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, rngDevices: device === 'cpu' ? ['cpu'] : ['cpu', device] });
       saveAlgorithmState(tmp, this.algorithm as unknown as Algorithm<unknown>);
     }, { globalStep: step, epoch: step / (this.iterationsPerEpoch * this.algorithm.updatesPerIteration) });
   }

@@ -18,6 +18,7 @@ import { datasetFiles } from '../loop/data-files.js';
 import { trainAlgorithm, type RunOptions } from '../loop/run.js';
 import { latentPrmAlgorithm } from './latent.js';
 import { stepwisePrmAlgorithm } from './stepwise.js';
+import { onTrainingDevice } from '../loop/device.js';
 
 /** Which PRM a config trains: `prm.mode`, or for 'auto' latent exactly when latent training files are named. */
 export function prmMode(config: RunConfig): 'stepwise' | 'latent' {
@@ -53,7 +54,7 @@ export async function loadLatent(config: RunConfig, split: 'train' | 'validation
   return out;
 }
 
-export async function runPrm(config: RunConfig, options: RunOptions<unknown> = {}): Promise<TrainResult> {
+async function runPrmOnDevice(config: RunConfig, options: RunOptions<unknown> = {}): Promise<TrainResult> {
   const modelDir = resolve(config.model.name_or_path);
   if (prmMode(config) === 'latent') {
     const train = await loadLatent(config, 'train');
@@ -76,3 +77,6 @@ export async function runPrm(config: RunConfig, options: RunOptions<unknown> = {
   const model = TokenClassifierModel.fromPretrained(modelDir, { numLabels: 2 });
   return trainAlgorithm(stepwisePrmAlgorithm(model, padIdOf(tokenizer)), config, { train, validation }, options);
 }
+
+/** Prm on training.device (models, batches and optimizer state there). */
+export const runPrm = onTrainingDevice(runPrmOnDevice);

@@ -16,6 +16,7 @@ import { Tokenizer } from '../../tokenizers/index.js';
 import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
 import { datasetFiles, tokenizeOptions } from '../loop/data-files.js';
+import { onTrainingDevice } from '../loop/device.js';
 
 export interface RewardAlgorithmOptions {
   /** Subtract each pair's `margin` (missing margins count as 0) inside the loss. Default false. */
@@ -98,7 +99,7 @@ export interface RunRewardOptions extends Pick<TrainerOptions<PreferenceExample>
 }
 
 /** Loads a reward model (a fresh score head on a causal LM), tokenizer and pairs from the config, and trains. */
-export async function runReward(config: RunConfig, options: RunRewardOptions = {}): Promise<TrainResult> {
+async function runRewardOnDevice(config: RunConfig, options: RunRewardOptions = {}): Promise<TrainResult> {
   const modelDir = resolve(config.model.name_or_path);
   const tokenizer = Tokenizer.fromPretrained(modelDir);
   const train = await loadRewardExamples(config, tokenizer, 'train');
@@ -113,3 +114,6 @@ export async function runReward(config: RunConfig, options: RunRewardOptions = {
   });
   return trainAlgorithm(algorithm, config, { train, validation }, options);
 }
+
+/** Reward on training.device (models, batches and optimizer state there). */
+export const runReward = onTrainingDevice(runRewardOnDevice);

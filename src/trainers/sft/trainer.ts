@@ -17,6 +17,7 @@ import { trainAlgorithm } from '../loop/run.js';
 import { datasetFiles, tokenizeOptions } from '../loop/data-files.js';
 import type { Algorithm } from '../loop/index.js';
 import { sftLossSum } from './loss.js';
+import { onTrainingDevice } from '../loop/device.js';
 
 /** The SFT algorithm: collate with completion masks, summed completion-token cross entropy. */
 export function sftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labelSmoothing = 0): Algorithm<TokenizedExample> {
@@ -77,7 +78,7 @@ export interface RunSftOptions extends Pick<TrainerOptions<TokenizedExample>, 'p
 }
 
 /** Loads model, tokenizer and data from the config, writes resolved_config.yaml, and trains. */
-export async function runSft(config: RunConfig, options: RunSftOptions = {}): Promise<TrainResult> {
+async function runSftOnDevice(config: RunConfig, options: RunSftOptions = {}): Promise<TrainResult> {
   const modelDir = resolve(config.model.name_or_path);
   const tokenizer = Tokenizer.fromPretrained(modelDir);
   const train = await loadSftExamples(config, tokenizer, 'train');
@@ -95,3 +96,6 @@ export async function runSft(config: RunConfig, options: RunSftOptions = {}): Pr
   const algorithm = sftAlgorithm(model, padTokenId, config.sft.label_smoothing);
   return trainAlgorithm(algorithm, config, { train, validation }, options);
 }
+
+/** Sft on training.device (models, batches and optimizer state there). */
+export const runSft = onTrainingDevice(runSftOnDevice);
