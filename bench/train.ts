@@ -7,7 +7,9 @@
  * Step time: median over steps 3..N. tokens/s: tokens per step (the trainer's own count of
  * attention-mask ones over all steps / steps; DPO counts policy rows only) / median step.
  * Environment: RLHF_BENCH_REPEATS (runs per side, best median kept; default 1), RLHF_BENCH_THREADS
- * (default 2), RLHF_BENCH_PYTHON (the interpreter of the PyTorch/TRL side), RLHF_TORCH_ADDON.
+ * (default 2), RLHF_BENCH_PYTHON (the interpreter of the PyTorch/TRL side), RLHF_TORCH_ADDON,
+ * RLHF_BENCH_DEVICE (cpu, cuda; default cpu) and RLHF_BENCH_PRECISION (fp32, bf16, fp16; default
+ * fp32), read by both sides.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,6 +24,8 @@ import { makeTrainBenchData, TRAIN_BENCH_MODES, TRAIN_BENCH_SHAPES, type TrainBe
 
 const THREADS = Number(process.env.RLHF_BENCH_THREADS ?? 2);
 const REPEATS = Number(process.env.RLHF_BENCH_REPEATS ?? 1);
+const DEVICE = process.env.RLHF_BENCH_DEVICE ?? 'cpu';
+const PRECISION = process.env.RLHF_BENCH_PRECISION ?? 'fp32';
 const MiB = 1024 * 1024;
 
 /** TRL 1.13 on this kind of machine (PEER-BASELINE.md, summary table): quoted, not measured here. */
@@ -86,7 +90,7 @@ const num = (x: number | null, digits: number) => (x === null ? '-' : fmt(x, dig
 export function runTrain(): void {
   const started = Date.now();
   const info = buildInfo();
-  console.log(`rlhf-ts train bench: libtorch ${info.torchVersion}, ${THREADS} threads, each trainer in a fresh process${REPEATS > 1 ? `, best of ${REPEATS} runs` : ''}; load average ${loadavg().map((x) => fmt(x)).join(' ')}`);
+  console.log(`rlhf-ts train bench: libtorch ${info.torchVersion}, ${DEVICE} ${PRECISION}, ${THREADS} threads, each trainer in a fresh process${REPEATS > 1 ? `, best of ${REPEATS} runs` : ''}; load average ${loadavg().map((x) => fmt(x)).join(' ')}`);
   const python = findTransformersPython();
   const withTrl = python !== null && pythonImports(python, 'trl, datasets');
   const script = fileURLToPath(new URL('../../bench/train_torch.py', import.meta.url));

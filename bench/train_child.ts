@@ -17,7 +17,7 @@ import { Writable } from 'node:stream';
 import { TrainingConfig } from '../src/config/index.js';
 import type { PreferenceExample, TokenizedExample } from '../src/data/index.js';
 import { CausalLM, SequenceScoreModel } from '../src/models/index.js';
-import { manualSeed, memory, setNumThreads } from '../src/tensor/index.js';
+import { checkDevice, manualSeed, memory, setNumThreads, withDefaultDevice } from '../src/tensor/index.js';
 import { Trainer, type Algorithm } from '../src/trainers/loop/index.js';
 import { dpoAlgorithm } from '../src/trainers/dpo/index.js';
 import { rewardAlgorithm } from '../src/trainers/reward/index.js';
@@ -42,6 +42,10 @@ export interface TrainChildResult {
 }
 
 const PAD = 3;
+/** RLHF_BENCH_DEVICE / RLHF_BENCH_PRECISION: where and in what precision both sides train. */
+const DEVICE = checkDevice(process.env.RLHF_BENCH_DEVICE ?? 'cpu', 'RLHF_BENCH_DEVICE');
+const PRECISION = process.env.RLHF_BENCH_PRECISION ?? 'fp32';
+if (!['fp32', 'bf16', 'fp16'].includes(PRECISION)) throw new Error(`RLHF_BENCH_PRECISION: '${PRECISION}' is not fp32, bf16 or fp16`);
 
 function sftExamples(data: TrainBenchData): TokenizedExample[] {
   return data.sft.map((ids) => ({ inputIds: ids, completionMask: ids.map(() => 1), labels: [...ids], promptLength: 0, truncated: false }));
@@ -77,6 +81,9 @@ async function run<E>(mode: TrainBenchMode, algorithm: Algorithm<E>, train: E[],
     logging_steps: 1,
     save_steps: 1_000_000,
     seed,
+    device: DEVICE,
+    bf16: PRECISION === 'bf16',
+    fp16: PRECISION === 'fp16',
   });
   const seen = { tokens: 0, peakBytes: 0 };
   const updates = new Map<number, bigint>();
@@ -144,4 +151,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result));
 }
 
-await main();
+await withDefaultDevice(DEVICE, main);

@@ -25,6 +25,15 @@ PAD = 3
 BETA = 0.1
 
 
+DEVICE = os.environ.get("RLHF_BENCH_DEVICE", "cpu")
+PRECISION = os.environ.get("RLHF_BENCH_PRECISION", "fp32")
+
+
+def amp_dtype():
+    """The autocast dtype of RLHF_BENCH_PRECISION; None for float32."""
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[PRECISION]
+
+
 def model_config():
     return Qwen2Config(vocab_size=512, hidden_size=256, intermediate_size=704, num_hidden_layers=4, num_attention_heads=8,
                        num_key_value_heads=4, tie_word_embeddings=True, max_position_embeddings=512, num_labels=1,
@@ -59,6 +68,7 @@ def sequence_logps(logits, ids, completion):
 
 def run_loop(mode, data, out_dir):
     batch, steps = SHAPES[mode]
+    amp = amp_dtype()
     torch.manual_seed(data["seed"])
     cfg = model_config()
     if mode == "reward":
@@ -70,7 +80,10 @@ def run_loop(mode, data, out_dir):
         ref = Qwen2ForCausalLM(cfg)
         ref.load_state_dict(model.state_dict())
         ref.eval().requires_grad_(False)
-    model.train()
+    model.to(DEVICE).train()
+    if ref is not None:
+        ref.to(DEVICE)
+    scaler = torch.amp.GradScaler(DEVICE.split(":")[0]) if amp == torch.float16 else None
     try:
         opt = torch.optim.AdamW(model.parameters(), lr=1e-5, weight_decay=0.0, fused=True)
         optimizer_name = "AdamW(fused)"
@@ -85,23 +98,27 @@ def run_loop(mode, data, out_dir):
         t0 = time.perf_counter()
         examples = rows[step * batch:(step + 1) * batch]
         metrics = {}
+        autocast = torch.autocast(DEVICE.split(":")[0], dtype=amp or torch.float32, enabled=amp is not None)
         if mode == "sft":
-            ids = torch.tensor(examples, dtype=torch.long)
+            ids = torch.tensor(examples, dtype=torch.long, device=DEVICE)
             mask = torch.ones_like(ids)
-            loss = model(input_ids=ids, attention_mask=mask, labels=ids).loss
+            with autocast:
+                loss = model(input_ids=ids, attention_mask=mask, labels=ids).loss
         else:
-            ids, mask, completion = collate_pairs(examples)
+            ids, mask, completion = (t.to(DEVICE) for t in collate_pairs(examples))
             B = len(examples)
             if mode == "reward":
-                rewards = model(input_ids=ids, attention_mask=mask).logits[:, 0]
+                with autocast:
+                    rewards = model(input_ids=ids, attention_mask=mask).logits[:, 0].float()
                 rc, rr = rewards[:B], rewards[B:]
                 loss = -F.logsigmoid(rc - rr).mean()
                 metrics = {"accuracy": (rc > rr).float().mean().item(), "margin": (rc - rr).mean().item(),
                            "rewards/chosen": rc.detach().mean().item(), "rewards/rejected": rr.detach().mean().item()}
             else:
-                logps = sequence_logps(model(input_ids=ids, attention_mask=mask).logits, ids, completion)
-                with torch.no_grad():
-                    ref_logps = sequence_logps(ref(input_ids=ids, attention_mask=mask).logits, ids, completion)
+                with autocast:
+                    logps = sequence_logps(model(input_ids=ids, attention_mask=mask).logits.float(), ids, completion)
+                    with torch.no_grad():
+                        ref_logps = sequence_logps(ref(input_ids=ids, attention_mask=mask).logits.float(), ids, completion)
                 c = BETA * (logps[:B] - ref_logps[:B]).detach()
                 r = BETA * (logps[B:] - ref_logps[B:]).detach()
                 logits = (logps[:B] - logps[B:]) - (ref_logps[:B] - ref_logps[B:])
@@ -110,10 +127,18 @@ def run_loop(mode, data, out_dir):
                            "rewards/margins": (c - r).mean().item(), "rewards/accuracies": (c > r).float().mean().item(),
                            "logps/chosen": logps[:B].detach().mean().item(), "logps/rejected": logps[B:].detach().mean().item()}
         n = int(mask.sum().item())
-        loss.backward()
+        if scaler is None:
+            loss.backward()
+        else:
+            scaler.scale(loss).backward()
+            scaler.unscale_(opt)
         grad_norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0).item()
         lr = sched.get_last_lr()[0]
-        opt.step()
+        if scaler is None:
+            opt.step()
+        else:
+            scaler.step(opt)
+            scaler.update()
         opt.zero_grad(set_to_none=True)
         sched.step()
         log.write(json.dumps({"step": step + 1, "loss": loss.item(), "lr": lr, "grad_norm": grad_norm, **metrics}) + "\n")
@@ -139,8 +164,8 @@ def run_trl(mode, data, out_dir):
     cfg = model_config()
     timer = StepTimer()
     common = dict(output_dir=out_dir, max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-5,
-                  logging_steps=1, save_strategy="no", eval_strategy="no", report_to=[], bf16=False,
-                  gradient_checkpointing=False, use_cpu=True, seed=data["seed"], max_grad_norm=1.0, dataloader_num_workers=0)
+                  logging_steps=1, save_strategy="no", eval_strategy="no", report_to=[], bf16=PRECISION == "bf16", fp16=PRECISION == "fp16",
+                  gradient_checkpointing=False, use_cpu=DEVICE == "cpu", seed=data["seed"], max_grad_norm=1.0, dataloader_num_workers=0)
     if "train_sampling_strategy" in {f.name for f in dataclasses.fields(trl.SFTConfig)}:
         common["train_sampling_strategy"] = "sequential"  # the rows below are already in the rlhf-ts Trainer's order
     pairs = [data["pairs"][i] for i in data["pairOrder"]]
