@@ -15,6 +15,7 @@
  * ```
  */
 import { noGrad } from '../tensor/autograd.js';
+import { canonicalDevice } from '../tensor/default-device.js';
 import { keep } from '../tensor/scope.js';
 import type { Device, Tensor } from '../tensor/tensor.js';
 
@@ -182,7 +183,7 @@ export abstract class Module {
    */
   to(device: Device): this {
     const tensors = new Set([...this.parameters(), ...this.namedBuffers().map(([, b]) => b)]);
-    const target = device === 'cuda' ? 'cuda:0' : device;
+    const target = canonicalDevice(device);
     noGrad(() => {
       for (const t of tensors) {
         if (t.device === target) continue;

@@ -17,7 +17,15 @@ export function getDefaultDevice(): Device {
   return current;
 }
 
-/** Checks the name and that the device exists; throws a TypeError saying what to use instead. */
+/** One name per device, the one tensors report: 'cuda' is 'cuda:0'. */
+export function canonicalDevice(device: Device): Device {
+  return device === 'cuda' ? 'cuda:0' : device;
+}
+
+/**
+ * Checks the name and that the device exists (throws a TypeError saying what to use instead);
+ * returns its canonical name.
+ */
 export function checkDevice(device: string, where = 'device'): Device {
   const m = /^(cpu|cuda)(?::(\d+))?$/.exec(device);
   if (m === null || (m[1] === 'cpu' && m[2] !== undefined)) {
@@ -31,7 +39,7 @@ export function checkDevice(device: string, where = 'device'): Device {
     const count = native.cudaDeviceCount();
     if (index >= count) throw new TypeError(`${where}: '${device}' asked for, but only ${count} CUDA device${count === 1 ? ' is' : 's are'} visible`);
   }
-  return device as Device;
+  return canonicalDevice(device as Device);
 }
 
 export function setDefaultDevice(device: Device): void {

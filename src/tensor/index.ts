@@ -24,5 +24,5 @@ export { cat, stack, where, einsum, maximum, minimum, pow } from './functional.j
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, getRngState, setRngState, getNumThreads, setNumThreads, cuda, buildInfo, autocast } from './runtime.js';
 export type { AutocastOptions } from './runtime.js';
-export { getDefaultDevice, setDefaultDevice, withDefaultDevice, checkDevice } from './default-device.js';
+export { getDefaultDevice, setDefaultDevice, withDefaultDevice, checkDevice, canonicalDevice } from './default-device.js';
 export type { Operand } from './methods/operand.js';

@@ -5,46 +5,28 @@
  * sees no CUDA device (CI); run on a GPU machine built against a CUDA libtorch.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { RunConfig } from '../../src/config/index.js';
 import type { PreferenceExample } from '../../src/data/index.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
 import { loadCausalLm, SequenceScoreModel } from '../../src/models/index.js';
-import { readMetrics } from '../../src/monitor/index.js';
 import { AdamW, GradScaler, linearWithWarmup, LrScheduler } from '../../src/optim/index.js';
 import { autocast, cuda, keep, noGrad, tensor, tidy, withDefaultDevice } from '../../src/tensor/index.js';
 import { dpoAlgorithm } from '../../src/trainers/dpo/index.js';
 import { applyUpdate, backwardScoped } from '../../src/trainers/loop/update.js';
 import { rewardAlgorithm } from '../../src/trainers/reward/index.js';
 import { runSft } from '../../src/trainers/sft/index.js';
+import { countingSftConfig, loggedLosses, loggedSteps, TINY_QWEN2 } from '../helpers/sft-run.js';
 
 const skip = cuda.isAvailable() ? false : 'no CUDA device visible to this libtorch';
-const MODEL = 'test/fixtures/models/tiny-qwen2';
+const MODEL = TINY_QWEN2;
 const RM = 'test/fixtures/models/tiny-qwen2-rm';
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
-
-function sftData(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cuda-sft-data-'));
-  const rows = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Count to ${i % 4}.`, response: `${'one two three four'.split(' ').slice(0, (i % 4) + 1).join(' ')}.` }));
-  writeFileSync(join(dir, 'train.jsonl'), `${rows.join('\n')}\n`);
-  writeFileSync(join(dir, 'val.jsonl'), `${rows.slice(0, 4).join('\n')}\n`);
-  return dir;
-}
-const DATA = skip === false ? sftData() : '';
-
-function sftConfig(training: Record<string, unknown>): RunConfig {
-  return RunConfig.parse({
-    model: { name_or_path: MODEL },
-    training: { algorithm: 'sft', output_dir: mkdtempSync(join(tmpdir(), 'cuda-sft-')), learning_rate: 1e-3, logging_steps: 1, save_steps: 100, eval_steps: 100, seed: 7, warmup_steps: 1, per_device_train_batch_size: 4, ...training },
-    data: { max_length: 64, max_prompt_length: 32, datasets: { sft: { train_files: [{ path: join(DATA, 'train.jsonl') }], validation_files: [{ path: join(DATA, 'val.jsonl') }] } } },
-  });
-}
-const rows = (out: string) => readMetrics(join(out, 'metrics.jsonl')).filter((r) => r['loss'] !== undefined);
-const losses = (out: string) => rows(out).map((r) => r['loss'] as number);
+const sftConfig = (training: Record<string, unknown>) => countingSftConfig({ per_device_train_batch_size: 4, ...training });
+const rows = loggedSteps;
+const losses = loggedLosses;
 
 test('cuda: Module.to moves the weights in place, and the model computes what it computes on the CPU', { skip }, () => {
   const model = loadCausalLm(MODEL);

@@ -15,7 +15,7 @@ import { AdamW, GradScaler, LrScheduler, makeSchedule } from '../../optim/index.
 import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
 import { shuffledIndices } from '../../data/index.js';
-import { autocast, getDefaultDevice, manualSeed, noGrad, tidy, type Device, type DType, type Tensor } from '../../tensor/index.js';
+import { autocast, manualSeed, noGrad, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { copyTokenizerFiles } from '../../tokenizers/index.js';
 import type { TrainingConfig } from '../../config/index.js';
@@ -25,7 +25,7 @@ import { loadTrainedModel, saveTrainedModel } from './model-io.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
 import { isMainProcess } from './world.js';
 import { loadAlgorithmState, saveAlgorithmState } from './algorithm-state.js';
-import { autocastOf, resolveTrainingDevice } from './device.js';
+import { autocastOf, checkedTrainingDevice, rngDevicesOf } from './device.js';
 
 export interface TrainerOptions<E> {
   training: TrainingConfig;
@@ -80,23 +80,6 @@ interface StepResult {
   skipped: boolean;
 }
 
-/**
- * The device the model is on, checked against training.device and the default device (where
- * batches are made), so a model left on the wrong device fails here with a fix rather than in
- * the first matmul.
- */
-function trainingDeviceOf(modelDevice: Device, t: TrainingConfig): Device {
-  const wanted = resolveTrainingDevice(t, modelDevice);
-  const same = (a: string, b: string) => (a === 'cuda' ? 'cuda:0' : a) === (b === 'cuda' ? 'cuda:0' : b);
-  if (!same(modelDevice, wanted) || !same(getDefaultDevice(), wanted)) {
-    throw new Error(
-      `training.device is ${t.device} (${wanted}) but the model is on ${modelDevice} and new tensors go to ${getDefaultDevice()}: ` +
-        'build the model and run the trainer inside withDefaultDevice(device, ...) (the run* functions do), or set training.device to match',
-    );
-  }
-  return wanted;
-}
-
 export class Trainer<E> {
   readonly algorithm: Algorithm<E>;
   readonly config: TrainingConfig;
@@ -109,7 +92,7 @@ export class Trainer<E> {
   private readonly main = isMainProcess();
   /** Where the model lives; batches are made there (the default device). */
   readonly device: Device;
-  private readonly autocast: { device: 'cpu' | 'cuda'; dtype: DType } | null;
+  private readonly autocast: Required<AutocastOptions> | null;
   /** Loss scaling for training.fp16 (a pass-through otherwise). */
   private readonly scaler: GradScaler;
 
@@ -121,7 +104,7 @@ export class Trainer<E> {
     this.params = algorithm.model.trainableParameters();
     if (this.params.length === 0) throw new Error(`${algorithm.name}: the model has no trainable parameters`);
     const t = this.config;
-    this.device = trainingDeviceOf(algorithm.model.device, t);
+    this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
     this.scaler = new GradScaler({ enabled: t.fp16 });
     this.optimizer = new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
@@ -349,7 +332,7 @@ export class Trainer<E> {
     const inEpoch = (step - 1) % this.plan.stepsPerEpoch;
     const dir = checkpoints.save(step, (tmp) => {
       this.saveModel(tmp);
-      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler, rngDevices: this.device === 'cpu' ? ['cpu'] : ['cpu', this.device] });
+      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler, rngDevices: rngDevicesOf(this.device) });
       saveAlgorithmState(tmp, this.algorithm);
     }, {
       globalStep: step,

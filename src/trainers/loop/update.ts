@@ -1,6 +1,6 @@
 /** The pieces of one optimizer step that the offline and the online loops share. */
-import type { AdamW, GradScaler, LrScheduler } from '../../optim/index.js';
-import { clipGradNorm } from '../../optim/index.js';
+import type { AdamW, LrScheduler } from '../../optim/index.js';
+import { clipGradNorm, GradScaler } from '../../optim/index.js';
 import { tidy, type Tensor } from '../../tensor/index.js';
 import { TrainingDivergedError } from './types.js';
 
@@ -21,6 +21,9 @@ export function backwardScoped<T extends { loss: Tensor }>(forward: () => T, sca
   }
 }
 
+/** A disabled scaler: every method passes through, so float32 runs take the same path. */
+const NO_SCALING = new GradScaler({ enabled: false });
+
 /**
  * Clips the accumulated gradients to `maxGradNorm` (0 = no clipping), stops on a non-finite
  * norm, steps the optimizer and the schedule, and clears the gradients. Returns the lr the step
@@ -28,7 +31,7 @@ export function backwardScoped<T extends { loss: Tensor }>(forward: () => T, sca
  *
  * With an enabled `scaler` (float16) the gradients are unscaled first, and a non-finite norm is
  * an overflow, not divergence: as torch.cuda.amp and HF's Trainer, the optimizer and the
- * schedule skip the step and the scale backs off (`skipped`).
+ * schedule skip the step and the scale backs off (`skipped`). A disabled scaler passes through.
  */
 export function applyUpdate(
   step: number,
@@ -36,19 +39,14 @@ export function applyUpdate(
   optimizer: AdamW,
   scheduler: LrScheduler,
   maxGradNorm: number,
-  scaler?: GradScaler,
+  scaler: GradScaler = NO_SCALING,
 ): { lr: number; gradNorm: number; skipped: boolean } {
-  const scaling = scaler?.enabled === true;
-  if (scaling) scaler.unscale_(optimizer);
+  scaler.unscale_(optimizer);
   const gradNorm = clipGradNorm([...params], maxGradNorm > 0 ? maxGradNorm : Infinity);
-  if (!Number.isFinite(gradNorm) && !scaling) throw new TrainingDivergedError(step, 'the gradient norm', gradNorm);
+  if (!Number.isFinite(gradNorm) && !scaler.enabled) throw new TrainingDivergedError(step, 'the gradient norm', gradNorm);
   const lr = scheduler.getLastLr()[0] ?? 0;
-  let stepped = true;
-  tidy(() => {
-    if (scaling) stepped = scaler.step(optimizer);
-    else optimizer.step();
-  });
-  scaler?.update();
+  const stepped = tidy(() => scaler.step(optimizer));
+  scaler.update();
   optimizer.zeroGrad();
   if (stepped) scheduler.step();
   return { lr, gradNorm, skipped: !stepped };

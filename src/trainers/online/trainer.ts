@@ -13,6 +13,7 @@ import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type 
 import type { LoraOptions } from '../../nn/index.js';
 import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from '../loop/update.js';
+import { rngDevicesOf } from '../loop/device.js';
 import { dispose, manualSeed, type Tensor } from '../../tensor/index.js';
 import { copyTokenizerFiles } from '../../tokenizers/index.js';
 import { CheckpointManager, loadTrainingState, saveTrainingState } from '../checkpoint/index.js';
@@ -181,8 +182,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     if (!this.main) return;
     checkpoints.save(step, (tmp) => {
       this.saveModels(tmp);
-      const device = this.algorithm.policy.device;
-      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, rngDevices: device === 'cpu' ? ['cpu'] : ['cpu', device] });
+      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, rngDevices: rngDevicesOf(this.algorithm.policy.device) });
       saveAlgorithmState(tmp, this.algorithm as unknown as Algorithm<unknown>);
     }, { globalStep: step, epoch: step / (this.iterationsPerEpoch * this.algorithm.updatesPerIteration) });
   }

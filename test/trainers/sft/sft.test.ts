@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -9,27 +9,12 @@ import { readMetrics } from '../../../src/monitor/index.js';
 import { loadCausalLm } from '../../../src/models/index.js';
 import { TrainingDivergedError } from '../../../src/trainers/loop/index.js';
 import { runSft } from '../../../src/trainers/sft/index.js';
+import { countingSftConfig, loggedLosses, TINY_QWEN2 } from '../../helpers/sft-run.js';
 
-const MODEL = 'test/fixtures/models/tiny-qwen2';
+const MODEL = TINY_QWEN2;
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
-
-function dataDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sft-data-'));
-  const rows = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Count to ${i % 4}.`, response: `${'one two three four'.split(' ').slice(0, (i % 4) + 1).join(' ')}.` }));
-  writeFileSync(join(dir, 'train.jsonl'), `${rows.join('\n')}\n`);
-  writeFileSync(join(dir, 'val.jsonl'), `${rows.slice(0, 4).join('\n')}\n`);
-  return dir;
-}
-const DATA = dataDir();
-
-function config(training: Record<string, unknown>): RunConfig {
-  return RunConfig.parse({
-    model: { name_or_path: MODEL },
-    training: { algorithm: 'sft', output_dir: mkdtempSync(join(tmpdir(), 'sft-out-')), learning_rate: 1e-3, logging_steps: 1, save_steps: 100, eval_steps: 100, seed: 7, warmup_steps: 1, ...training },
-    data: { max_length: 64, max_prompt_length: 32, datasets: { sft: { train_files: [{ path: join(DATA, 'train.jsonl') }], validation_files: [{ path: join(DATA, 'val.jsonl') }] } } },
-  });
-}
-const losses = (out: string) => readMetrics(join(out, 'metrics.jsonl')).filter((r) => r['loss'] !== undefined).map((r) => r['loss'] as number);
+const config = countingSftConfig;
+const losses = loggedLosses;
 const weights = (dir: string) => new Map(loadCausalLm(dir).namedParameters().map(([k, p]) => [k, p.toArray() as unknown]));
 function maxDiff(a: Map<string, unknown>, b: Map<string, unknown>): number {
   let m = 0;
