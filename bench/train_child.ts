@@ -22,6 +22,7 @@ import { Trainer, type Algorithm } from '../src/trainers/loop/index.js';
 import { dpoAlgorithm } from '../src/trainers/dpo/index.js';
 import { rewardAlgorithm } from '../src/trainers/reward/index.js';
 import { sftAlgorithm } from '../src/trainers/sft/index.js';
+import { native } from '../src/native/binding.js';
 import { benchModelConfig } from './model.js';
 import { TRAIN_BENCH_SHAPES, type TrainBenchData, type TrainBenchMode } from './train_data.js';
 
@@ -45,6 +46,8 @@ const PAD = 3;
 /** RLHF_BENCH_DEVICE / RLHF_BENCH_PRECISION: where and in what precision both sides train. */
 const DEVICE = checkDevice(process.env.RLHF_BENCH_DEVICE ?? 'cpu', 'RLHF_BENCH_DEVICE');
 const PRECISION = process.env.RLHF_BENCH_PRECISION ?? 'fp32';
+/** RLHF_BENCH_PROFILE=FILE: libtorch's op profile of steps 3..N as a Chrome trace (one trainer per run). */
+const PROFILE = process.env.RLHF_BENCH_PROFILE;
 if (!['fp32', 'bf16', 'fp16'].includes(PRECISION)) throw new Error(`RLHF_BENCH_PRECISION: '${PRECISION}' is not fp32, bf16 or fp16`);
 
 function sftExamples(data: TrainBenchData): TokenizedExample[] {
@@ -91,6 +94,7 @@ async function run<E>(mode: TrainBenchMode, algorithm: Algorithm<E>, train: E[],
     write(chunk, _encoding, done) {
       const m = /^step (\d+)\//.exec(String(chunk));
       if (m) updates.set(Number(m[1]), process.hrtime.bigint());
+      if (m && PROFILE && Number(m[1]) === 2) native.profileStart(PROFILE);
       done();
     },
   });
@@ -99,6 +103,7 @@ async function run<E>(mode: TrainBenchMode, algorithm: Algorithm<E>, train: E[],
     if (trainer.plan.stepsPerEpoch < steps) throw new Error(`${mode}: ${train.length} examples give fewer than ${steps} steps per epoch`);
     await trainer.train();
   } finally {
+    if (PROFILE) native.profileStop();
     rmSync(out, { recursive: true, force: true });
   }
   const stepTimes: number[] = [];

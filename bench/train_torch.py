@@ -27,6 +27,7 @@ BETA = 0.1
 
 DEVICE = os.environ.get("RLHF_BENCH_DEVICE", "cpu")
 PRECISION = os.environ.get("RLHF_BENCH_PRECISION", "fp32")
+# RLHF_BENCH_PROFILE=FILE: torch.profiler's op trace of the loop's steps 3..N as a Chrome trace.
 
 
 def amp_dtype():
@@ -94,7 +95,11 @@ def run_loop(mode, data, out_dir):
     rows = [data["sft"][i] for i in data["sftOrder"]] if mode == "sft" else [data["pairs"][i] for i in data["pairOrder"]]
     times, tokens = [], 0
     log = open(os.path.join(out_dir, "metrics.jsonl"), "w")
+    profile = os.environ.get("RLHF_BENCH_PROFILE")
+    profiler = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) if profile else None
     for step in range(steps):
+        if profiler is not None and step == 2:
+            profiler.start()
         t0 = time.perf_counter()
         examples = rows[step * batch:(step + 1) * batch]
         metrics = {}
@@ -146,6 +151,9 @@ def run_loop(mode, data, out_dir):
         times.append(time.perf_counter() - t0)
         tokens += n
     log.close()
+    if profiler is not None:
+        profiler.stop()
+        profiler.export_chrome_trace(profile)
     return {"impl": f"plain loop, {optimizer_name}", "stepTimes": times, "firstStep": 1, "tokens": tokens, "steps": steps,
             "numParameters": sum(p.numel() for p in model.parameters())}
 

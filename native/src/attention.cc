@@ -1,7 +1,9 @@
-// Scaled dot-product attention: libtorch's fused kernel where the linked version has one, and
+// Scaled dot-product attention: float32 on the CPU through the addon's fused kernel
+// (cpu_attention.cc); elsewhere libtorch's fused kernel where the linked version has one, and
 // where it has none (1.13) the math written out, causal blocks that skip masked keys, and a
 // one-query form for decoding.
 #include "core.h"
+#include "cpu_attention.h"
 
 namespace rlhf {
 
@@ -27,6 +29,7 @@ at::Tensor attentionMath(const at::Tensor& q, const at::Tensor& k, const at::Ten
   return at::matmul(probs, v);
 }
 
+#if !RLHF_TORCH_AT_LEAST(2, 1)
 // Causal attention in blocks of queries: block [s, e) reads keys [0, e) only, so the keys every
 // query of the block is barred from are never multiplied, masked or softmaxed (T = 256 in blocks
 // of 64: 62.5% of the full product). `mask`, if given, is additive, already hides future keys and
@@ -74,6 +77,7 @@ at::Tensor attentionBlockedCausal(const at::Tensor& q, const at::Tensor& k, cons
   }
   return at::cat(outs, -2).reshape(shape({H, L, v.size(-1)}));
 }
+#endif
 
 // One query position per row (decoding with a KV cache), as elementwise products and sums: a
 // batched GEMM of 1 x d by d x S per head costs a BLAS call per head on libtorch 1.13 (~2.5x
@@ -123,17 +127,25 @@ RLHF_OP(sdpa) {
     throw Napi::Error::New(a.env(), "sdpa: enableGqa needs query heads (" + std::to_string(heads) +
                                         ") divisible by key/value heads (" + std::to_string(kvHeads) + ")");
   }
+  double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  int64_t L = q.size(-2);
+  // Float32 on the CPU takes the addon's kernel (faster than libtorch's math path, and than
+  // 2.x's flash kernel on the benchmark model); a mask that hides every future key lets it
+  // skip them as isCausal does.
+  bool skipFuture = causal || (mask && maskIsCausal && L == k.size(-2));
+  bool pairable = grouped || heads == kvHeads || kvHeads == 1;
+  if (!forceMath && L > 1 && pairable && cpuAttentionFits(q, k, v, mask, dropout, skipFuture)) {
+    return wrap(a.env(), cpuAttention(q, k, v, mask, skipFuture, s));
+  }
 #if RLHF_TORCH_AT_LEAST(2, 5)
   // Key/value heads shared by query groups without copying them out per query head.
   if (!forceMath) return wrap(a.env(), at::scaled_dot_product_attention(q, k, v, mask, dropout, causal, scale, grouped));
 #endif
-  double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
-  int64_t L = q.size(-2);
   if (!forceMath && L == 1 && !causal && dropout == 0 && headsPair) {
     return wrap(a.env(), attentionOneQuery(q, k, v, mask, s, heads / kvHeads));
   }
 #if !RLHF_TORCH_AT_LEAST(2, 1)
-  // Without a fused kernel, causal self-attention (no cache: L == S) skips the masked key blocks.
+  // Without a fused kernel (other dtypes), causal self-attention (no cache: L == S) skips the masked key blocks.
   int64_t block = L <= 512 ? 64 : 128;
   bool additive = !mask || (at::isFloatingType(mask->scalar_type()) && mask->dim() >= 2 &&
                             (mask->size(-2) == 1 || mask->size(-2) == L) && mask->size(-1) == L);
@@ -141,8 +153,6 @@ RLHF_OP(sdpa) {
       headsPair) {
     return wrap(a.env(), attentionBlockedCausal(q, k, v, mask, s, block));
   }
-#else
-  (void)maskIsCausal;  // the fused kernel needs no hint
 #endif
   // Elsewhere query head h reads key/value head h / groups from an expanded copy (transformers' repeat_kv).
   auto repeatKv = [&](const at::Tensor& x) {

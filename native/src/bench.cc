@@ -1,6 +1,9 @@
 // Native reference loops for `npm run bench -- core`: the same work as the TS API, timed
 // from C++ with no JS in between, so the ratio shows what the binding costs.
+#include <torch/csrc/autograd/profiler_legacy.h>
+
 #include <chrono>
+#include <memory>
 
 #include "core.h"
 
@@ -30,7 +33,23 @@ RLHF_OP(benchAdd) {
   return Napi::Number::New(a.env(), timeLoop(a.int64(2), [&] { at::add(x, y); }));
 }
 
-static const OpDef ops[] = {RLHF_DEF(benchMatmul), RLHF_DEF(benchAdd)};
+namespace {
+std::unique_ptr<torch::autograd::profiler::RecordProfile> activeProfile;
+}  // namespace
+
+// profileStart(path): libtorch's profiler records every op until profileStop, which writes
+// a Chrome trace (chrome://tracing, Perfetto) to path. For finding where a step's time goes.
+RLHF_OP(profileStart) {
+  activeProfile.reset();
+  activeProfile = std::make_unique<torch::autograd::profiler::RecordProfile>(a.string(0));
+  return a.env().Undefined();
+}
+RLHF_OP(profileStop) {
+  activeProfile.reset();
+  return a.env().Undefined();
+}
+
+static const OpDef ops[] = {RLHF_DEF(benchMatmul), RLHF_DEF(benchAdd), RLHF_DEF(profileStart), RLHF_DEF(profileStop)};
 RLHF_REGISTER(registerBench, ops)
 
 }  // namespace rlhf

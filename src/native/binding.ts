@@ -196,6 +196,8 @@ export interface NativeBinding {
 
   // bench.cc
   benchMatmul(a: H, b: H, iters: number): number;
+  profileStart(path: string): void;
+  profileStop(): void;
   benchAdd(a: H, b: H, iters: number): number;
 
   // optim.cc

@@ -1,0 +1,367 @@
+// Scaled dot-product attention on the CPU in the manner of FlashAttention (Dao et al. 2022):
+// each (batch, head) works through blocks of query rows, multiplies them with the keys they
+// may read straight from BLAS (a causal block never touches the keys after it), and keeps
+// only each row's log-sum-exp for the backward pass, which recomputes the probabilities
+// block by block. Memory stays O(L) per head instead of the (L, S) probability matrix, and
+// the per-head products skip the dispatcher, which on libtorch 1.13 runs a batched matmul as
+// one small addmm per batch entry.
+#include "cpu_attention.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "blas.h"
+
+namespace rlhf {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+constexpr int64_t kRowBlock = 64;
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// Eight floats as one value (GCC/Clang vector extensions): AVX2 registers in the x86-64-v3
+// clones below, two SSE registers in the default ones.
+typedef float f8 __attribute__((vector_size(32)));
+typedef int32_t i8 __attribute__((vector_size(32)));
+// Always inlined, so each target clone below compiles them for its own instruction set.
+#define RLHF_VEC inline __attribute__((always_inline))
+
+RLHF_VEC f8 load8(const float* p) {
+  f8 v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+RLHF_VEC void store8(float* p, f8 v) { std::memcpy(p, &v, sizeof(v)); }
+RLHF_VEC f8 splat(float x) { return f8{x, x, x, x, x, x, x, x}; }
+
+// e^x lane by lane (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial for e^r, 2^n built in
+// the exponent bits); within 2 ulp of std::exp, and exactly 0 below -87.3, so -inf and the
+// lowest finite mask value give 0.
+RLHF_VEC f8 exp8(f8 x) {
+  const f8 lo = splat(-87.3f), hi = splat(88.3f), magic = splat(12582912.0f);  // 1.5·2^23: round to nearest
+  f8 c = x < lo ? lo : x;
+  c = c > hi ? hi : c;
+  const f8 n = (c * splat(1.44269504088896341f) + magic) - magic;
+  const f8 r = (c - n * splat(0.693359375f)) + n * splat(2.12194440e-4f);
+  f8 p = splat(1.9875691500e-4f);
+  p = p * r + splat(1.3981999507e-3f);
+  p = p * r + splat(8.3334519073e-3f);
+  p = p * r + splat(4.1665795894e-2f);
+  p = p * r + splat(1.6666665459e-1f);
+  p = p * r + splat(5.0000001201e-1f);
+  p = p * r * r + r + splat(1.0f);
+  const i8 bits = (__builtin_convertvector(n, i8) + 127) << 23;
+  f8 scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  const f8 result = p * scale;
+  return x < lo ? splat(0.0f) : result;
+}
+
+// row[j] = e^{row[j] − shift} for j < n; returns Σ_j of the new values.
+RLHF_VEC float expShifted(float* row, int64_t n, float shift) {
+  const f8 s = splat(shift);
+  f8 acc = splat(0.0f);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const f8 e = exp8(load8(row + j) - s);
+    store8(row + j, e);
+    acc += e;
+  }
+  float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+  if (j < n) {
+    float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    std::memcpy(tail, row + j, (n - j) * sizeof(float));
+    const f8 e = exp8(load8(tail) - s);
+    for (int64_t t = 0; t < n - j; t++) {
+      row[j + t] = e[t];
+      sum += e[t];
+    }
+  }
+  return sum;
+}
+
+RLHF_VEC float rowMax(const float* x, int64_t n) {
+  f8 m = splat(kNegInf);
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    const f8 v = load8(x + j);
+    m = v > m ? v : m;
+  }
+  float out = kNegInf;
+  for (int l = 0; l < 8; l++) out = std::max(out, m[l]);
+  for (; j < n; j++) out = std::max(out, x[j]);
+  return out;
+}
+
+// Σ term(j) for j < n in eight float lanes (vectorisable without reassociating a single sum).
+template <typename Term>
+RLHF_VEC float laneSum(int64_t n, Term term) {
+  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    for (int l = 0; l < 8; l++) lanes[l] += term(j + l);
+  }
+  float total = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+  for (; j < n; j++) total += term(j);
+  return total;
+}
+
+// Where everything lives: element strides over (batch, head, position); the mask's over
+// (batch, head, query, key), 0 where it broadcasts.
+struct Layout {
+  int64_t B, H, KV, L, S, d, dv;
+  int64_t qb, qh, ql, kb, kh, kl, vb, vh, vl;
+  const float* mask = nullptr;
+  int64_t mb = 0, mh = 0, mq = 0, mk = 0;
+  bool causal;
+  float scale;
+
+  int64_t groups() const { return H / KV; }
+  // Keys a block of rows ending at `end` may read.
+  int64_t keysFor(int64_t end) const { return causal ? end : S; }
+};
+
+// Scores of rows [s, s + n) of head h against keys [0, keys): scale · q kᵀ + mask, -inf
+// after the diagonal when causal. W is n × keys.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void blockScores(const Layout& o, const float* q,
+                                                                              const float* k, int64_t b, int64_t h,
+                                                                              int64_t s, int64_t n, int64_t keys,
+                                                                              float* W) {
+  gemmRowMajor(false, true, n, keys, o.d, o.scale, q + s * o.ql, o.ql, k, o.kl, 0.0f, W, keys);
+  for (int64_t i = 0; i < n; i++) {
+    float* row = W + i * keys;
+    if (o.mask != nullptr) {
+      const float* m = o.mask + b * o.mb + h * o.mh + (s + i) * o.mq;
+      if (o.mk == 1) {
+        for (int64_t j = 0; j < keys; j++) row[j] += m[j];
+      } else {
+        for (int64_t j = 0; j < keys; j++) row[j] += m[j * o.mk];
+      }
+    }
+    if (o.causal) std::fill(row + std::min(keys, s + i + 1), row + keys, kNegInf);
+  }
+}
+
+// Rows of scores become probabilities in place; lse[i] = log Σ_j e^{score_ij}.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void softmaxRows(float* W, int64_t n, int64_t keys,
+                                                                              float* lse) {
+  for (int64_t i = 0; i < n; i++) {
+    float* row = W + i * keys;
+    const float m = rowMax(row, keys);
+    if (m == kNegInf) {  // no key to read: zeros, and a backward pass that sends nothing back
+      std::fill(row, row + keys, 0.0f);
+      lse[i] = std::numeric_limits<float>::infinity();
+      continue;
+    }
+    const float sum = expShifted(row, keys, m);
+    const float inv = 1.0f / sum;
+    for (int64_t j = 0; j < keys; j++) row[j] *= inv;
+    lse[i] = m + std::log(sum);
+  }
+}
+
+// Scores back to probabilities in place: P = e^{score − lse} (0 where lse is +inf).
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void probabilityRows(float* W, int64_t n, int64_t keys,
+                                                                                  const float* lse) {
+  for (int64_t i = 0; i < n; i++) expShifted(W + i * keys, keys, lse[i]);
+}
+
+// Probabilities to score gradients in place: dS = scale · P ⊙ (dP − Σ_c dO_c O_c), dP in G.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void scoreGradRows(float* W, const float* G, int64_t n,
+                                                                                int64_t keys, const float* dO,
+                                                                                int64_t dol, const float* O,
+                                                                                int64_t ol, int64_t dv, float scale) {
+  for (int64_t i = 0; i < n; i++) {
+    float* row = W + i * keys;
+    const float* g = G + i * keys;
+    const float* dOi = dO + i * dol;
+    const float* Oi = O + i * ol;
+    const float D = laneSum(dv, [&](int64_t c) { return dOi[c] * Oi[c]; });
+    for (int64_t j = 0; j < keys; j++) row[j] = scale * row[j] * (g[j] - D);
+  }
+}
+
+struct Forward {
+  const Layout& o;
+  const float* q;
+  const float* k;
+  const float* v;
+  float* out;  // (B, L, H, dv) contiguous
+  float* lse;  // (B, H, L)
+
+  void head(int64_t b, int64_t h, std::vector<float>& W) const {
+    const int64_t kvh = h / o.groups();
+    const float* qh = q + b * o.qb + h * o.qh;
+    const float* kh = k + b * o.kb + kvh * o.kh;
+    const float* vh = v + b * o.vb + kvh * o.vh;
+    const int64_t ol = o.H * o.dv;
+    float* oh = out + b * o.L * ol + h * o.dv;
+    float* lh = lse + (b * o.H + h) * o.L;
+    for (int64_t s = 0; s < o.L; s += kRowBlock) {
+      const int64_t n = std::min(kRowBlock, o.L - s), keys = o.keysFor(s + n);
+      blockScores(o, qh, kh, b, h, s, n, keys, W.data());
+      softmaxRows(W.data(), n, keys, lh + s);
+      gemmRowMajor(false, false, n, o.dv, keys, 1.0f, W.data(), keys, vh, o.vl, 0.0f, oh + s * ol, ol);
+    }
+  }
+};
+
+struct Backward {
+  const Layout& o;
+  const float *q, *k, *v, *out, *lse, *dO;
+  int64_t dob, doh, dol;  // strides of dO (B, H, L, dv)
+  float* dq;              // (B, L, H, d) contiguous
+  float* dk;              // (B, KV, S, d) contiguous, zeroed
+  float* dv;              // (B, KV, S, dv) contiguous, zeroed
+
+  // Every query head of key/value head kvh, so dk and dv of (b, kvh) have one writer.
+  void kvHead(int64_t b, int64_t kvh, std::vector<float>& W, std::vector<float>& G) const {
+    const float* kh = k + b * o.kb + kvh * o.kh;
+    const float* vh = v + b * o.vb + kvh * o.vh;
+    float* dkh = dk + (b * o.KV + kvh) * o.S * o.d;
+    float* dvh = dv + (b * o.KV + kvh) * o.S * o.dv;
+    const int64_t ol = o.H * o.dv, dql = o.H * o.d;
+    for (int64_t h = kvh * o.groups(); h < (kvh + 1) * o.groups(); h++) {
+      const float* qh = q + b * o.qb + h * o.qh;
+      const float* oh = out + b * o.L * ol + h * o.dv;
+      const float* dOh = dO + b * dob + h * doh;
+      const float* lh = lse + (b * o.H + h) * o.L;
+      float* dqh = dq + b * o.L * dql + h * o.d;
+      for (int64_t s = 0; s < o.L; s += kRowBlock) {
+        const int64_t n = std::min(kRowBlock, o.L - s), keys = o.keysFor(s + n);
+        blockScores(o, qh, kh, b, h, s, n, keys, W.data());
+        probabilityRows(W.data(), n, keys, lh + s);
+        // dV += Pᵀ dO; dP = dO vᵀ; dS from both; dQ = dS k; dK += dSᵀ q (scale folded into dS).
+        gemmRowMajor(true, false, keys, o.dv, n, 1.0f, W.data(), keys, dOh + s * dol, dol, 1.0f, dvh, o.dv);
+        gemmRowMajor(false, true, n, keys, o.dv, 1.0f, dOh + s * dol, dol, vh, o.vl, 0.0f, G.data(), keys);
+        scoreGradRows(W.data(), G.data(), n, keys, dOh + s * dol, dol, oh + s * ol, ol, o.dv, o.scale);
+        gemmRowMajor(false, false, n, o.d, keys, 1.0f, W.data(), keys, kh, o.kl, 0.0f, dqh + s * dql, dql);
+        gemmRowMajor(true, false, keys, o.d, n, 1.0f, W.data(), keys, qh + s * o.ql, o.ql, 1.0f, dkh, o.d);
+      }
+    }
+  }
+};
+
+Layout layoutOf(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask, bool causal,
+                double scale) {
+  Layout o{};
+  o.B = q.size(0), o.H = q.size(1), o.KV = k.size(1), o.L = q.size(2), o.S = k.size(2), o.d = q.size(3);
+  o.dv = v.size(3);
+  o.qb = q.stride(0), o.qh = q.stride(1), o.ql = q.stride(2);
+  o.kb = k.stride(0), o.kh = k.stride(1), o.kl = k.stride(2);
+  o.vb = v.stride(0), o.vh = v.stride(1), o.vl = v.stride(2);
+  if (mask.numel() > 0) {
+    o.mask = mask.data_ptr<float>();
+    o.mb = mask.stride(0), o.mh = mask.stride(1), o.mq = mask.stride(2), o.mk = mask.stride(3);
+  }
+  o.causal = causal;
+  o.scale = static_cast<float>(scale);
+  return o;
+}
+
+// BLAS wants a leading dimension of at least the row length: a size-1 dim may carry any stride.
+at::Tensor withRowStrides(const at::Tensor& x) {
+  bool ok = x.stride(3) == 1 && (x.size(2) == 1 || x.stride(2) >= x.size(3));
+  return ok ? x : x.contiguous();
+}
+
+struct FusedAttention : public torch::autograd::Function<FusedAttention> {
+  // mask: empty (none; libtorch 1.13's apply takes no undefined tensor), or float32 expanded to (B, H, L, S).
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qIn, const at::Tensor& kIn, const at::Tensor& vIn,
+                            const at::Tensor& mask, bool causal, double scale) {
+    at::Tensor q = withRowStrides(qIn), k = withRowStrides(kIn), v = withRowStrides(vIn);
+    const Layout o = layoutOf(q, k, v, mask, causal, scale);
+    at::Tensor out = at::empty({o.B, o.L, o.H, o.dv}, q.options());
+    at::Tensor lse = at::empty({o.B, o.H, o.L}, q.options());
+    const Forward f{o, q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(),
+                    lse.data_ptr<float>()};
+    at::parallel_for(0, o.B * o.H, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> W(kRowBlock * o.S);
+      for (int64_t t = begin; t < end; t++) f.head(t / o.H, t % o.H, W);
+    });
+    at::Tensor result = out.transpose(1, 2);  // (B, H, L, dv), a view
+    ctx->save_for_backward({q, k, v, out, lse});
+    ctx->saved_data["mask"] = mask;
+    ctx->saved_data["causal"] = causal;
+    ctx->saved_data["scale"] = scale;
+    return result;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4];
+    const at::Tensor mask = ctx->saved_data["mask"].toTensor();
+    const Layout o = layoutOf(q, k, v, mask, ctx->saved_data["causal"].toBool(), ctx->saved_data["scale"].toDouble());
+    at::Tensor dO = withRowStrides(grads[0]);
+    at::Tensor dq = at::empty({o.B, o.L, o.H, o.d}, q.options());
+    at::Tensor dk = at::zeros({o.B, o.KV, o.S, o.d}, k.options());
+    at::Tensor dv = at::zeros({o.B, o.KV, o.S, o.dv}, v.options());
+    const Backward bw{o,
+                      q.data_ptr<float>(),
+                      k.data_ptr<float>(),
+                      v.data_ptr<float>(),
+                      out.data_ptr<float>(),
+                      lse.data_ptr<float>(),
+                      dO.data_ptr<float>(),
+                      dO.stride(0),
+                      dO.stride(1),
+                      dO.stride(2),
+                      dq.data_ptr<float>(),
+                      dk.data_ptr<float>(),
+                      dv.data_ptr<float>()};
+    at::parallel_for(0, o.B * o.KV, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> W(kRowBlock * o.S), G(kRowBlock * o.S);
+      for (int64_t t = begin; t < end; t++) bw.kvHead(t / o.KV, t % o.KV, W, G);
+    });
+    return {dq.transpose(1, 2), dk, dv, at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+bool broadcastsTo(const at::Tensor& m, const std::vector<int64_t>& shape) {
+  if (m.dim() > static_cast<int64_t>(shape.size())) return false;
+  for (int64_t i = 1; i <= m.dim(); i++) {
+    int64_t have = m.size(-i), want = shape[shape.size() - i];
+    if (have != 1 && have != want) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool cpuAttentionFits(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                      const c10::optional<at::Tensor>& mask, double dropout, bool causal) {
+  auto plain = [](const at::Tensor& x) {
+    return x.device().is_cpu() && x.scalar_type() == at::kFloat && x.dim() == 4 && x.numel() > 0 && x.layout() == at::kStrided;
+  };
+  if (!plain(q) || !plain(k) || !plain(v) || dropout != 0 || !hasBlas()) return false;
+  int64_t B = q.size(0), H = q.size(1), L = q.size(2), KV = k.size(1), S = k.size(2);
+  if (k.size(0) != B || v.size(0) != B || v.size(1) != KV || v.size(2) != S || k.size(3) != q.size(3)) return false;
+  if (H % KV != 0 || (causal && L != S)) return false;
+  if (mask) {
+    if (mask->device() != q.device() || mask->requires_grad()) return false;
+    if (mask->scalar_type() != at::kFloat && mask->scalar_type() != at::kBool) return false;
+    if (!broadcastsTo(*mask, {B, H, L, S})) return false;
+  }
+  return true;
+}
+
+at::Tensor cpuAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                        const c10::optional<at::Tensor>& mask, bool causal, double scale) {
+  at::Tensor additive = at::empty({0}, q.options());
+  if (mask) {
+    additive = mask->scalar_type() == at::kBool ? at::zeros(mask->sizes(), q.options()).masked_fill(mask->logical_not(), kNegInf)
+                                                : *mask;
+    additive = additive.expand({q.size(0), q.size(1), q.size(2), k.size(2)});
+  }
+  return FusedAttention::apply(q, k, v, additive, causal, scale);
+}
+
+}  // namespace rlhf
