@@ -390,6 +390,8 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerBench(env, exports);
   registerOptim(env, exports);
   registerFused(env, exports);
+  registerSiluMul(env, exports);
+  registerRotary(env, exports);
   return exports;
 }
 

@@ -104,6 +104,8 @@ void registerRuntime(Napi::Env env, Napi::Object exports);
 void registerBench(Napi::Env env, Napi::Object exports);
 void registerOptim(Napi::Env env, Napi::Object exports);
 void registerFused(Napi::Env env, Napi::Object exports);
+void registerSiluMul(Napi::Env env, Napi::Object exports);
+void registerRotary(Napi::Env env, Napi::Object exports);
 
 // Helpers for ops returning several tensors.
 Napi::Value wrapAll(Napi::Env env, const std::vector<at::Tensor>& tensors);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "blas.h"
+#include "vec8.h"
 
 namespace rlhf {
 
@@ -25,45 +26,6 @@ using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
 
 constexpr int64_t kRowBlock = 64;
-constexpr float kNegInf = -std::numeric_limits<float>::infinity();
-
-// Eight floats as one value (GCC/Clang vector extensions): AVX2 registers in the x86-64-v3
-// clones below, two SSE registers in the default ones.
-typedef float f8 __attribute__((vector_size(32)));
-typedef int32_t i8 __attribute__((vector_size(32)));
-// Always inlined, so each target clone below compiles them for its own instruction set.
-#define RLHF_VEC inline __attribute__((always_inline))
-
-RLHF_VEC f8 load8(const float* p) {
-  f8 v;
-  std::memcpy(&v, p, sizeof(v));
-  return v;
-}
-RLHF_VEC void store8(float* p, f8 v) { std::memcpy(p, &v, sizeof(v)); }
-RLHF_VEC f8 splat(float x) { return f8{x, x, x, x, x, x, x, x}; }
-
-// e^x lane by lane (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial for e^r, 2^n built in
-// the exponent bits); within 2 ulp of std::exp, and exactly 0 below -87.3, so -inf and the
-// lowest finite mask value give 0.
-RLHF_VEC f8 exp8(f8 x) {
-  const f8 lo = splat(-87.3f), hi = splat(88.3f), magic = splat(12582912.0f);  // 1.5·2^23: round to nearest
-  f8 c = x < lo ? lo : x;
-  c = c > hi ? hi : c;
-  const f8 n = (c * splat(1.44269504088896341f) + magic) - magic;
-  const f8 r = (c - n * splat(0.693359375f)) + n * splat(2.12194440e-4f);
-  f8 p = splat(1.9875691500e-4f);
-  p = p * r + splat(1.3981999507e-3f);
-  p = p * r + splat(8.3334519073e-3f);
-  p = p * r + splat(4.1665795894e-2f);
-  p = p * r + splat(1.6666665459e-1f);
-  p = p * r + splat(5.0000001201e-1f);
-  p = p * r * r + r + splat(1.0f);
-  const i8 bits = (__builtin_convertvector(n, i8) + 127) << 23;
-  f8 scale;
-  std::memcpy(&scale, &bits, sizeof(scale));
-  const f8 result = p * scale;
-  return x < lo ? splat(0.0f) : result;
-}
 
 // row[j] = e^{row[j] − shift} for j < n; returns Σ_j of the new values.
 RLHF_VEC float expShifted(float* row, int64_t n, float shift) {
@@ -99,19 +61,6 @@ RLHF_VEC float rowMax(const float* x, int64_t n) {
   for (int l = 0; l < 8; l++) out = std::max(out, m[l]);
   for (; j < n; j++) out = std::max(out, x[j]);
   return out;
-}
-
-// Σ term(j) for j < n in eight float lanes (vectorisable without reassociating a single sum).
-template <typename Term>
-RLHF_VEC float laneSum(int64_t n, Term term) {
-  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (int l = 0; l < 8; l++) lanes[l] += term(j + l);
-  }
-  float total = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-  for (; j < n; j++) total += term(j);
-  return total;
 }
 
 // Where everything lives: element strides over (batch, head, position); the mask's over

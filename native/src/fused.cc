@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core.h"
+#include "vec8.h"
 
 namespace rlhf {
 
@@ -13,19 +14,6 @@ namespace {
 
 using torch::autograd::AutogradContext;
 using torch::autograd::variable_list;
-
-// Σ term(j) for j < n in eight float lanes (vectorisable without reassociating a single sum).
-template <typename Term>
-inline float laneSum(int64_t n, Term term) {
-  float lanes[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    for (int l = 0; l < 8; l++) lanes[l] += term(j + l);
-  }
-  float total = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) + ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
-  for (; j < n; j++) total += term(j);
-  return total;
-}
 
 // y = w · (x · r) with r = 1/sqrt(mean(x²) + eps) per row, as transformers' RMSNorm rounds it.
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void rmsNormRows(const float* __restrict x,

@@ -1,5 +1,6 @@
 /** The gated feed-forward block: down(act(gate(x)) * up(x)) (SwiGLU with SiLU; Shazeer 2020). */
 import { Linear } from '../nn/layers.js';
+import { siluMul } from '../nn/functional.js';
 import { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/index.js';
 import type { DecoderConfig } from './config.js';
@@ -20,7 +21,8 @@ export class GatedMlp extends Module {
 
   forward(x: Tensor): Tensor {
     const gate = this.gateProj.forward(x);
-    const act = this.config.hiddenAct === 'silu' ? gate.silu() : gate.gelu(this.config.hiddenAct === 'gelu' ? 'none' : 'tanh');
-    return this.downProj.forward(act.mul(this.upProj.forward(x)));
+    const up = this.upProj.forward(x);
+    if (this.config.hiddenAct === 'silu') return this.downProj.forward(siluMul(gate, up));
+    return this.downProj.forward(gate.gelu(this.config.hiddenAct === 'gelu' ? 'none' : 'tanh').mul(up));
   }
 }

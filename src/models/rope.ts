@@ -2,6 +2,7 @@
  * Rotary position embeddings (Su et al. 2021, "RoFormer", eq. 34) in the rotate-half layout
  * of Llama/Qwen2, computed in float32 the way transformers does so logits match.
  */
+import { rotaryEmbedding } from '../nn/functional.js';
 import { Module } from '../nn/module.js';
 import { arange, cat, full, type Device, type Tensor } from '../tensor/index.js';
 import { tidy } from '../tensor/scope.js';
@@ -40,9 +41,7 @@ export class RotaryEmbedding extends Module {
 
 /** x·cos + rotate_half(x)·sin for x (B, heads, T, d) and tables (B, T, d). */
 export function applyRotary(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  const half = x.size(-1) / 2;
-  const rotated = cat([x.slice(-1, half).neg(), x.slice(-1, 0, half)], -1);
-  return x.mul(cos.unsqueeze(1)).add(rotated.mul(sin.unsqueeze(1)));
+  return rotaryEmbedding(x, cos, sin);
 }
 
 /** Llama 3.1's frequency-dependent scaling (transformers _compute_llama3_parameters). */

@@ -157,6 +157,8 @@ export interface NativeBinding {
   embedding(weight: H, indices: H, paddingIdx: number | null): H;
   layerNorm(x: H, shape: number[], w: OptH, b: OptH, eps: number): H;
   rmsNorm(x: H, w: OptH, eps: number): H;
+  siluMul(gate: H, up: H): H;
+  applyRotary(x: H, cos: H, sin: H): H;
   dropout(x: H, p: number, train: boolean): H;
   gelu(x: H, approximate: string): H;
   softplus(x: H, beta: number, threshold: number): H;

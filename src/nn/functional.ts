@@ -43,6 +43,24 @@ export function rmsNorm(x: Tensor, weight?: Tensor | null, eps = 1e-6): Tensor {
   return wrap(native.rmsNorm(x.handle, weight?.handle ?? null, eps));
 }
 
+/**
+ * silu(gate) · up, the gated MLP's activation (SwiGLU), one pass forward and one backward for
+ * float32 CPU tensors of one shape; shapes that broadcast are composed from silu and mul.
+ */
+export function siluMul(gate: Tensor, up: Tensor): Tensor {
+  return wrap(native.siluMul(gate.handle, up.handle));
+}
+
+/**
+ * Rotary position embedding in the rotate-half layout: x·cos + rotate_half(x)·sin for x
+ * (B, heads, T, d) and tables (B|1, T, d), rotate_half(x) = (−x[d/2:], x[:d/2]). Float32 on the
+ * CPU takes one native pass each way (its output laid out (B, T, heads, d), as attention reads
+ * it); elsewhere it is composed from slices and products.
+ */
+export function rotaryEmbedding(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+  return wrap(native.applyRotary(x.handle, cos.handle, sin.handle));
+}
+
 /** Zeroes elements with probability p and scales the rest by 1/(1-p) when training. */
 export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   return wrap(native.dropout(x.handle, p, training));

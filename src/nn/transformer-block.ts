@@ -3,7 +3,7 @@
  * causal self-attention and a SwiGLU MLP, each behind an RMSNorm and a residual. Used by the
  * demo and the core benchmark; the full models with RoPE live in src/models.
  */
-import { scaledDotProductAttention } from './functional.js';
+import { scaledDotProductAttention, siluMul } from './functional.js';
 import { Linear, RMSNorm } from './layers.js';
 import { Module } from './module.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -63,7 +63,7 @@ class SwiGlu extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return this.down.forward(this.gate.forward(x).silu().mul(this.up.forward(x)));
+    return this.down.forward(siluMul(this.gate.forward(x), this.up.forward(x)));
   }
 }
 

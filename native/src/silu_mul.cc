@@ -1,0 +1,103 @@
+// silu(gate) · up, the activation of the gated MLP (SwiGLU), in one pass each way: the
+// composed ops read and write the (tokens, intermediate) activations about a dozen times over
+// forward and backward, and keep silu(gate) alive as well; this keeps only gate and up.
+// Float32 contiguous CPU tensors of one shape take it; anything else is composed from ATen ops.
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+
+#include "core.h"
+#include "vec8.h"
+
+namespace rlhf {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+constexpr int64_t kGrain = 1 << 14;
+
+// Loads n ≤ 8 floats (zeros after them) and stores them back.
+RLHF_VEC f8 loadN(const float* p, int64_t n) {
+  if (n == 8) return load8(p);
+  float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::memcpy(tmp, p, n * sizeof(float));
+  return load8(tmp);
+}
+RLHF_VEC void storeN(float* p, f8 v, int64_t n) {
+  if (n == 8) return store8(p, v);
+  float tmp[8];
+  store8(tmp, v);
+  std::memcpy(p, tmp, n * sizeof(float));
+}
+
+// y = g / (1 + e^-g) · u: silu as PyTorch's CPU kernel writes it, then the product. (Plain
+// loops, no lambdas: a lambda's body would not be compiled for the clone's instruction set.)
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void siluMulRange(const float* g, const float* u, float* y,
+                                                                               int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; i += 8) {
+    const int64_t n = std::min<int64_t>(8, end - i);
+    const f8 gv = loadN(g + i, n);
+    storeN(y + i, gv / (splat(1.0f) + exp8(-gv)) * loadN(u + i, n), n);
+  }
+}
+
+// dg = dy · u · σ(g)(1 + g(1 − σ(g))) (PyTorch's silu_backward) and du = dy · silu(g).
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void siluMulBackwardRange(const float* g, const float* u,
+                                                                                       const float* dy, float* dg,
+                                                                                       float* du, int64_t begin,
+                                                                                       int64_t end) {
+  for (int64_t i = begin; i < end; i += 8) {
+    const int64_t n = std::min<int64_t>(8, end - i);
+    const f8 gv = loadN(g + i, n), dyv = loadN(dy + i, n);
+    const f8 sig = splat(1.0f) / (splat(1.0f) + exp8(-gv));
+    storeN(dg + i, dyv * loadN(u + i, n) * (sig * (splat(1.0f) + gv * (splat(1.0f) - sig))), n);
+    storeN(du + i, dyv * (gv * sig), n);
+  }
+}
+
+bool fusable(const at::Tensor& g, const at::Tensor& u) {
+  auto plain = [](const at::Tensor& x) {
+    return x.device().is_cpu() && x.scalar_type() == at::kFloat && x.is_contiguous() && x.numel() > 0;
+  };
+  return plain(g) && plain(u) && g.sizes() == u.sizes();
+}
+
+struct FusedSiluMul : public torch::autograd::Function<FusedSiluMul> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& g, const at::Tensor& u) {
+    at::Tensor y = at::empty_like(g);
+    const float *gp = g.data_ptr<float>(), *up = u.data_ptr<float>();
+    float* yp = y.data_ptr<float>();
+    at::parallel_for(0, g.numel(), kGrain, [&](int64_t b, int64_t e) { siluMulRange(gp, up, yp, b, e); });
+    ctx->save_for_backward({g, u});
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor &g = saved[0], &u = saved[1];
+    at::Tensor dy = grads[0].contiguous();
+    at::Tensor dg = at::empty_like(g), du = at::empty_like(u);
+    const float *gp = g.data_ptr<float>(), *up = u.data_ptr<float>(), *dyp = dy.data_ptr<float>();
+    float *dgp = dg.data_ptr<float>(), *dup = du.data_ptr<float>();
+    at::parallel_for(0, g.numel(), kGrain,
+                     [&](int64_t b, int64_t e) { siluMulBackwardRange(gp, up, dyp, dgp, dup, b, e); });
+    return {dg, du};
+  }
+};
+
+}  // namespace
+
+// siluMul(gate, up) = silu(gate) · up.
+RLHF_OP(siluMul) {
+  const at::Tensor& g = a.tensor(0);
+  const at::Tensor& u = a.tensor(1);
+  if (fusable(g, u)) return wrap(a.env(), FusedSiluMul::apply(g, u));
+  return wrap(a.env(), at::silu(g) * u);
+}
+
+static const OpDef ops[] = {RLHF_DEF(siluMul)};
+RLHF_REGISTER(registerSiluMul, ops)
+
+}  // namespace rlhf
