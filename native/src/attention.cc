@@ -3,6 +3,7 @@
 // where it has none (1.13) the math written out, causal blocks that skip masked keys, and a
 // one-query form for decoding.
 #include "core.h"
+#include "blas.h"
 #include "cpu_attention.h"
 
 namespace rlhf {
@@ -173,7 +174,22 @@ RLHF_OP(sdpa) {
 }
 RLHF_OP(hasFusedAttention) { return Napi::Boolean::New(a.env(), RLHF_TORCH_AT_LEAST(2, 1)); }
 
-static const OpDef ops[] = {RLHF_DEF(sdpa), RLHF_DEF(hasFusedAttention)};
+// sdpaPacked(q (1, H, N, d), k, v (1, KV, N, d), starts int64 [0, ..., N], scale | null): causal
+// attention within each packed sequence.
+RLHF_OP(sdpaPacked) {
+  const at::Tensor& q = a.tensor(0);
+  auto scale = a.optNumber(4);
+  double s = scale.value_or(1.0 / std::sqrt(static_cast<double>(q.size(-1))));
+  return wrap(a.env(), cpuAttentionPacked(q, a.tensor(1), a.tensor(2), a.tensor(3), s));
+}
+// Whether float32 CPU attention here can run packed: the addon's kernel with libtorch's BLAS, and
+// no CPU autocast turning the projections into bfloat16.
+RLHF_OP(packedAttentionAvailable) {
+  return Napi::Boolean::New(a.env(), hasBlas() && !autocastEnabled(at::kCPU));
+}
+
+static const OpDef ops[] = {RLHF_DEF(sdpa), RLHF_DEF(hasFusedAttention), RLHF_DEF(sdpaPacked),
+                            RLHF_DEF(packedAttentionAvailable)};
 RLHF_REGISTER(registerAttention, ops)
 
 }  // namespace rlhf

@@ -107,6 +107,9 @@ void registerFused(Napi::Env env, Napi::Object exports);
 void registerSiluMul(Napi::Env env, Napi::Object exports);
 void registerRotary(Napi::Env env, Napi::Object exports);
 
+// Whether libtorch autocast is on for a device type (the calling thread's state).
+bool autocastEnabled(at::DeviceType d);
+
 // Helpers for ops returning several tensors.
 Napi::Value wrapAll(Napi::Env env, const std::vector<at::Tensor>& tensors);
 

@@ -72,10 +72,18 @@ struct Layout {
   int64_t mb = 0, mh = 0, mq = 0, mk = 0;
   bool causal;
   float scale;
+  // Packed sequences (B = 1): sequence u holds positions [cu[u], cu[u + 1]); null for a batch.
+  const int64_t* cu = nullptr;
+  int64_t sequences = 0;
 
   int64_t groups() const { return H / KV; }
-  // Keys a block of rows ending at `end` may read.
-  int64_t keysFor(int64_t end) const { return causal ? end : S; }
+  // The units of work: batch entries, or packed sequences.
+  int64_t units() const { return cu != nullptr ? sequences : B; }
+  int64_t batchOf(int64_t u) const { return cu != nullptr ? 0 : u; }
+  int64_t startOf(int64_t u) const { return cu != nullptr ? cu[u] : 0; }
+  int64_t rowsOf(int64_t u) const { return cu != nullptr ? cu[u + 1] - cu[u] : L; }
+  // Keys a block of rows of unit u ending at `end` may read.
+  int64_t keysFor(int64_t u, int64_t end) const { return causal ? end : (cu != nullptr ? rowsOf(u) : S); }
 };
 
 // Scores of rows [s, s + n) of head h against keys [0, keys): scale · q kᵀ + mask, -inf
@@ -145,17 +153,18 @@ struct Forward {
   const float* v;
   float* out;  // (B, L, H, dv) contiguous
   float* lse;  // (B, H, L)
+  // Positions are offsets within a unit: packed sequences start at p0 of batch row 0.
 
-  void head(int64_t b, int64_t h, std::vector<float>& W) const {
-    const int64_t kvh = h / o.groups();
-    const float* qh = q + b * o.qb + h * o.qh;
-    const float* kh = k + b * o.kb + kvh * o.kh;
-    const float* vh = v + b * o.vb + kvh * o.vh;
+  void head(int64_t u, int64_t h, std::vector<float>& W) const {
+    const int64_t kvh = h / o.groups(), b = o.batchOf(u), p0 = o.startOf(u), L = o.rowsOf(u);
+    const float* qh = q + b * o.qb + h * o.qh + p0 * o.ql;
+    const float* kh = k + b * o.kb + kvh * o.kh + p0 * o.kl;
+    const float* vh = v + b * o.vb + kvh * o.vh + p0 * o.vl;
     const int64_t ol = o.H * o.dv;
-    float* oh = out + b * o.L * ol + h * o.dv;
-    float* lh = lse + (b * o.H + h) * o.L;
-    for (int64_t s = 0; s < o.L; s += kRowBlock) {
-      const int64_t n = std::min(kRowBlock, o.L - s), keys = o.keysFor(s + n);
+    float* oh = out + (b * o.L + p0) * ol + h * o.dv;
+    float* lh = lse + (b * o.H + h) * o.L + p0;
+    for (int64_t s = 0; s < L; s += kRowBlock) {
+      const int64_t n = std::min(kRowBlock, L - s), keys = o.keysFor(u, s + n);
       blockScores(o, qh, kh, b, h, s, n, keys, W.data());
       softmaxRows(W.data(), n, keys, lh + s);
       gemmRowMajor(false, false, n, o.dv, keys, 1.0f, W.data(), keys, vh, o.vl, 0.0f, oh + s * ol, ol);
@@ -171,21 +180,22 @@ struct Backward {
   float* dk;              // (B, KV, S, d) contiguous, zeroed
   float* dv;              // (B, KV, S, dv) contiguous, zeroed
 
-  // Every query head of key/value head kvh, so dk and dv of (b, kvh) have one writer.
-  void kvHead(int64_t b, int64_t kvh, std::vector<float>& W, std::vector<float>& G) const {
-    const float* kh = k + b * o.kb + kvh * o.kh;
-    const float* vh = v + b * o.vb + kvh * o.vh;
-    float* dkh = dk + (b * o.KV + kvh) * o.S * o.d;
-    float* dvh = dv + (b * o.KV + kvh) * o.S * o.dv;
+  // Every query head of key/value head kvh, so dk and dv of (u, kvh) have one writer.
+  void kvHead(int64_t u, int64_t kvh, std::vector<float>& W, std::vector<float>& G) const {
+    const int64_t b = o.batchOf(u), p0 = o.startOf(u), L = o.rowsOf(u);
+    const float* kh = k + b * o.kb + kvh * o.kh + p0 * o.kl;
+    const float* vh = v + b * o.vb + kvh * o.vh + p0 * o.vl;
+    float* dkh = dk + ((b * o.KV + kvh) * o.S + p0) * o.d;
+    float* dvh = dv + ((b * o.KV + kvh) * o.S + p0) * o.dv;
     const int64_t ol = o.H * o.dv, dql = o.H * o.d;
     for (int64_t h = kvh * o.groups(); h < (kvh + 1) * o.groups(); h++) {
-      const float* qh = q + b * o.qb + h * o.qh;
-      const float* oh = out + b * o.L * ol + h * o.dv;
-      const float* dOh = dO + b * dob + h * doh;
-      const float* lh = lse + (b * o.H + h) * o.L;
-      float* dqh = dq + b * o.L * dql + h * o.d;
-      for (int64_t s = 0; s < o.L; s += kRowBlock) {
-        const int64_t n = std::min(kRowBlock, o.L - s), keys = o.keysFor(s + n);
+      const float* qh = q + b * o.qb + h * o.qh + p0 * o.ql;
+      const float* oh = out + (b * o.L + p0) * ol + h * o.dv;
+      const float* dOh = dO + b * dob + h * doh + p0 * dol;
+      const float* lh = lse + (b * o.H + h) * o.L + p0;
+      float* dqh = dq + (b * o.L + p0) * dql + h * o.d;
+      for (int64_t s = 0; s < L; s += kRowBlock) {
+        const int64_t n = std::min(kRowBlock, L - s), keys = o.keysFor(u, s + n);
         blockScores(o, qh, kh, b, h, s, n, keys, W.data());
         probabilityRows(W.data(), n, keys, lh + s);
         // dV += Pᵀ dO; dP = dO vᵀ; dS from both; dQ = dS k; dK += dSᵀ q (scale folded into dS).
@@ -199,8 +209,8 @@ struct Backward {
   }
 };
 
-Layout layoutOf(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask, bool causal,
-                double scale) {
+Layout layoutOf(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
+                const at::Tensor& cu, bool causal, double scale) {
   Layout o{};
   o.B = q.size(0), o.H = q.size(1), o.KV = k.size(1), o.L = q.size(2), o.S = k.size(2), o.d = q.size(3);
   o.dv = v.size(3);
@@ -210,6 +220,10 @@ Layout layoutOf(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, c
   if (mask.numel() > 0) {
     o.mask = mask.data_ptr<float>();
     o.mb = mask.stride(0), o.mh = mask.stride(1), o.mq = mask.stride(2), o.mk = mask.stride(3);
+  }
+  if (cu.numel() > 0) {
+    o.cu = cu.data_ptr<int64_t>();
+    o.sequences = cu.numel() - 1;
   }
   o.causal = causal;
   o.scale = static_cast<float>(scale);
@@ -223,22 +237,24 @@ at::Tensor withRowStrides(const at::Tensor& x) {
 }
 
 struct FusedAttention : public torch::autograd::Function<FusedAttention> {
-  // mask: empty (none; libtorch 1.13's apply takes no undefined tensor), or float32 expanded to (B, H, L, S).
+  // mask: empty (none; libtorch 1.13's apply takes no undefined tensor), or float32 expanded to
+  // (B, H, L, S). cu: empty, or int64 sequence starts of packed sequences (B = 1) and their end.
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& qIn, const at::Tensor& kIn, const at::Tensor& vIn,
-                            const at::Tensor& mask, bool causal, double scale) {
+                            const at::Tensor& mask, const at::Tensor& cu, bool causal, double scale) {
     at::Tensor q = withRowStrides(qIn), k = withRowStrides(kIn), v = withRowStrides(vIn);
-    const Layout o = layoutOf(q, k, v, mask, causal, scale);
+    const Layout o = layoutOf(q, k, v, mask, cu, causal, scale);
     at::Tensor out = at::empty({o.B, o.L, o.H, o.dv}, q.options());
     at::Tensor lse = at::empty({o.B, o.H, o.L}, q.options());
     const Forward f{o, q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), out.data_ptr<float>(),
                     lse.data_ptr<float>()};
-    at::parallel_for(0, o.B * o.H, 1, [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, o.units() * o.H, 1, [&](int64_t begin, int64_t end) {
       std::vector<float> W(kRowBlock * o.S);
       for (int64_t t = begin; t < end; t++) f.head(t / o.H, t % o.H, W);
     });
     at::Tensor result = out.transpose(1, 2);  // (B, H, L, dv), a view
     ctx->save_for_backward({q, k, v, out, lse});
     ctx->saved_data["mask"] = mask;
+    ctx->saved_data["cu"] = cu;
     ctx->saved_data["causal"] = causal;
     ctx->saved_data["scale"] = scale;
     return result;
@@ -248,7 +264,9 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
     auto saved = ctx->get_saved_variables();
     const at::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4];
     const at::Tensor mask = ctx->saved_data["mask"].toTensor();
-    const Layout o = layoutOf(q, k, v, mask, ctx->saved_data["causal"].toBool(), ctx->saved_data["scale"].toDouble());
+    const at::Tensor cu = ctx->saved_data["cu"].toTensor();
+    const Layout o =
+        layoutOf(q, k, v, mask, cu, ctx->saved_data["causal"].toBool(), ctx->saved_data["scale"].toDouble());
     at::Tensor dO = withRowStrides(grads[0]);
     at::Tensor dq = at::empty({o.B, o.L, o.H, o.d}, q.options());
     at::Tensor dk = at::zeros({o.B, o.KV, o.S, o.d}, k.options());
@@ -266,11 +284,11 @@ struct FusedAttention : public torch::autograd::Function<FusedAttention> {
                       dq.data_ptr<float>(),
                       dk.data_ptr<float>(),
                       dv.data_ptr<float>()};
-    at::parallel_for(0, o.B * o.KV, 1, [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, o.units() * o.KV, 1, [&](int64_t begin, int64_t end) {
       std::vector<float> W(kRowBlock * o.S), G(kRowBlock * o.S);
       for (int64_t t = begin; t < end; t++) bw.kvHead(t / o.KV, t % o.KV, W, G);
     });
-    return {dq.transpose(1, 2), dk, dv, at::Tensor(), at::Tensor(), at::Tensor()};
+    return {dq.transpose(1, 2), dk, dv, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
   }
 };
 
@@ -310,7 +328,22 @@ at::Tensor cpuAttention(const at::Tensor& q, const at::Tensor& k, const at::Tens
                                                 : *mask;
     additive = additive.expand({q.size(0), q.size(1), q.size(2), k.size(2)});
   }
-  return FusedAttention::apply(q, k, v, additive, causal, scale);
+  return FusedAttention::apply(q, k, v, additive, at::empty({0}, q.options().dtype(at::kLong)), causal, scale);
+}
+
+at::Tensor cpuAttentionPacked(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& starts,
+                              double scale) {
+  TORCH_CHECK(cpuAttentionFits(q, k, v, c10::nullopt, 0.0, true) && q.size(0) == 1,
+              "packed attention takes float32 CPU q (1, H, N, d), k and v (1, KV, N, d) with H a multiple of KV; got ",
+              q.sizes(), " ", q.scalar_type(), " on ", q.device(), ", ", k.sizes(), ", ", v.sizes());
+  TORCH_CHECK(starts.dim() == 1 && starts.numel() >= 2 && starts.scalar_type() == at::kLong && starts.device().is_cpu(),
+              "packed attention: sequence starts must be a CPU int64 vector [0, ..., N]");
+  at::Tensor cu = starts.contiguous();
+  const int64_t* c = cu.data_ptr<int64_t>();
+  TORCH_CHECK(c[0] == 0 && c[cu.numel() - 1] == q.size(2), "packed attention: sequence starts must run from 0 to N = ",
+              q.size(2), ", got ", c[0], " to ", c[cu.numel() - 1]);
+  for (int64_t i = 1; i < cu.numel(); i++) TORCH_CHECK(c[i] >= c[i - 1], "packed attention: sequence starts must not decrease");
+  return FusedAttention::apply(q, k, v, at::empty({0}, q.options()), cu, true, scale);
 }
 
 }  // namespace rlhf

@@ -20,4 +20,10 @@ bool cpuAttentionFits(const at::Tensor& q, const at::Tensor& k, const at::Tensor
 at::Tensor cpuAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                         const c10::optional<at::Tensor>& mask, bool causal, double scale);
 
+// Causal attention within each of several sequences packed into one row (no padding computed):
+// q (1, H, N, d), k and v (1, KV, N, d), sequence u holding positions [starts[u], starts[u + 1])
+// of the int64 vector starts = [0, ..., N]. Same kernel and conditions as cpuAttention.
+at::Tensor cpuAttentionPacked(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& starts,
+                              double scale);
+
 }  // namespace rlhf

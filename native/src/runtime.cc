@@ -52,13 +52,6 @@ at::DeviceType autocastDevice(const Args& a, size_t i) {
   if (name == "cuda") return at::kCUDA;
   a.typeError(i, "'cpu' or 'cuda'");
 }
-bool autocastEnabled(at::DeviceType d) {
-#if RLHF_TORCH_AT_LEAST(2, 4)
-  return at::autocast::is_autocast_enabled(d);
-#else
-  return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
-#endif
-}
 at::ScalarType autocastDtype(at::DeviceType d) {
 #if RLHF_TORCH_AT_LEAST(2, 4)
   return at::autocast::get_autocast_dtype(d);
@@ -81,6 +74,14 @@ void setAutocast(at::DeviceType d, bool enabled, at::ScalarType dtype) {
 #endif
 }
 }  // namespace
+
+bool autocastEnabled(at::DeviceType d) {
+#if RLHF_TORCH_AT_LEAST(2, 4)
+  return at::autocast::is_autocast_enabled(d);
+#else
+  return d == at::kCPU ? at::autocast::is_cpu_enabled() : at::autocast::is_enabled();
+#endif
+}
 
 // autocastEnter(device, dtype) -> [previousEnabled, previousDtype]
 RLHF_OP(autocastEnter) {

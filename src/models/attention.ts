@@ -1,7 +1,7 @@
 /** Multi-head self-attention with grouped-query heads, rotary positions and a KV cache. */
 import { Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import { scaledDotProductAttention } from '../nn/functional.js';
+import { packedCausalAttention, scaledDotProductAttention } from '../nn/functional.js';
 import type { Tensor } from '../tensor/index.js';
 import type { DecoderKvCache } from './cache.js';
 import type { DecoderConfig } from './config.js';
@@ -12,6 +12,8 @@ export interface AttentionContext extends AttentionMasking {
   cos: Tensor;
   sin: Tensor;
   cache?: DecoderKvCache;
+  /** Padding-free input (batch 1, sequences end to end): where each sequence starts, then N. */
+  packedStarts?: Tensor;
 }
 
 export class SelfAttention extends Module {
@@ -43,7 +45,9 @@ export class SelfAttention extends Module {
     if (ctx.cache) ({ keys: k, values: v } = ctx.cache.update(this.layerIndex, k, v)); // (B, nKV, P+T, d)
     // Query head h reads key/value head h / (nH / nKV).
     const enableGqa = numKvHeads !== numHeads;
-    const y = scaledDotProductAttention(q, k, v, { mask: ctx.mask, isCausal: ctx.isCausal, maskIsCausal: ctx.maskIsCausal, enableGqa, scale: headDim ** -0.5 }); // (B, nH, T, d)
+    const y = ctx.packedStarts !== undefined
+      ? packedCausalAttention(q, k, v, ctx.packedStarts, headDim ** -0.5)
+      : scaledDotProductAttention(q, k, v, { mask: ctx.mask, isCausal: ctx.isCausal, maskIsCausal: ctx.maskIsCausal, enableGqa, scale: headDim ** -0.5 }); // (B, nH, T, d)
     return this.oProj.forward(y.transpose(1, 2).reshape(B, T, numHeads * headDim));
   }
 }

@@ -13,6 +13,8 @@ import { GatedMlp } from './mlp.js';
 import { defaultPositions, RotaryEmbedding } from './rope.js';
 import { attentionMaskFor, packedSegments } from './masks.js';
 import type { CausalLmInput } from './types.js';
+import { pack, unpack, unpaddedLayout, type UnpaddedLayout } from './unpadded.js';
+import { packedAttentionAvailable } from '../nn/functional.js';
 
 export class DecoderLayer extends Module {
   readonly inputLayernorm: RMSNorm;
@@ -71,13 +73,32 @@ export class DecoderModel extends Module {
     if (window !== undefined && past + T > window) {
       throw new RangeError(`forward: ${past + T} positions exceed the sliding window (${window}); sliding-window attention is not implemented, so only sequences within the window are exact`);
     }
-    const { cos, sin } = this.rotary.tables(positionIds ?? defaultPositions(B, T, past, h.device as Device), h.dtype);
+    const positions = positionIds ?? defaultPositions(B, T, past, h.device as Device);
     // Without an attention mask, position ids that restart at 0 inside a row mark packed sequences (SFT
     // packing; transformers detects them the same way): attention stays within each.
     const segmentIds = positionIds !== undefined && attentionMask === undefined && past === 0 && cache === undefined ? packedSegments(positionIds) : undefined;
+    if ((attentionMask !== undefined || segmentIds !== undefined) && this.runsUnpadded(h, cache, past)) {
+      const layout = unpaddedLayout(B, T, attentionMask, segmentIds);
+      if (layout.real > 0) return this.forwardUnpadded(h, positions, layout);
+    }
+    const { cos, sin } = this.rotary.tables(positions, h.dtype);
     const shape = { batch: B, length: T, past, dtype: h.dtype, device: h.device as Device, causal: this.config.isCausal, ...(segmentIds === undefined ? {} : { segmentIds }) };
     const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, shape), cache };
     for (const layer of this.layers) h = layer.forward(h, ctx);
     return this.norm.forward(h);
+  }
+
+  /** Padded or packed rows without a cache run padding-free where the packed attention kernel can. */
+  private runsUnpadded(h: Tensor, cache: DecoderKvCache | undefined, past: number): boolean {
+    return this.config.isCausal && cache === undefined && past === 0 && h.device === 'cpu' && h.dtype === 'float32' && packedAttentionAvailable();
+  }
+
+  /** The real positions end to end through every layer; pads come back as zeros. */
+  private forwardUnpadded(embeds: Tensor, positions: Tensor, layout: UnpaddedLayout): Tensor {
+    let h = pack(embeds, layout); // (1, N, H)
+    const { cos, sin } = this.rotary.tables(pack(positions, layout), h.dtype);
+    const ctx: AttentionContext = { cos, sin, mask: null, isCausal: false, maskIsCausal: false, packedStarts: layout.starts };
+    for (const layer of this.layers) h = layer.forward(h, ctx);
+    return unpack(this.norm.forward(h), layout);
   }
 }

@@ -159,6 +159,8 @@ export interface NativeBinding {
   rmsNorm(x: H, w: OptH, eps: number): H;
   siluMul(gate: H, up: H): H;
   applyRotary(x: H, cos: H, sin: H): H;
+  sdpaPacked(q: H, k: H, v: H, starts: H, scale: number | null): H;
+  packedAttentionAvailable(): boolean;
   dropout(x: H, p: number, train: boolean): H;
   gelu(x: H, approximate: string): H;
   softplus(x: H, beta: number, threshold: number): H;

@@ -52,6 +52,21 @@ export function siluMul(gate: Tensor, up: Tensor): Tensor {
 }
 
 /**
+ * Causal attention within each of several sequences packed end to end into one row (padding-free
+ * training): q (1, H, N, d), k and v (1, KV, N, d) with H a multiple of KV, sequence u holding
+ * positions [starts[u], starts[u + 1]) of the int64 vector starts = [0, ..., N]. Float32 on the
+ * CPU only (see packedAttentionAvailable); the keys of other sequences are never multiplied.
+ */
+export function packedCausalAttention(q: Tensor, k: Tensor, v: Tensor, starts: Tensor, scale?: number): Tensor {
+  return wrap(native.sdpaPacked(q.handle, k.handle, v.handle, starts.handle, scale ?? null));
+}
+
+/** Whether packedCausalAttention can run here now (libtorch's BLAS reachable, no CPU autocast). */
+export function packedAttentionAvailable(): boolean {
+  return native.packedAttentionAvailable();
+}
+
+/**
  * Rotary position embedding in the rotate-half layout: x·cos + rotate_half(x)·sin for x
  * (B, heads, T, d) and tables (B|1, T, d), rotate_half(x) = (−x[d/2:], x[:d/2]). Float32 on the
  * CPU takes one native pass each way (its output laid out (B, T, heads, d), as attention reads

@@ -90,7 +90,8 @@ test('dpo: runDpo with lora.enabled and precompute_ref_log_probs writes PEFT ada
     assert.ok(!existsSync(join(d, 'model.safetensors')), `${d} holds a full model`);
   }
   const rows2 = readMetrics(join(out, 'metrics.jsonl')).filter((row) => row['loss'] !== undefined);
-  assert.ok((rows2[0]?.['rewards/margins'] as number) === 0); // fresh adapters: policy = reference
+  // Fresh adapters: policy = reference, up to float rounding (the reference pass batched the pairs differently).
+  assert.ok(Math.abs(rows2[0]?.['rewards/margins'] as number) < 1e-6);
   assert.ok((rows2.at(-1)?.['rewards/margins'] as number) > 0);
   // Resume from the step-2 adapter checkpoint logs the same step 3-4 losses.
   const resumed = await runDpo({ ...config, training: { ...config.training, output_dir: out } }, { progress: sink, resume: join(out, 'checkpoint-2') });
