@@ -10,7 +10,7 @@
  * `.item()` metrics and the metrics.jsonl / TensorBoard / training.log writes of one step. The
  * final save happens after the last update, so it is outside every interval.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -46,9 +46,14 @@ const PAD = 3;
 /** RLHF_BENCH_DEVICE / RLHF_BENCH_PRECISION: where and in what precision both sides train. */
 const DEVICE = checkDevice(process.env.RLHF_BENCH_DEVICE ?? 'cpu', 'RLHF_BENCH_DEVICE');
 const PRECISION = process.env.RLHF_BENCH_PRECISION ?? 'fp32';
-/** RLHF_BENCH_PROFILE=FILE: libtorch's op profile of steps 3..N as a Chrome trace (one trainer per run). */
-const PROFILE = process.env.RLHF_BENCH_PROFILE;
+/** RLHF_BENCH_PROFILE=DIR: libtorch's op profile of steps 3..N as a Chrome trace, DIR/rlhf-ts-<mode>.json. */
+const PROFILE_DIR = process.env.RLHF_BENCH_PROFILE;
 if (!['fp32', 'bf16', 'fp16'].includes(PRECISION)) throw new Error(`RLHF_BENCH_PRECISION: '${PRECISION}' is not fp32, bf16 or fp16`);
+
+function profilePath(dir: string, mode: TrainBenchMode): string {
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `rlhf-ts-${mode}.json`);
+}
 
 function sftExamples(data: TrainBenchData): TokenizedExample[] {
   return data.sft.map((ids) => ({ inputIds: ids, completionMask: ids.map(() => 1), labels: [...ids], promptLength: 0, truncated: false }));
@@ -94,7 +99,7 @@ async function run<E>(mode: TrainBenchMode, algorithm: Algorithm<E>, train: E[],
     write(chunk, _encoding, done) {
       const m = /^step (\d+)\//.exec(String(chunk));
       if (m) updates.set(Number(m[1]), process.hrtime.bigint());
-      if (m && PROFILE && Number(m[1]) === 2) native.profileStart(PROFILE);
+      if (m && PROFILE_DIR && Number(m[1]) === 2) native.profileStart(profilePath(PROFILE_DIR, mode));
       done();
     },
   });
@@ -103,7 +108,7 @@ async function run<E>(mode: TrainBenchMode, algorithm: Algorithm<E>, train: E[],
     if (trainer.plan.stepsPerEpoch < steps) throw new Error(`${mode}: ${train.length} examples give fewer than ${steps} steps per epoch`);
     await trainer.train();
   } finally {
-    if (PROFILE) native.profileStop();
+    if (PROFILE_DIR) native.profileStop();
     rmSync(out, { recursive: true, force: true });
   }
   const stepTimes: number[] = [];

@@ -27,7 +27,7 @@ BETA = 0.1
 
 DEVICE = os.environ.get("RLHF_BENCH_DEVICE", "cpu")
 PRECISION = os.environ.get("RLHF_BENCH_PRECISION", "fp32")
-# RLHF_BENCH_PROFILE=FILE: torch.profiler's op trace of the loop's steps 3..N as a Chrome trace.
+# RLHF_BENCH_PROFILE=DIR: torch.profiler's op trace of the loop's steps 3..N as a Chrome trace, DIR/torch-<mode>.json.
 
 
 def amp_dtype():
@@ -153,7 +153,8 @@ def run_loop(mode, data, out_dir):
     log.close()
     if profiler is not None:
         profiler.stop()
-        profiler.export_chrome_trace(profile)
+        os.makedirs(profile, exist_ok=True)
+        profiler.export_chrome_trace(os.path.join(profile, f"torch-{mode}.json"))
     return {"impl": f"plain loop, {optimizer_name}", "stepTimes": times, "firstStep": 1, "tokens": tokens, "steps": steps,
             "numParameters": sum(p.numel() for p in model.parameters())}
 
