@@ -1,5 +1,9 @@
 // Process-wide state: random generators, threads, devices, autocast, build information.
 #include <ATen/autocast_mode.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <torch/cuda.h>
 
 #include "core.h"
@@ -35,6 +39,11 @@ RLHF_OP(setNumThreads) {
   int64_t n = a.int64(0);
   if (n < 1) throw Napi::RangeError::New(a.env(), "setNumThreads: the thread count must be at least 1, got " + std::to_string(n));
   at::set_num_threads(static_cast<int>(n));
+#ifdef _OPENMP
+  // The addon's own parallel loops run on the OpenMP runtime it was linked with; where that is not
+  // libtorch's (an official libtorch bundles a renamed libgomp), it needs the count too.
+  omp_set_num_threads(static_cast<int>(n));
+#endif
   return a.env().Undefined();
 }
 
