@@ -153,8 +153,8 @@ struct Forward {
   const float* v;
   float* out;  // (B, L, H, dv) contiguous
   float* lse;  // (B, H, L)
-  // Positions are offsets within a unit: packed sequences start at p0 of batch row 0.
 
+  // Head h of unit u (a batch entry, or a packed sequence starting at position p0 of batch row 0).
   void head(int64_t u, int64_t h, std::vector<float>& W) const {
     const int64_t kvh = h / o.groups(), b = o.batchOf(u), p0 = o.startOf(u), L = o.rowsOf(u);
     const float* qh = q + b * o.qb + h * o.qh + p0 * o.ql;
