@@ -11,7 +11,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -39,13 +38,9 @@ RLHF_VEC float expShifted(float* row, int64_t n, float shift) {
   }
   float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
   if (j < n) {
-    float tail[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    std::memcpy(tail, row + j, (n - j) * sizeof(float));
-    const f8 e = exp8(load8(tail) - s);
-    for (int64_t t = 0; t < n - j; t++) {
-      row[j + t] = e[t];
-      sum += e[t];
-    }
+    const f8 e = exp8(loadN(row + j, n - j) - s);
+    storeN(row + j, e, n - j);
+    for (int64_t t = 0; t < n - j; t++) sum += e[t];
   }
   return sum;
 }

@@ -22,7 +22,7 @@ struct RotaryLayout {
 };
 
 // out = x·cos + rotate_half(x)·sin with rotate_half(x) = (−x[half:], x[:half]) for positions
-// [begin, end) of B·T.
+// [begin, end) of B·T. The backward pass is the same rotation with other tables (see backward).
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void rotateRows(const RotaryLayout& o, const float* x,
                                                                              const float* cos, const float* sin,
                                                                              float* out, int64_t begin, int64_t end) {
@@ -37,29 +37,6 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void rotateRows(cons
       for (int64_t j = 0; j < half; j++) {
         yr[j] = xr[j] * c[j] - xr[j + half] * s[j];
         yr[j + half] = xr[j + half] * c[j + half] + xr[j] * s[j + half];
-      }
-    }
-  }
-}
-
-// The same rotation, transposed for the backward pass: dx = dy·cos + rotate_halfᵀ(dy·sin), i.e.
-// dx[j] = dy[j]c[j] + dy[j+half]s[j+half] and dx[j+half] = dy[j+half]c[j+half] − dy[j]s[j].
-__attribute__((target_clones("arch=x86-64-v3", "default"))) void rotateRowsBackward(const RotaryLayout& o,
-                                                                                     const float* dy,
-                                                                                     const float* cos,
-                                                                                     const float* sin, float* dx,
-                                                                                     int64_t begin, int64_t end) {
-  const int64_t half = o.d / 2;
-  for (int64_t p = begin; p < end; p++) {
-    const int64_t b = p / o.T, t = p % o.T;
-    const float* c = cos + b * o.cb + t * o.ct;
-    const float* s = sin + b * o.cb + t * o.ct;
-    for (int64_t h = 0; h < o.H; h++) {
-      const float* gr = dy + b * o.xb + h * o.xh + t * o.xt;
-      float* dr = dx + (p * o.H + h) * o.d;
-      for (int64_t j = 0; j < half; j++) {
-        dr[j] = gr[j] * c[j] + gr[j + half] * s[j + half];
-        dr[j + half] = gr[j + half] * c[j + half] - gr[j] * s[j];
       }
     }
   }
@@ -91,15 +68,20 @@ struct FusedRotary : public torch::autograd::Function<FusedRotary> {
     return out.transpose(1, 2);  // (B, H, T, d), a view
   }
 
+  // dx = dy·cos + rotate_halfᵀ(dy·sin): dx[j] = dy[j]c[j] + dy[j+half]s[j+half] and
+  // dx[j+half] = dy[j+half]c[j+half] − dy[j]s[j], which is the forward rotation with the sin
+  // table's halves swapped and negated.
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto saved = ctx->get_saved_variables();
-    const at::Tensor &cos = saved[0], &sin = saved[1];
+    const at::Tensor cos = saved[0].contiguous();
+    const int64_t half = cos.size(2) / 2;
+    const at::Tensor sinT = at::cat({saved[1].narrow(2, half, half), saved[1].narrow(2, 0, half)}, 2).neg_();
     at::Tensor dy = grads[0].stride(3) == 1 ? grads[0] : grads[0].contiguous();
     const RotaryLayout o = layoutOf(dy, cos);
     at::Tensor dx = at::empty({o.B, o.T, o.H, o.d}, dy.options());
-    const float *gp = dy.data_ptr<float>(), *cp = cos.data_ptr<float>(), *sp = sin.data_ptr<float>();
+    const float *gp = dy.data_ptr<float>(), *cp = cos.data_ptr<float>(), *sp = sinT.data_ptr<float>();
     float* dp = dx.data_ptr<float>();
-    at::parallel_for(0, o.B * o.T, 64, [&](int64_t b, int64_t e) { rotateRowsBackward(o, gp, cp, sp, dp, b, e); });
+    at::parallel_for(0, o.B * o.T, 64, [&](int64_t b, int64_t e) { rotateRows(o, gp, cp, sp, dp, b, e); });
     return {dx.transpose(1, 2), at::Tensor(), at::Tensor()};
   }
 };

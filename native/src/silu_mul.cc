@@ -18,20 +18,6 @@ using torch::autograd::variable_list;
 
 constexpr int64_t kGrain = 1 << 14;
 
-// Loads n ≤ 8 floats (zeros after them) and stores them back.
-RLHF_VEC f8 loadN(const float* p, int64_t n) {
-  if (n == 8) return load8(p);
-  float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  std::memcpy(tmp, p, n * sizeof(float));
-  return load8(tmp);
-}
-RLHF_VEC void storeN(float* p, f8 v, int64_t n) {
-  if (n == 8) return store8(p, v);
-  float tmp[8];
-  store8(tmp, v);
-  std::memcpy(p, tmp, n * sizeof(float));
-}
-
 // y = g / (1 + e^-g) · u: silu as PyTorch's CPU kernel writes it, then the product. (Plain
 // loops, no lambdas: a lambda's body would not be compiled for the clone's instruction set.)
 __attribute__((target_clones("arch=x86-64-v3", "default"))) void siluMulRange(const float* g, const float* u, float* y,

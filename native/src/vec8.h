@@ -24,6 +24,20 @@ RLHF_VEC f8 load8(const float* p) {
 RLHF_VEC void store8(float* p, f8 v) { std::memcpy(p, &v, sizeof(v)); }
 RLHF_VEC f8 splat(float x) { return f8{x, x, x, x, x, x, x, x}; }
 
+// n ≤ 8 floats as eight lanes (zeros after them), and the first n lanes stored back: loop tails.
+RLHF_VEC f8 loadN(const float* p, int64_t n) {
+  if (n == 8) return load8(p);
+  float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::memcpy(tmp, p, n * sizeof(float));
+  return load8(tmp);
+}
+RLHF_VEC void storeN(float* p, f8 v, int64_t n) {
+  if (n == 8) return store8(p, v);
+  float tmp[8];
+  store8(tmp, v);
+  std::memcpy(p, tmp, n * sizeof(float));
+}
+
 // e^x lane by lane (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial for e^r, 2^n built in
 // the exponent bits); within 2 ulp of std::exp, and exactly 0 below -87.3, so -inf and the
 // lowest finite mask value give 0.

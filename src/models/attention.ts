@@ -1,12 +1,11 @@
 /** Multi-head self-attention with grouped-query heads, rotary positions and a KV cache. */
 import { Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import { packedCausalAttention, scaledDotProductAttention } from '../nn/functional.js';
+import { packedCausalAttention, rotaryEmbedding, scaledDotProductAttention } from '../nn/functional.js';
 import type { Tensor } from '../tensor/index.js';
 import type { DecoderKvCache } from './cache.js';
 import type { DecoderConfig } from './config.js';
 import type { AttentionMasking } from './masks.js';
-import { applyRotary } from './rope.js';
 
 export interface AttentionContext extends AttentionMasking {
   cos: Tensor;
@@ -39,8 +38,8 @@ export class SelfAttention extends Module {
   forward(x: Tensor, ctx: AttentionContext): Tensor {
     const [B, T] = x.shape as [number, number, number];
     const { numHeads, numKvHeads, headDim } = this.config;
-    const q = applyRotary(this.qProj.forward(x).view(B, T, numHeads, headDim).transpose(1, 2), ctx.cos, ctx.sin); // (B, nH, T, d)
-    let k = applyRotary(this.kProj.forward(x).view(B, T, numKvHeads, headDim).transpose(1, 2), ctx.cos, ctx.sin); // (B, nKV, T, d)
+    const q = rotaryEmbedding(this.qProj.forward(x).view(B, T, numHeads, headDim).transpose(1, 2), ctx.cos, ctx.sin); // (B, nH, T, d)
+    let k = rotaryEmbedding(this.kProj.forward(x).view(B, T, numKvHeads, headDim).transpose(1, 2), ctx.cos, ctx.sin); // (B, nKV, T, d)
     let v = this.vProj.forward(x).view(B, T, numKvHeads, headDim).transpose(1, 2); // (B, nKV, T, d)
     if (ctx.cache) ({ keys: k, values: v } = ctx.cache.update(this.layerIndex, k, v)); // (B, nKV, P+T, d)
     // Query head h reads key/value head h / (nH / nKV).

@@ -4,7 +4,9 @@ export { DecoderModel, DecoderLayer } from './decoder.js';
 export { DecoderKvCache } from './cache.js';
 export { decoderConfig, parseHfConfig, toHfConfig, MODEL_TYPES } from './config.js';
 export type { DecoderConfig, ModelType, RopeScaling } from './config.js';
-export { RotaryEmbedding, applyRotary } from './rope.js';
+export { RotaryEmbedding } from './rope.js';
+/** x·cos + rotate_half(x)·sin for x (B, heads, T, d) and tables (B, T, d): F.rotaryEmbedding. */
+export { rotaryEmbedding as applyRotary } from '../nn/functional.js';
 export { fromPretrained, savePretrained, readConfig, readRawConfig, readGenerationConfig, loadPretrainedWeights } from './pretrained.js';
 export type { FromPretrainedOptions, SavePretrainedOptions, LoadWeightsOptions, HfSerializable } from './pretrained.js';
 export type { CausalLm, CausalLmInput, CausalLmOutput, KvCache } from './types.js';

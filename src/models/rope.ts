@@ -2,7 +2,6 @@
  * Rotary position embeddings (Su et al. 2021, "RoFormer", eq. 34) in the rotate-half layout
  * of Llama/Qwen2, computed in float32 the way transformers does so logits match.
  */
-import { rotaryEmbedding } from '../nn/functional.js';
 import { Module } from '../nn/module.js';
 import { arange, cat, full, type Device, type Tensor } from '../tensor/index.js';
 import { tidy } from '../tensor/scope.js';
@@ -37,11 +36,6 @@ export class RotaryEmbedding extends Module {
     const emb = cat([freqs, freqs], -1); // (B, T, d)
     return { cos: emb.cos().to(dtype), sin: emb.sin().to(dtype) };
   }
-}
-
-/** x·cos + rotate_half(x)·sin for x (B, heads, T, d) and tables (B, T, d). */
-export function applyRotary(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  return rotaryEmbedding(x, cos, sin);
 }
 
 /** Llama 3.1's frequency-dependent scaling (transformers _compute_llama3_parameters). */
