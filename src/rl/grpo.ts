@@ -1,6 +1,6 @@
 /**
  * Group Relative Policy Optimization (Shao et al. 2024, "DeepSeekMath", eq. 3 for the
- * objective, §4.1.2 for outcome-supervised advantages), as TRL 1.13 `GRPOTrainer`.
+ * objective), as TRL 1.13 `GRPOTrainer`; the advantages come from ./advantages.ts.
  *
  * ```ts
  * const advantages = grpoAdvantages(rewards, { numGenerations: 4 });          // (N,)
@@ -8,39 +8,9 @@
  * ```
  */
 import { tidy, type Tensor } from '../tensor/index.js';
+import { klEstimate } from './kl.js';
 import { maskedMean } from './masked.js';
-import { assertShape, assertVector } from './shapes.js';
-
-export type ScaleRewards = 'group' | 'batch' | 'none';
-
-/**
- * Aᵢ = (rᵢ − mean(group(i))) / (std + 1e-4): std of the group ('group', TRL default), of
- * all N rewards ('batch'), or no division ('none', Dr. GRPO, Liu et al. 2025). std is
- * unbiased (n − 1). Groups are consecutive blocks of `numGenerations` rows.
- * rewards (N,) → (N,).
- */
-export function grpoAdvantages(rewards: Tensor, options: { numGenerations: number; scaleRewards?: ScaleRewards }): Tensor {
-  const { numGenerations: G, scaleRewards = 'group' } = options;
-  const N = assertVector('grpoAdvantages', 'rewards', rewards);
-  if (!Number.isInteger(G) || G < 2) throw new RangeError(`grpoAdvantages: numGenerations (${G}) must be an integer >= 2`);
-  if (N === 0 || N % G !== 0) throw new RangeError(`grpoAdvantages: rewards length (${N}) must be a positive multiple of numGenerations (${G})`);
-  return tidy(() => {
-    const grouped = rewards.view(-1, G); // (N/G, G)
-    const centred = rewards.sub(grouped.mean({ dim: 1 }).repeatInterleave(G, 0)); // (N,)
-    switch (scaleRewards) {
-      case 'group':
-        return centred.div(grouped.std({ dim: 1 }).repeatInterleave(G, 0).add(1e-4));
-      case 'batch':
-        return centred.div(rewards.std().add(1e-4));
-      case 'none':
-        return centred;
-      default: {
-        const never: never = scaleRewards;
-        throw new TypeError(`grpoAdvantages: unknown scaleRewards '${String(never)}'`);
-      }
-    }
-  });
-}
+import { assertShape } from './shapes.js';
 
 export const GRPO_LOSS_TYPES = ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const;
 export type GrpoLossType = (typeof GRPO_LOSS_TYPES)[number];
@@ -118,8 +88,7 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions = {}): GrpoOut
     let perToken = ratio.mul(A).minimum(clipped.mul(A)).neg();
     let kl: Tensor | undefined;
     if (beta > 0 && refPerTokenLogps !== undefined) {
-      const d = refPerTokenLogps.sub(perTokenLogps);
-      kl = d.exp().sub(d).sub(1).mul(ratio);
+      kl = klEstimate(perTokenLogps, refPerTokenLogps, 'k3').mul(ratio);
       perToken = perToken.add(kl.mul(beta));
     }
     const masked = perToken.mul(mask);

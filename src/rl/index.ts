@@ -1,6 +1,7 @@
 /**
  * Pure tensor-in/tensor-out RL math: log-probs, masked statistics and the losses of
- * reward modelling, DPO, GRPO and PPO (GAE). See docs/rl.md for each equation.
+ * reward modelling, DPO, GRPO and PPO (clipped losses, GAE), KL estimators, group advantages,
+ * entropy. See docs/rl.md for each equation.
  */
 export { assertShape, assertVector } from './shapes.js';
 export { maskedSum, maskedMean, maskedVar, maskedWhiten } from './masked.js';
@@ -11,6 +12,13 @@ export { dpoLoss, DPO_LOSS_TYPES } from './dpo.js';
 export type { DpoLossType, DpoInputs, DpoOptions, DpoOutput } from './dpo.js';
 export { rewardModelLoss } from './reward.js';
 export type { RewardLossOptions, RewardLossOutput } from './reward.js';
-export { grpoAdvantages, grpoLoss, GRPO_LOSS_TYPES } from './grpo.js';
-export type { ScaleRewards, GrpoLossType, GrpoInputs, GrpoOptions, GrpoOutput } from './grpo.js';
+export { grpoLoss, GRPO_LOSS_TYPES } from './grpo.js';
+export type { GrpoLossType, GrpoInputs, GrpoOptions, GrpoOutput } from './grpo.js';
+export { ADVANTAGE_TYPES, SCALE_REWARDS, groupAdvantages, grpoAdvantages, rankAdvantages, rlooAdvantages } from './advantages.js';
+export type { AdvantageType, ScaleRewards } from './advantages.js';
+export { KL_ESTIMATORS, klEstimate, AdaptiveKlController } from './kl.js';
+export type { KlEstimator } from './kl.js';
+export { ppoPolicyLoss, ppoValueLoss, explainedVariance } from './ppo.js';
+export type { PpoPolicyInputs, PpoPolicyOutput, PpoValueInputs } from './ppo.js';
+export { entropyFromLogits } from './entropy.js';
 export { gae } from './gae.js';

@@ -4,4 +4,4 @@
  * const result = await runDpo(loadConfig('examples/configs/dpo.yaml'));
  */
 export { runDpo, dpoAlgorithm, checkDpoLossType, precomputeReferenceLogps, scorePairLogps } from './trainer.js';
-export type { RunDpoOptions, DpoAlgorithmOptions, DpoReference } from './trainer.js';
+export type { RunDpoOptions, DpoAlgorithmOptions } from './trainer.js';

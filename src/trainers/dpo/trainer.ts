@@ -12,23 +12,17 @@ import { collatePreference, padIdOf, type PreferenceExample } from '../../data/i
 import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { DPO_LOSS_TYPES, dpoLoss, sequenceLogprobs, type DpoLossType } from '../../rl/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
-import { withAdaptersDisabled } from '../../nn/index.js';
 import { applyLoraFromConfig } from '../loop/index.js';
+import { freezeReference, loadReferencePolicy, releaseReference, withReference, type ReferencePolicy } from '../loop/reference.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
 import { loadRewardExamples } from '../reward/index.js';
 import { onTrainingDevice } from '../loop/device.js';
 
-/**
- * Where reference log-probs come from: a frozen model, the policy's own base with its LoRA
- * adapters disabled (no second copy), the examples' precomputed `refChosenLogps` /
- * `refRejectedLogps`, or nothing (reference-free: log π_ref = 0).
- */
-export type DpoReference = PretrainedCausalLm | 'adapters-disabled' | 'precomputed' | null;
-
 export interface DpoAlgorithmOptions {
-  reference: DpoReference;
+  /** 'precomputed': the examples' `refChosenLogps` / `refRejectedLogps`; null: reference-free (log π_ref = 0). */
+  reference: ReferencePolicy;
   padTokenId: number;
   beta?: number;
   /** One loss type or several, summed with lossWeights. */
@@ -49,7 +43,7 @@ export function checkDpoLossType(lossType: string | readonly string[]): DpoLossT
 }
 
 /** Reference log-probs of the pairs of one batch, without grad. */
-function referenceLogps(reference: DpoReference, policy: PretrainedCausalLm, examples: readonly PreferenceExample[], batch: Parameters<typeof pairLogps>[1], like: Tensor) {
+function referenceLogps(reference: ReferencePolicy, policy: PretrainedCausalLm, examples: readonly PreferenceExample[], batch: Parameters<typeof pairLogps>[1], like: Tensor) {
   const B = examples.length;
   if (reference === null) return { chosen: like.detach().mul(0), rejected: like.detach().mul(0) };
   if (reference === 'precomputed') {
@@ -61,8 +55,8 @@ function referenceLogps(reference: DpoReference, policy: PretrainedCausalLm, exa
     };
   }
   // Its own scope: the reference forward's activations are freed here, not at the end of the step.
-  return tidy(() => noGrad(() => {
-    const r = reference === 'adapters-disabled' ? withAdaptersDisabled(policy, () => pairLogps(policy, batch, B)) : pairLogps(reference, batch, B);
+  return tidy(() => withReference(reference, policy, (ref) => {
+    const r = pairLogps(ref, batch, B);
     return { chosen: r.chosen.detach(), rejected: r.rejected.detach() };
   }));
 }
@@ -129,11 +123,7 @@ export function dpoAlgorithm(model: PretrainedCausalLm, options: DpoAlgorithmOpt
   const lossWeights = options.lossWeights ?? undefined;
   const beta = options.beta ?? 0.1;
   const labelSmoothing = options.labelSmoothing ?? 0;
-  const reference = options.reference;
-  if (typeof reference === 'object' && reference !== null) {
-    reference.freeze();
-    reference.eval();
-  }
+  const reference = freezeReference(options.reference);
   return {
     name: 'dpo',
     model,
@@ -195,18 +185,13 @@ async function runDpoOnDevice(config: RunConfig, options: RunDpoOptions = {}): P
   writeResolvedConfig(config.training.output_dir, config);
   const model = loadCausalLm(modelDir);
   const lora = applyLoraFromConfig(model, config.lora);
-  let reference: DpoReference;
-  if (d.reference_free) reference = null;
-  else if (d.ref_model_path === null && lora !== null) reference = 'adapters-disabled';
-  else reference = loadCausalLm(resolve(d.ref_model_path ?? modelDir));
+  let reference = loadReferencePolicy({ needed: !d.reference_free, modelPath: modelDir, refModelPath: d.ref_model_path, loraApplied: lora !== null });
   if (d.precompute_ref_log_probs && reference !== null) {
-    const scorer = reference === 'adapters-disabled' ? null : reference;
-    const score = (examples: PreferenceExample[]) => scorer === null
-      ? withAdaptersDisabled(model, () => precomputeReferenceLogps(model, examples, padTokenId, config.training.per_device_eval_batch_size))
-      : precomputeReferenceLogps(scorer, examples, padTokenId, config.training.per_device_eval_batch_size);
-    score(train);
-    score(validation);
-    scorer?.dispose();
+    const ref = reference;
+    for (const examples of [train, validation]) {
+      withReference(ref, model, (m) => precomputeReferenceLogps(m, examples, padTokenId, config.training.per_device_eval_batch_size));
+    }
+    releaseReference(ref);
     reference = 'precomputed';
   }
   const algorithm = dpoAlgorithm(model, {

@@ -13,3 +13,5 @@ export { applyLoraFromConfig, loraOptionsOf, saveTrainedModel, loadTrainedModel 
 export { BestMetricTracker } from './best-metric.js';
 export { worldInfo, isMainProcess } from './world.js';
 export type { WorldInfo } from './world.js';
+export { loadReferencePolicy, freezeReference, withReference, releaseReference } from './reference.js';
+export type { ReferencePolicy, ReferenceChoice } from './reference.js';

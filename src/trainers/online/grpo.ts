@@ -6,16 +6,12 @@
 import type { GrpoConfig } from '../../config/index.js';
 import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm } from '../../models/index.js';
-import { withAdaptersDisabled } from '../../nn/index.js';
-import { grpoLoss, selectiveLogSoftmax, type GrpoLossType } from '../../rl/index.js';
+import { groupAdvantages, grpoLoss, selectiveLogSoftmax, type AdvantageType, type GrpoLossType, type ScaleRewards } from '../../rl/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
-import { groupAdvantages, type AdvantageType } from './advantages.js';
+import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
 import { completionLogits, completionLogps, sampleRollout, sliceBatch, type RolloutBatch } from './rollout.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
-
-/** The reference policy: a frozen model, the LoRA policy's base (adapters disabled), or none (beta 0). */
-export type PolicyReference = PretrainedCausalLm | 'adapters-disabled' | null;
 
 export interface GrpoAlgorithmOptions {
   numGenerations: number;
@@ -28,7 +24,7 @@ export interface GrpoAlgorithmOptions {
   epsilonHigh?: number | null;
   lossType: GrpoLossType;
   advantageType: AdvantageType;
-  scaleRewards: 'group' | 'batch' | 'none';
+  scaleRewards: ScaleRewards;
   importanceSamplingLevel: 'token' | 'sequence';
   numIterations: number;
   maskTruncatedCompletions: boolean;
@@ -68,18 +64,13 @@ const std = (xs: readonly number[]) => {
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1));
 };
 
-export function grpoAlgorithm(policy: PretrainedCausalLm, reference: PolicyReference, scorer: RolloutScorer, o: GrpoAlgorithmOptions): OnlineAlgorithm<GrpoBuffer> {
+export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePolicy, scorer: RolloutScorer, o: GrpoAlgorithmOptions): OnlineAlgorithm<GrpoBuffer> {
   const G = o.numGenerations;
   const completionsPerStep = o.microBatchSize * o.gradientAccumulationSteps;
   if (completionsPerStep % G !== 0) throw new Error(`grpo: ${completionsPerStep} completions per step are not whole groups of ${G}`);
-  if (o.beta > 0 && reference === null) throw new Error('grpo: beta > 0 needs a reference model');
-  if (typeof reference === 'object' && reference !== null) {
-    reference.freeze();
-    reference.eval();
-  }
-  const refLogps = (b: RolloutBatch): Tensor => noGrad(() => (reference === 'adapters-disabled'
-    ? withAdaptersDisabled(policy, () => completionLogps(policy, b))
-    : completionLogps(reference as PretrainedCausalLm, b)));
+  if (o.beta > 0 && (reference === null || reference === 'precomputed')) throw new Error(`grpo: beta (${o.beta}) > 0 needs a reference model to run on each rollout, got ${String(reference)}`);
+  freezeReference(reference);
+  const refLogps = (b: RolloutBatch): Tensor => withReference(reference, policy, (ref) => completionLogps(ref, b));
   return {
     name: 'grpo',
     policy,
@@ -90,7 +81,6 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: PolicyRefer
       const repeated = prompts.flatMap((p) => Array.from({ length: G }, () => p));
       const rollout = sampleRollout(policy, repeated.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration });
       const scores = await scorer.score(rollout, repeated.map((p) => p.reference));
-      const advantages = groupAdvantages(scores.total, G, o.advantageType, o.scaleRewards);
       const stats = groupStats(scores.total, G);
       const lengths = rollout.completions.map((c) => c.length);
       const metrics: Record<string, number> = {
@@ -115,7 +105,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: PolicyRefer
         const oldLogps = o.numIterations > 1 ? noGrad(() => completionLogps(policy, b)) : null;
         return {
           batch: b,
-          advantages: tensor(advantages, { dtype: 'float32' }),
+          advantages: groupAdvantages(tensor(scores.total, { dtype: 'float32' }), { numGenerations: G, type: o.advantageType, scaleRewards: o.scaleRewards }),
           lossMask,
           oldLogps,
           refLogps: o.beta > 0 ? refLogps(b) : null,

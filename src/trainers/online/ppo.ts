@@ -7,14 +7,15 @@
  */
 import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm, SequenceScoreModel } from '../../models/index.js';
-import { withAdaptersDisabled } from '../../nn/index.js';
-import { gae, maskedMean, maskedWhiten, selectiveLogSoftmax } from '../../rl/index.js';
+import {
+  AdaptiveKlController, entropyFromLogits, explainedVariance, gae, klEstimate, maskedMean, maskedWhiten, ppoPolicyLoss, ppoValueLoss,
+  selectiveLogSoftmax, type KlEstimator,
+} from '../../rl/index.js';
 import { shuffledIndices } from '../../data/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
-import { AdaptiveKlController, klEstimate, type KlEstimator } from './kl.js';
-import { completionLogps, entropyFromLogits, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
+import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
+import { completionLogps, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
 import { logitsAndValues, valueCompanions, type ValueSource } from './value.js';
-import type { PolicyReference } from './grpo.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
@@ -67,18 +68,13 @@ export function scoresAtLastToken(lengths: readonly number[], scores: readonly n
 
 const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
-export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, reference: PolicyReference, scorer: RolloutScorer, o: PpoAlgorithmOptions): OnlineAlgorithm<PpoBuffer> {
-  if (reference === null) throw new Error('ppo needs a reference policy for its KL penalty');
-  if (typeof reference === 'object') {
-    reference.freeze();
-    reference.eval();
-  }
+export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, reference: ReferencePolicy, scorer: RolloutScorer, o: PpoAlgorithmOptions): OnlineAlgorithm<PpoBuffer> {
+  if (reference === null || reference === 'precomputed') throw new Error(`ppo needs a reference model for its KL penalty, got ${String(reference)}`);
+  freezeReference(reference);
   const kl = new AdaptiveKlController(o.klCoef, o.adaptiveKl?.target ?? 1, o.adaptiveKl?.horizon ?? 1);
   const miniBatch = o.microBatchSize * o.gradientAccumulationSteps;
   const rolloutSize = miniBatch * o.numMiniBatches;
-  const refLogpsOf = (b: RolloutBatch): Tensor => noGrad(() => (reference === 'adapters-disabled'
-    ? withAdaptersDisabled(policy, () => completionLogps(policy, b))
-    : completionLogps(reference, b)));
+  const refLogpsOf = (b: RolloutBatch): Tensor => withReference(reference, policy, (ref) => completionLogps(ref, b));
   return {
     name: 'ppo',
     policy,
@@ -112,16 +108,13 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         const { advantages: rawAdvantages, returns } = gae(rewards, oldValues, { gamma: o.gamma, lam: o.lam });
         const advantages = (o.whitenAdvantages ? maskedWhiten(rawAdvantages, mask) : rawAdvantages).mul(mask);
         const seqKl = perTokenKl.sum({ dim: 1 });
-        const residual = returns.sub(oldValues);
-        const varReturns = maskedMean(returns.square(), mask).item() - maskedMean(returns, mask).item() ** 2;
-        const varResidual = maskedMean(residual.square(), mask).item() - maskedMean(residual, mask).item() ** 2;
         return {
           oldLogps, refLogps, oldValues, advantages, returns: returns.mul(mask), mask,
           metrics: {
             meanKl: seqKl.mean().item(),
             nonScore: nonScore.sum({ dim: 1 }).mean().item(),
             entropy: oldLogps.neg().sum({ dim: 1 }).mean().item(),
-            explainedVariance: varReturns > 0 ? 1 - varResidual / varReturns : NaN,
+            explainedVariance: explainedVariance(returns, oldValues, mask),
           },
         };
       }));
@@ -161,17 +154,10 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
       const { logits, values: vpred } = logitsAndValues(policy, values, b);
       const logps = selectiveLogSoftmax(logits, b.completionIds);
       const oldLogps = pick(buffer.oldLogps);
-      const A = pick(buffer.advantages);
-      const logRatio = logps.sub(oldLogps).mul(mask);
-      const ratio = logRatio.exp();
-      const pgLosses = A.neg().mul(ratio).maximum(A.neg().mul(ratio.clamp(1 - o.clipRange, 1 + o.clipRange)));
-      const pgLoss = maskedMean(pgLosses, mask);
-      const oldValues = pick(buffer.oldValues);
-      const returns = pick(buffer.returns);
-      const vClipped = oldValues.add(vpred.sub(oldValues).clamp(-o.clipRangeValue, o.clipRangeValue));
-      const vfLosses1 = vpred.sub(returns).square();
-      const vfLosses2 = vClipped.sub(returns).square();
-      const vfLoss = maskedMean(vfLosses1.maximum(vfLosses2), mask).mul(0.5);
+      const pg = ppoPolicyLoss({ logps, oldLogps, advantages: pick(buffer.advantages), mask }, { clipRange: o.clipRange });
+      const vf = ppoValueLoss({ values: vpred, oldValues: pick(buffer.oldValues), returns: pick(buffer.returns), mask }, { clipRangeValue: o.clipRangeValue });
+      const pgLoss = pg.loss;
+      const vfLoss = vf.loss;
       const entropy = maskedMean(entropyFromLogits(logits), mask);
       let loss = pgLoss.add(vfLoss.mul(o.valueLossCoef)).sub(entropy.mul(o.entropyCoef));
       if (o.klPenalty === 'loss') loss = loss.add(maskedMean(klEstimate(logps, pick(buffer.refLogps), o.klEstimator), mask).mul(kl.value));
@@ -182,10 +168,10 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
           'loss/policy': item(pgLoss),
           'loss/value': item(vfLoss),
           'policy/entropy': item(entropy),
-          'policy/approxkl': item(maskedMean(logRatio.square(), mask).mul(0.5)),
-          'policy/clipfrac': item(maskedMean(pgLosses.detach().gt(A.neg().mul(ratio.detach())).to('float32'), mask)),
-          'val/clipfrac': item(maskedMean(vfLosses2.detach().gt(vfLosses1.detach()).to('float32'), mask)),
-          'val/ratio': item(maskedMean(ratio, mask)),
+          'policy/approxkl': item(pg.metrics.approxKl),
+          'policy/clipfrac': item(pg.metrics.clipFrac),
+          'val/clipfrac': item(vf.metrics.clipFrac),
+          'val/ratio': item(pg.metrics.ratio),
         },
       };
     },

@@ -104,12 +104,6 @@ export function completionLogps(model: CausalLm, b: RolloutBatch): Tensor {
   return selectiveLogSoftmax(completionLogits(model, b), b.completionIds).mul(b.completionMask);
 }
 
-/** Entropy (B, C) of the model's next-token distribution at each completion position. */
-export function entropyFromLogits(logits: Tensor): Tensor {
-  const logp = logits.logSoftmax(-1);
-  return logp.exp().mul(logp).sum({ dim: -1 }).neg();
-}
-
 /** The rows `index` (int64 (n,)) of a batch, in that order. */
 export function selectRows(b: RolloutBatch, index: Tensor): RolloutBatch {
   return {

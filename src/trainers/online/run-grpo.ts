@@ -13,7 +13,8 @@ import { manualSeed } from '../../tensor/index.js';
 import { applyLoraFromConfig } from '../loop/model-io.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { grpoAlgorithm } from './grpo.js';
-import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
+import { loadReferencePolicy } from '../loop/reference.js';
+import { generationOf, loadPrompts, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
 import { onTrainingDevice } from '../loop/device.js';
 
@@ -27,7 +28,7 @@ async function runGrpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}
   manualSeed(t.seed);
   const policy = loadCausalLm(resolve(config.model.name_or_path));
   const lora = applyLoraFromConfig(policy, config.lora);
-  const reference = referencePolicy(config, g.beta > 0, lora !== null);
+  const reference = loadReferencePolicy({ needed: g.beta > 0, modelPath: config.model.name_or_path, loraApplied: lora !== null });
   const { scorer } = await rolloutScorer(config, tokenizer, g.reward_model_path);
   const algorithm = grpoAlgorithm(policy, reference, scorer, {
     numGenerations: g.num_generations ?? g.group_size,

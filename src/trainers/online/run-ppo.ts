@@ -16,7 +16,8 @@ import { applyLoraFromConfig } from '../loop/model-io.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { ppoAlgorithm } from './ppo.js';
 import { PolicyValueHead, type ValueSource } from './value.js';
-import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
+import { loadReferencePolicy } from '../loop/reference.js';
+import { generationOf, loadPrompts, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
 import { onTrainingDevice } from '../loop/device.js';
 
@@ -30,7 +31,7 @@ async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {})
   manualSeed(t.seed);
   const policy = loadCausalLm(resolve(config.model.name_or_path));
   const lora = applyLoraFromConfig(policy, config.lora);
-  const reference = referencePolicy(config, true, lora !== null);
+  const reference = loadReferencePolicy({ needed: true, modelPath: config.model.name_or_path, loraApplied: lora !== null });
   const { scorer, rewardModelPath } = await rolloutScorer(config, tokenizer, p.reward_model_path);
   const values: ValueSource = p.value_head === 'shared'
     ? { kind: 'shared', head: new PolicyValueHead('hiddenSize' in policy.config ? policy.config.hiddenSize : policy.config.nEmbd) }

@@ -2,11 +2,10 @@
 import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
 import { loadDataset, padIdOf, tokenizePrompt } from '../../data/index.js';
-import { loadCausalLm, SequenceScoreModel, type PretrainedCausalLm } from '../../models/index.js';
+import { SequenceScoreModel, type PretrainedCausalLm } from '../../models/index.js';
 import { loadRewardFunctions } from '../../rewards/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { datasetFiles } from '../loop/data-files.js';
-import type { PolicyReference } from './grpo.js';
 import { RolloutScorer } from './scorer.js';
 import { generationSettings } from '../critic/students.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
@@ -38,13 +37,6 @@ export async function rolloutScorer(config: RunConfig, tokenizer: Tokenizer, sec
   const rewardModel = rewardModelPath === null ? null : SequenceScoreModel.fromPretrained(resolve(rewardModelPath));
   rewardModel?.freeze();
   return { scorer: new RolloutScorer(tokenizer, functions, rewardModel, config.rewards.reward_model_weight), rewardModel, rewardModelPath };
-}
-
-/** The reference: none when not needed, the base of a LoRA policy, or a frozen copy of the start. */
-export function referencePolicy(config: RunConfig, needed: boolean, loraApplied: boolean): PolicyReference {
-  if (!needed) return null;
-  if (loraApplied) return 'adapters-disabled';
-  return loadCausalLm(resolve(config.model.name_or_path));
 }
 
 /** generate() settings from `generation:` (temperature 0 or do_sample false = greedy). */

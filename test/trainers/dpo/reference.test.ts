@@ -11,7 +11,8 @@ import { loadCausalLm, type PretrainedCausalLm } from '../../../src/models/index
 import { readMetrics } from '../../../src/monitor/index.js';
 import { applyLora, loraLayers } from '../../../src/nn/index.js';
 import { noGrad, tidy } from '../../../src/tensor/index.js';
-import { dpoAlgorithm, precomputeReferenceLogps, runDpo, type DpoReference } from '../../../src/trainers/dpo/index.js';
+import { dpoAlgorithm, precomputeReferenceLogps, runDpo } from '../../../src/trainers/dpo/index.js';
+import type { ReferencePolicy } from '../../../src/trainers/loop/reference.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
@@ -27,7 +28,7 @@ function perturbed(): PretrainedCausalLm {
   return lm.eval();
 }
 
-function lossOf(policy: PretrainedCausalLm, reference: DpoReference, examples: PreferenceExample[], lossType: string | string[] = 'sigmoid', lossWeights: number[] | null = null) {
+function lossOf(policy: PretrainedCausalLm, reference: ReferencePolicy, examples: PreferenceExample[], lossType: string | string[] = 'sigmoid', lossWeights: number[] | null = null) {
   const algo = dpoAlgorithm(policy, { reference, padTokenId: 3, beta: golden.dpo.beta, lossType, lossWeights });
   return tidy(() => noGrad(() => {
     const out = algo.loss(examples);
