@@ -59,19 +59,54 @@ export interface NativeBinding {
   alias(h: H): H;
   setData(h: H, src: H): void;
 
-  // pointwise.cc (plus the one-tensor ops named in UnaryOpName / InPlaceOpName)
+  // pointwise.cc
+  neg(h: H): H;
+  exp(h: H): H;
+  log(h: H): H;
+  log1p(h: H): H;
+  expm1(h: H): H;
+  sqrt(h: H): H;
+  rsqrt(h: H): H;
+  abs(h: H): H;
+  sign(h: H): H;
+  sin(h: H): H;
+  cos(h: H): H;
+  reciprocal(h: H): H;
+  square(h: H): H;
+  floor(h: H): H;
+  ceil(h: H): H;
+  round(h: H): H;
+  logicalNot(h: H): H;
+  isnan(h: H): H;
+  isinf(h: H): H;
+  isfinite(h: H): H;
+  neg_(h: H): void;
+  exp_(h: H): void;
+  log_(h: H): void;
+  sqrt_(h: H): void;
+  abs_(h: H): void;
+  zero_(h: H): void;
   add(a: H, b: Operand, alpha: number | null): H;
   sub(a: H, b: Operand, alpha: number | null): H;
   rsub(a: H, s: number): H;
   rdiv(a: H, s: number): H;
   mul(a: H, b: Operand): H;
   div(a: H, b: Operand): H;
+  eq(a: H, b: Operand): H;
+  ne(a: H, b: Operand): H;
+  lt(a: H, b: Operand): H;
+  le(a: H, b: Operand): H;
+  gt(a: H, b: Operand): H;
+  ge(a: H, b: Operand): H;
   pow(a: H | number, b: Operand): H;
   remainder(a: H, b: Operand): H;
   floorDivide(a: H, b: Operand): H;
   nanToNum(a: H, nan: number | null, posinf: number | null, neginf: number | null): H;
   maximum(a: H, b: H): H;
   minimum(a: H, b: H): H;
+  logicalAnd(a: H, b: H): H;
+  logicalOr(a: H, b: H): H;
+  logicalXor(a: H, b: H): H;
   allclose(a: H, b: H, rtol: number, atol: number, equalNan: boolean): boolean;
   equal(a: H, b: H): boolean;
   clamp(a: H, min: number | null, max: number | null): H;
@@ -80,6 +115,9 @@ export interface NativeBinding {
   lerp(a: H, b: H, w: Operand): H;
   add_(a: H, b: Operand, alpha: number | null): void;
   sub_(a: H, b: Operand, alpha: number | null): void;
+  mul_(a: H, b: Operand): void;
+  div_(a: H, b: Operand): void;
+  pow_(a: H, b: Operand): void;
   lerp_(a: H, b: H, w: Operand): void;
   addcmul_(a: H, t1: H, t2: H, value: number): void;
   addcdiv_(a: H, t1: H, t2: H, value: number): void;
@@ -162,8 +200,13 @@ export interface NativeBinding {
   sdpaPacked(q: H, k: H, v: H, starts: H, scale: number | null): H;
   packedAttentionAvailable(): boolean;
   dropout(x: H, p: number, train: boolean): H;
-  gelu(x: H, approximate: string): H;
+  relu(x: H): H;
+  gelu(x: H, approximate: 'none' | 'tanh'): H;
+  silu(x: H): H;
+  sigmoid(x: H): H;
+  tanh(x: H): H;
   softplus(x: H, beta: number, threshold: number): H;
+  logsigmoid(x: H): H;
   softmax(x: H, dim: number, dtype: number | null): H;
   logSoftmax(x: H, dim: number, dtype: number | null): H;
   sdpa(q: H, k: H, v: H, mask: OptH, dropout: number, causal: boolean, scale: number | null, forceMath: boolean, maskIsCausal: boolean, enableGqa: boolean): H;
@@ -209,52 +252,6 @@ export interface NativeBinding {
   adamStep_(param: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: OptH, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;
 }
 
-/** Ops of one tensor (plus plain options) returning a tensor, called by name. */
-export type UnaryOpName =
-  | 'abs'
-  | 'ceil'
-  | 'cos'
-  | 'eq'
-  | 'exp'
-  | 'expm1'
-  | 'floor'
-  | 'ge'
-  | 'gelu'
-  | 'gt'
-  | 'isfinite'
-  | 'isinf'
-  | 'isnan'
-  | 'le'
-  | 'log'
-  | 'log1p'
-  | 'logSoftmax'
-  | 'logicalAnd'
-  | 'logicalNot'
-  | 'logicalOr'
-  | 'logicalXor'
-  | 'logsigmoid'
-  | 'lt'
-  | 'nanToNum'
-  | 'ne'
-  | 'neg'
-  | 'reciprocal'
-  | 'relu'
-  | 'round'
-  | 'rsqrt'
-  | 'sigmoid'
-  | 'sign'
-  | 'silu'
-  | 'sin'
-  | 'softmax'
-  | 'softplus'
-  | 'sqrt'
-  | 'square'
-  | 'tanh';
-/** In-place ops of one tensor (plus plain options), called by name. */
-export type InPlaceOpName = 'abs_' | 'div_' | 'exp_' | 'log_' | 'mul_' | 'neg_' | 'pow_' | 'sqrt_' | 'zero_';
-type UnaryOp = (h: H, ...rest: unknown[]) => H;
-type InPlaceOp = (h: H, ...rest: unknown[]) => void;
-
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
 
@@ -279,13 +276,4 @@ function loadBinding(): NativeBinding {
   }
 }
 
-type Loaded = NativeBinding & Record<UnaryOpName, UnaryOp> & Record<InPlaceOpName, InPlaceOp>;
-export const native: Loaded = loadBinding() as Loaded;
-
-/** Calls a native op by name, for the many single-tensor ops that share one shape. */
-export function callUnary(name: UnaryOpName, h: H, ...rest: unknown[]): H {
-  return native[name](h, ...rest);
-}
-export function callInPlace(name: InPlaceOpName, h: H, ...rest: unknown[]): void {
-  native[name](h, ...rest);
-}
+export const native: NativeBinding = loadBinding();

@@ -1,19 +1,11 @@
 /** Elementwise math, comparisons, activations and matrix products on Tensor. */
-import { callInPlace, callUnary, native, type InPlaceOpName, type UnaryOpName } from '../../native/binding.js';
+import { native } from '../../native/binding.js';
 import { TensorBase, wrap } from '../base.js';
 import { dtypeCode, type DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { operand, type Operand } from './operand.js';
 
 export class MathTensor extends TensorBase {
-  private unary(name: UnaryOpName, ...rest: unknown[]): Tensor {
-    return wrap(callUnary(name, this.handle, ...rest));
-  }
-  private inPlace(name: InPlaceOpName, ...rest: unknown[]): this {
-    callInPlace(name, this.handle, ...rest);
-    return this;
-  }
-
   // ---- arithmetic (broadcasting, PyTorch type promotion) ----
   /** this + alpha * other */
   add(other: Operand, alpha?: number): Tensor {
@@ -61,97 +53,97 @@ export class MathTensor extends TensorBase {
     return wrap(native.lerp(this.handle, end.handle, operand(weight)));
   }
   neg(): Tensor {
-    return this.unary('neg');
+    return wrap(native.neg(this.handle));
   }
   exp(): Tensor {
-    return this.unary('exp');
+    return wrap(native.exp(this.handle));
   }
   log(): Tensor {
-    return this.unary('log');
+    return wrap(native.log(this.handle));
   }
   log1p(): Tensor {
-    return this.unary('log1p');
+    return wrap(native.log1p(this.handle));
   }
   expm1(): Tensor {
-    return this.unary('expm1');
+    return wrap(native.expm1(this.handle));
   }
   sqrt(): Tensor {
-    return this.unary('sqrt');
+    return wrap(native.sqrt(this.handle));
   }
   rsqrt(): Tensor {
-    return this.unary('rsqrt');
+    return wrap(native.rsqrt(this.handle));
   }
   abs(): Tensor {
-    return this.unary('abs');
+    return wrap(native.abs(this.handle));
   }
   sign(): Tensor {
-    return this.unary('sign');
+    return wrap(native.sign(this.handle));
   }
   sin(): Tensor {
-    return this.unary('sin');
+    return wrap(native.sin(this.handle));
   }
   cos(): Tensor {
-    return this.unary('cos');
+    return wrap(native.cos(this.handle));
   }
   reciprocal(): Tensor {
-    return this.unary('reciprocal');
+    return wrap(native.reciprocal(this.handle));
   }
   square(): Tensor {
-    return this.unary('square');
+    return wrap(native.square(this.handle));
   }
   floor(): Tensor {
-    return this.unary('floor');
+    return wrap(native.floor(this.handle));
   }
   ceil(): Tensor {
-    return this.unary('ceil');
+    return wrap(native.ceil(this.handle));
   }
   round(): Tensor {
-    return this.unary('round');
+    return wrap(native.round(this.handle));
   }
   /** Replaces NaN and infinities (defaults: 0 and the dtype's finite extremes). */
   nanToNum(options: { nan?: number; posinf?: number; neginf?: number } = {}): Tensor {
-    return this.unary('nanToNum', options.nan ?? null, options.posinf ?? null, options.neginf ?? null);
+    return wrap(native.nanToNum(this.handle, options.nan ?? null, options.posinf ?? null, options.neginf ?? null));
   }
 
   // ---- comparisons and logic (bool results) ----
   eq(other: Operand): Tensor {
-    return this.unary('eq', operand(other));
+    return wrap(native.eq(this.handle, operand(other)));
   }
   ne(other: Operand): Tensor {
-    return this.unary('ne', operand(other));
+    return wrap(native.ne(this.handle, operand(other)));
   }
   lt(other: Operand): Tensor {
-    return this.unary('lt', operand(other));
+    return wrap(native.lt(this.handle, operand(other)));
   }
   le(other: Operand): Tensor {
-    return this.unary('le', operand(other));
+    return wrap(native.le(this.handle, operand(other)));
   }
   gt(other: Operand): Tensor {
-    return this.unary('gt', operand(other));
+    return wrap(native.gt(this.handle, operand(other)));
   }
   ge(other: Operand): Tensor {
-    return this.unary('ge', operand(other));
+    return wrap(native.ge(this.handle, operand(other)));
   }
   logicalAnd(other: TensorBase): Tensor {
-    return this.unary('logicalAnd', other.handle);
+    return wrap(native.logicalAnd(this.handle, other.handle));
   }
   logicalOr(other: TensorBase): Tensor {
-    return this.unary('logicalOr', other.handle);
+    return wrap(native.logicalOr(this.handle, other.handle));
   }
   logicalXor(other: TensorBase): Tensor {
-    return this.unary('logicalXor', other.handle);
+    return wrap(native.logicalXor(this.handle, other.handle));
   }
   logicalNot(): Tensor {
-    return this.unary('logicalNot');
+    return wrap(native.logicalNot(this.handle));
   }
   isnan(): Tensor {
-    return this.unary('isnan');
+    return wrap(native.isnan(this.handle));
   }
   isinf(): Tensor {
-    return this.unary('isinf');
+    return wrap(native.isinf(this.handle));
   }
   isfinite(): Tensor {
-    return this.unary('isfinite');
+    return wrap(native.isfinite(this.handle));
   }
   /** Elementwise |this - other| <= atol + rtol * |other|, everywhere. */
   allclose(other: TensorBase, options: { rtol?: number; atol?: number; equalNan?: boolean } = {}): boolean {
@@ -165,33 +157,33 @@ export class MathTensor extends TensorBase {
 
   // ---- activations ----
   relu(): Tensor {
-    return this.unary('relu');
+    return wrap(native.relu(this.handle));
   }
   /** GELU; 'tanh' selects the tanh approximation (gelu_new / gelu_pytorch_tanh). */
   gelu(approximate: 'none' | 'tanh' = 'none'): Tensor {
-    return this.unary('gelu', approximate);
+    return wrap(native.gelu(this.handle, approximate));
   }
   silu(): Tensor {
-    return this.unary('silu');
+    return wrap(native.silu(this.handle));
   }
   sigmoid(): Tensor {
-    return this.unary('sigmoid');
+    return wrap(native.sigmoid(this.handle));
   }
   tanh(): Tensor {
-    return this.unary('tanh');
+    return wrap(native.tanh(this.handle));
   }
   softplus(beta = 1, threshold = 20): Tensor {
-    return this.unary('softplus', beta, threshold);
+    return wrap(native.softplus(this.handle, beta, threshold));
   }
   logsigmoid(): Tensor {
-    return this.unary('logsigmoid');
+    return wrap(native.logsigmoid(this.handle));
   }
   /** softmax along `dim`, computed in `dtype` when given. */
   softmax(dim: number, dtype?: DType): Tensor {
-    return this.unary('softmax', dim, dtype === undefined ? null : dtypeCode(dtype));
+    return wrap(native.softmax(this.handle, dim, dtype === undefined ? null : dtypeCode(dtype)));
   }
   logSoftmax(dim: number, dtype?: DType): Tensor {
-    return this.unary('logSoftmax', dim, dtype === undefined ? null : dtypeCode(dtype));
+    return wrap(native.logSoftmax(this.handle, dim, dtype === undefined ? null : dtypeCode(dtype)));
   }
 
   // ---- products ----
@@ -216,35 +208,44 @@ export class MathTensor extends TensorBase {
     return this;
   }
   mul_(other: Operand): this {
-    return this.inPlace('mul_', operand(other));
+    native.mul_(this.handle, operand(other));
+    return this;
   }
   div_(other: Operand): this {
-    return this.inPlace('div_', operand(other));
+    native.div_(this.handle, operand(other));
+    return this;
   }
   pow_(exponent: Operand): this {
-    return this.inPlace('pow_', operand(exponent));
+    native.pow_(this.handle, operand(exponent));
+    return this;
   }
   neg_(): this {
-    return this.inPlace('neg_');
+    native.neg_(this.handle);
+    return this;
   }
   exp_(): this {
-    return this.inPlace('exp_');
+    native.exp_(this.handle);
+    return this;
   }
   log_(): this {
-    return this.inPlace('log_');
+    native.log_(this.handle);
+    return this;
   }
   sqrt_(): this {
-    return this.inPlace('sqrt_');
+    native.sqrt_(this.handle);
+    return this;
   }
   abs_(): this {
-    return this.inPlace('abs_');
+    native.abs_(this.handle);
+    return this;
   }
   clamp_(min?: number | null, max?: number | null): this {
     native.clamp_(this.handle, min ?? null, max ?? null);
     return this;
   }
   zero_(): this {
-    return this.inPlace('zero_');
+    native.zero_(this.handle);
+    return this;
   }
   fill_(value: number | boolean): this {
     native.fill_(this.handle, value);
