@@ -12,9 +12,11 @@ import { tidy, type Tensor } from '../tensor/index.js';
 import { maskedMean } from './masked.js';
 import { assertShape } from './shapes.js';
 
-function assert2d(op: string, name: string, t: Tensor): [number, number] {
-  if (t.ndim !== 2) throw new RangeError(`${op}: '${name}' must be (B, C), got [${t.shape.join(', ')}]`);
-  return t.shape as [number, number];
+/** Every input is per token: the first sets (B, C), the others must match it exactly. */
+function assertPerToken(op: string, inputs: Record<string, Tensor>): void {
+  const [[firstName, first], ...rest] = Object.entries(inputs) as [[string, Tensor], ...[string, Tensor][]];
+  if (first.ndim !== 2) throw new RangeError(`${op}: '${firstName}' must be (B, C), got [${first.shape.join(', ')}]`);
+  for (const [name, t] of rest) assertShape(op, name, t, first.shape);
 }
 
 export interface PpoPolicyInputs {
@@ -42,8 +44,7 @@ export interface PpoPolicyOutput {
  */
 export function ppoPolicyLoss(inputs: PpoPolicyInputs, options: { clipRange: number }): PpoPolicyOutput {
   const { logps, oldLogps, advantages, mask } = inputs;
-  const shape = assert2d('ppoPolicyLoss', 'logps', logps);
-  for (const [name, t] of [['oldLogps', oldLogps], ['advantages', advantages], ['mask', mask]] as const) assertShape('ppoPolicyLoss', name, t, shape);
+  assertPerToken('ppoPolicyLoss', { logps, oldLogps, advantages, mask });
   const eps = options.clipRange;
   return tidy(() => {
     const m = mask.to(logps.dtype);
@@ -81,8 +82,7 @@ export interface PpoValueInputs {
  */
 export function ppoValueLoss(inputs: PpoValueInputs, options: { clipRangeValue: number }): { loss: Tensor; metrics: { clipFrac: Tensor } } {
   const { values, oldValues, returns, mask } = inputs;
-  const shape = assert2d('ppoValueLoss', 'values', values);
-  for (const [name, t] of [['oldValues', oldValues], ['returns', returns], ['mask', mask]] as const) assertShape('ppoValueLoss', name, t, shape);
+  assertPerToken('ppoValueLoss', { values, oldValues, returns, mask });
   const eps = options.clipRangeValue;
   return tidy(() => {
     const m = mask.to(values.dtype);
