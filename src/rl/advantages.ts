@@ -11,8 +11,8 @@ import { tidy, type Tensor } from '../tensor/index.js';
 import { assertVector } from './shapes.js';
 
 /** Declared once; the config schema (`grpo.advantage_type`) takes its values from here. */
-export const ADVANTAGE_TYPES = ['grpo', 'normalized', 'dr_grpo', 'relative', 'rank', 'rloo'] as const;
-export type AdvantageType = (typeof ADVANTAGE_TYPES)[number];
+export const GRPO_ADVANTAGE_TYPES = ['grpo', 'normalized', 'dr_grpo', 'relative', 'rank', 'rloo'] as const;
+export type AdvantageType = (typeof GRPO_ADVANTAGE_TYPES)[number];
 
 /** What the group std divides by: the group's (TRL default), the whole batch's, or nothing (Dr. GRPO). */
 export const SCALE_REWARDS = ['group', 'batch', 'none'] as const;
@@ -100,7 +100,7 @@ export function groupAdvantages(rewards: Tensor, options: { numGenerations: numb
       return rlooAdvantages(rewards, { numGenerations });
     default: {
       const never: never = type;
-      throw new TypeError(`groupAdvantages: unknown type '${String(never)}'; expected one of ${ADVANTAGE_TYPES.join(', ')}`);
+      throw new TypeError(`groupAdvantages: unknown type '${String(never)}'; expected one of ${GRPO_ADVANTAGE_TYPES.join(', ')}`);
     }
   }
 }

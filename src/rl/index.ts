@@ -14,7 +14,7 @@ export { rewardModelLoss } from './reward.js';
 export type { RewardLossOptions, RewardLossOutput } from './reward.js';
 export { grpoLoss, GRPO_LOSS_TYPES } from './grpo.js';
 export type { GrpoLossType, GrpoInputs, GrpoOptions, GrpoOutput } from './grpo.js';
-export { ADVANTAGE_TYPES, SCALE_REWARDS, groupAdvantages, grpoAdvantages, rankAdvantages, rlooAdvantages } from './advantages.js';
+export { GRPO_ADVANTAGE_TYPES, SCALE_REWARDS, groupAdvantages, grpoAdvantages, rankAdvantages, rlooAdvantages } from './advantages.js';
 export type { AdvantageType, ScaleRewards } from './advantages.js';
 export { KL_ESTIMATORS, klEstimate, AdaptiveKlController } from './kl.js';
 export type { KlEstimator } from './kl.js';
