@@ -10,11 +10,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { EvalTask, RunConfig } from '../config/index.js';
-import { loadDataset, readRows, tokenizePrompt, tokenizePreference, type DataKind, type PreferenceExample, type PreferenceRecord, type TokenizedExample } from '../data/index.js';
+import {
+  loadDataset, loadSftExamples, prmMode, readRows, tokenizeOptions, tokenizePrompt, tokenizePreference,
+  type DataKind, type PreferenceExample, type PreferenceRecord, type TokenizedExample,
+} from '../data/index.js';
 import type { ChatMessage, Tokenizer } from '../tokenizers/index.js';
-import { tokenizeOptions } from '../trainers/loop/data-files.js';
-import { prmMode } from '../trainers/prm/index.js';
-import { loadSftExamples } from '../trainers/sft/index.js';
 
 /** One file a task reads. */
 export interface EvalSource {
