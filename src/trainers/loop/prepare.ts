@@ -48,7 +48,7 @@ export interface PreparedRun {
 
 /**
  * model.dtype checked against the device the run trains on, before anything loads: float16
- * needs CUDA (CPU kernels lack half-precision matmul backward), and float16 weights cannot take
+ * needs CUDA (libtorch's CPU matmul, addmm, has no float16 kernel), and float16 weights cannot take
  * training.fp16's loss scaling (its unscale step needs float32 gradients, as torch.cuda.amp's).
  */
 export function checkModelDtype(config: RunConfig, device: Device = resolveTrainingDevice(config.training)): void {
