@@ -107,7 +107,7 @@ test('model.dtype bfloat16: the model trains in bfloat16 with finite losses and 
   const header = readSafetensorsMetadata(join(c.training.output_dir, 'model.safetensors'));
   const dtypes = new Set([...header.tensors.values()].map((t) => t.dtype));
   assert.deepEqual([...dtypes], ['bfloat16']);
-  assert.equal(JSON.parse(readFileSync(join(c.training.output_dir, 'config.json'), 'utf8')).torch_dtype, 'bfloat16');
+  assert.equal(JSON.parse(readFileSync(join(c.training.output_dir, 'config.json'), 'utf8')).dtype, 'bfloat16');
 });
 
 test('model.dtype float16 on the CPU is refused before anything loads or is written, with the fix', async () => {
