@@ -127,7 +127,7 @@ export async function taskSources(config: RunConfig, task: EvalTask): Promise<Ev
   return sources;
 }
 
-/** The config with its data reduced to `sources` as validation files, so the trainers' own loaders read exactly them. */
+/** The config with its data reduced to `sources` as validation files, so the per-algorithm loaders (src/data/datasets) read exactly them. */
 export function configReading(config: RunConfig, sources: readonly EvalSource[]): RunConfig {
   const datasets: RunConfig['data']['datasets'] = {};
   for (const s of sources) {
