@@ -104,6 +104,10 @@ test('model.dtype bfloat16: the model trains in bfloat16 with finite losses and 
   const losses = readMetrics(join(c.training.output_dir, 'metrics.jsonl')).filter((r) => r['loss'] !== undefined).map((r) => r['loss'] as number);
   assert.equal(losses.length, 3);
   for (const l of losses) assert.ok(Number.isFinite(l) && l > 0, `loss ${l}`);
+  assert.ok((losses[2] as number) < (losses[0] as number), `bfloat16 training lowers the loss: ${losses.join(', ')}`);
+  // The same first loss as in float32 up to bfloat16's 8-bit mantissa (a float32 model would match to 1e-6).
+  const float32 = await firstLoss(config('sft', { name_or_path: MODEL }, { max_steps: 1 }));
+  assert.ok(Math.abs((losses[0] as number) - float32) < 0.02 * float32 && losses[0] !== float32, `bfloat16 ${losses[0]} vs float32 ${float32}`);
   const header = readSafetensorsMetadata(join(c.training.output_dir, 'model.safetensors'));
   const dtypes = new Set([...header.tensors.values()].map((t) => t.dtype));
   assert.deepEqual([...dtypes], ['bfloat16']);
