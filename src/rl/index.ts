@@ -22,3 +22,4 @@ export { ppoPolicyLoss, ppoValueLoss, explainedVariance } from './ppo.js';
 export type { PpoPolicyInputs, PpoPolicyOutput, PpoValueInputs } from './ppo.js';
 export { entropyFromLogits } from './entropy.js';
 export { gae } from './gae.js';
+export { sftLossSum } from './sft.js';

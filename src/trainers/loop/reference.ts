@@ -10,6 +10,7 @@
  * ```
  */
 import { resolve } from 'node:path';
+import type { ModelDtype } from '../../config/index.js';
 import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { withAdaptersDisabled } from '../../nn/index.js';
 import { noGrad } from '../../tensor/index.js';
@@ -25,6 +26,8 @@ export interface ReferenceChoice {
   refModelPath?: string | null;
   /** The policy carries LoRA adapters: its base with them disabled is the starting model. */
   loraApplied: boolean;
+  /** The dtype a loaded reference's weights take (model.dtype, as the policy's); float32 when omitted. */
+  dtype?: ModelDtype;
 }
 
 /**
@@ -34,7 +37,8 @@ export interface ReferenceChoice {
 export function loadReferencePolicy(choice: ReferenceChoice): ReferencePolicy {
   if (!choice.needed) return null;
   if ((choice.refModelPath ?? null) === null && choice.loraApplied) return 'adapters-disabled';
-  return freezeReference(loadCausalLm(resolve(choice.refModelPath ?? choice.modelPath)));
+  const dir = resolve(choice.refModelPath ?? choice.modelPath);
+  return freezeReference(loadCausalLm(dir, choice.dtype === undefined ? {} : { dtype: choice.dtype }));
 }
 
 /** A model reference is frozen and in eval mode (no dropout, no grads); other kinds pass through. */
