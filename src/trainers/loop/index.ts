@@ -9,7 +9,7 @@ export { TrainingDivergedError } from './types.js';
 export type { Algorithm, LossOutput } from './types.js';
 export { trainAlgorithm } from './run.js';
 export type { RunOptions } from './run.js';
-export { applyLoraFromConfig, loraOptionsOf, saveTrainedModel, loadTrainedModel } from './model-io.js';
+export { applyLoraFromConfig, loraOptionsOf } from './lora-config.js';
 export { BestMetricTracker } from './best-metric.js';
 export { worldInfo, isMainProcess } from './world.js';
 export type { WorldInfo } from './world.js';

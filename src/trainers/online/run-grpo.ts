@@ -10,7 +10,7 @@ import type { RunConfig } from '../../config/index.js';
 import { writeResolvedConfig } from '../../config/index.js';
 import { loadCausalLm } from '../../models/index.js';
 import { manualSeed } from '../../tensor/index.js';
-import { applyLoraFromConfig } from '../loop/model-io.js';
+import { applyLoraFromConfig } from '../loop/lora-config.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { grpoAlgorithm } from './grpo.js';
 import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';

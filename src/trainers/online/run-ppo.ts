@@ -12,7 +12,7 @@ import type { RunConfig } from '../../config/index.js';
 import { writeResolvedConfig } from '../../config/index.js';
 import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
 import { manualSeed } from '../../tensor/index.js';
-import { applyLoraFromConfig } from '../loop/model-io.js';
+import { applyLoraFromConfig } from '../loop/lora-config.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { ppoAlgorithm } from './ppo.js';
 import { PolicyValueHead, type ValueSource } from './value.js';

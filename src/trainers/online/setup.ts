@@ -58,6 +58,7 @@ export function generationOf(config: RunConfig, tokenizer: Tokenizer, policy: Pr
 export function trainOnline<B extends RolloutBuffer>(algorithm: OnlineAlgorithm<B>, config: RunConfig, prompts: readonly OnlinePrompt[], lora: LoraOptions | null, options: OnlineRunOptions): Promise<OnlineTrainResult> {
   const trainer = new OnlineTrainer(algorithm, {
     training: config.training,
+    logging: config.logging,
     prompts,
     lora,
     tokenizerDir: resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path),
