@@ -16,7 +16,7 @@ export { findSeries, firstSeries, INDEX_KEYS, METRIC_ALIASES, metricKeys, series
 export type { MetricRow, SeriesPoint, StandardMetric } from './metric-series.js';
 export { DEFAULT_DIAGNOSIS_OPTIONS, diagnose, DIAGNOSIS_RULE_IDS, DIAGNOSIS_RULES, resolveDiagnosisOptions } from './diagnosis.js';
 export type { DiagnosisInput, DiagnosisOptions, DiagnosisRule, DiagnosisRuleId, Finding, Severity } from './diagnosis.js';
-export { parseMetricsText, readRun, RESOLVED_CONFIG_FILE } from './run-reader.js';
+export { parseMetricsText, readRun, RESOLVED_CONFIG_FILE, runLogDir } from './run-reader.js';
 export type { ReadRunOptions, RunSnapshot, RunStatus, TotalStepsSource } from './run-reader.js';
 export { runStatusLine } from './run-status-line.js';
 export { betterDirection, formatMetric, summarizeMetrics } from './summary.js';
