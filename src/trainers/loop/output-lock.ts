@@ -3,13 +3,15 @@
  * from start to end, so two processes never append to the same metrics.jsonl or write the same
  * checkpoints. The file is created with O_EXCL, so of two runs starting at once exactly one gets
  * it. A lock whose process is gone (same host, pid not running: a killed run) is taken over.
+ * Taking over renames the stale file away first (atomic), so of two runs taking over at once
+ * only one removes it, and neither can remove the lock the other has just created.
  *
  * ```ts
  * const lock = OutputDirLock.acquire('outputs/sft');   // throws OutputDirLockedError if held
  * try { ... } finally { lock.release(); }
  * ```
  */
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -59,6 +61,10 @@ function readHolder(path: string): LockHolder | null {
   }
 }
 
+function sameHolder(a: LockHolder | null, b: LockHolder | null): boolean {
+  return a !== null && b !== null && a.pid === b.pid && a.host === b.host && a.since === b.since;
+}
+
 /** A held lock on an output dir. */
 export class OutputDirLock {
   /** The stale holder this lock replaced, or null (for a log line). */
@@ -83,9 +89,27 @@ export class OutputDirLock {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const holder = readHolder(path);
         const dead = holder !== null && holder.host === me.host && holder.pid !== me.pid && !isAlive(holder.pid);
-        if (!dead || attempt > 0) throw new OutputDirLockedError(path, holder);
+        if (!dead || attempt >= 3) throw new OutputDirLockedError(path, holder);
+        const grave = `${path}.stale-${process.pid}`;
+        try {
+          renameSync(path, grave);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // another run moved it first
+          throw e;
+        }
+        const moved = readHolder(grave);
+        if (!sameHolder(moved, holder)) {
+          // Between our read and the rename another run replaced the stale lock with its own: put it back.
+          try {
+            linkSync(grave, path);
+          } catch {
+            // a third run holds the path now; ours is refused either way
+          }
+          rmSync(grave, { force: true });
+          throw new OutputDirLockedError(path, moved);
+        }
+        rmSync(grave, { force: true });
         stale = holder;
-        rmSync(path, { force: true });
         continue;
       }
       try {
@@ -102,6 +126,6 @@ export class OutputDirLock {
     if (!this.held) return;
     this.held = false;
     const now = readHolder(this.path);
-    if (now !== null && now.pid === this.holder.pid && now.host === this.holder.host && now.since === this.holder.since) rmSync(this.path, { force: true });
+    if (sameHolder(now, this.holder)) rmSync(this.path, { force: true });
   }
 }
