@@ -9,6 +9,8 @@ export { TrainingDivergedError } from './types.js';
 export type { Algorithm, LossOutput } from './types.js';
 export { trainAlgorithm } from './run.js';
 export type { RunOptions } from './run.js';
+export { prepareRun, checkModelDtype } from './prepare.js';
+export type { PreparedRun, ModelLoadOptions } from './prepare.js';
 export { applyLoraFromConfig, loraOptionsOf } from './lora-config.js';
 export { logDirOf, runSession } from './run-session.js';
 export type { LoopEnd, RunContext, RunLogging, RunSpec } from './run-session.js';
