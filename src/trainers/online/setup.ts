@@ -24,6 +24,7 @@ export async function rolloutScorer(config: RunConfig, tokenizer: Tokenizer, sec
 export function trainOnline<B extends RolloutBuffer>(algorithm: OnlineAlgorithm<B>, config: RunConfig, prompts: readonly OnlinePrompt[], lora: LoraOptions | null, options: OnlineRunOptions): Promise<OnlineTrainResult> {
   const trainer = new OnlineTrainer(algorithm, {
     training: config.training,
+    logging: config.logging,
     prompts,
     lora,
     tokenizerDir: tokenizerDirOf(config),
