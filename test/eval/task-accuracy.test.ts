@@ -35,7 +35,7 @@ test('exactMatchAccuracy counts the greedy completions that equal their referenc
   const tok = Tokenizer.fromPretrained(MODEL);
   const prompts = ['Hello world', 'What is 2+2?', 'Name a colour.'];
   // The completions, made here the long way: chat template (the tokenizer has one), greedy, 5 tokens.
-  const ids = prompts.map((p) => tokenizePrompt(tok, { kind: 'prompt', prompt: p }, { useChatTemplate: true }).inputIds);
+  const ids = prompts.map((p) => tokenizePrompt(tok, { kind: 'prompt', prompt: p }, { chatTemplate: 'always' }).inputIds);
   const texts = generate(model, ids, { maxNewTokens: 5, eosTokenId: tok.eosTokenId ?? undefined, padTokenId: tok.padTokenId ?? undefined })
     .map((r) => tok.decode(r.tokenIds, { skipSpecialTokens: true }));
   assert.ok(texts.every((t) => t.trim() !== ''), JSON.stringify(texts));

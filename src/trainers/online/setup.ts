@@ -1,7 +1,7 @@
 /** What PPO and GRPO runs share: prompts, rewards, the reference policy, generation settings. */
 import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
-import { loadDataset, padIdOf, tokenizePrompt } from '../../data/index.js';
+import { checkChatTemplateMode, loadDataset, padIdOf, tokenizePrompt } from '../../data/index.js';
 import { loadCausalLm, SequenceScoreModel, type PretrainedCausalLm } from '../../models/index.js';
 import { loadRewardFunctions } from '../../rewards/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
@@ -20,11 +20,11 @@ export function tokenizerOf(config: RunConfig): Tokenizer {
 /** Prompt records (with their reference answers) tokenized for generation. */
 export async function loadPrompts(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation' = 'train'): Promise<OnlinePrompt[]> {
   const out: OnlinePrompt[] = [];
-  const useChatTemplate = tokenizer.chatTemplate !== null;
+  const chatTemplate = checkChatTemplateMode(config.data.chat_template, tokenizer);
   for (const path of datasetFiles(config, 'prompt', split)) {
     const { records } = await loadDataset(path, { format: 'prompt', onError: config.data.on_error });
     for (const r of records) {
-      const ex = tokenizePrompt(tokenizer, r, { maxPromptLength: config.data.max_prompt_length, useChatTemplate });
+      const ex = tokenizePrompt(tokenizer, r, { maxPromptLength: config.data.max_prompt_length, chatTemplate });
       if (ex.inputIds.length > 0) out.push({ ids: ex.inputIds, ...(r.reference === undefined ? {} : { reference: r.reference }) });
     }
   }

@@ -9,7 +9,7 @@
 import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
 import { writeResolvedConfig } from '../../config/index.js';
-import { loadDataset, loadLatentMatrix, padIdOf, tokenizeStepwise, type LatentRecord, type TokenizedExample } from '../../data/index.js';
+import { checkChatTemplateMode, loadDataset, loadLatentMatrix, padIdOf, tokenizeStepwise, type LatentRecord, type TokenizedExample } from '../../data/index.js';
 import { LatentPrmModel, TokenClassifierModel } from '../../models/index.js';
 import { manualSeed } from '../../tensor/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
@@ -37,6 +37,7 @@ export async function loadStepwise(config: RunConfig, tokenizer: Tokenizer, spli
         maxPromptLength: config.data.max_prompt_length,
         stepSeparator: config.prm.step_separator,
         trainOnLastStepOnly: config.prm.train_on_last_step_only,
+        chatTemplate: checkChatTemplateMode(config.data.chat_template, tokenizer),
       }));
     }
   }
