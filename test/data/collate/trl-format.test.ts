@@ -5,6 +5,7 @@
  * the template; the ids and the first logged DPO (sigmoid, ipo, hinge) and reward losses equal
  * TRL's. Settings mirror the generator: one batch of all 4 pairs, beta 0.1, policy = tiny-qwen2
  * with policy-perturbed.safetensors, reference = tiny-qwen2, reward model = tiny-qwen2-rm.
+ * SFT formats: ids and loss positions equal TRL SFTTrainer's.
  */
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
-import { loadDataset, tokenizePreference } from '../../../src/data/index.js';
+import { IGNORE_INDEX, loadDataset, tokenizePreference, tokenizeSft } from '../../../src/data/index.js';
 import { Tokenizer } from '../../../src/tokenizers/index.js';
 import { runDpo } from '../../../src/trainers/dpo/index.js';
 import { runReward } from '../../../src/trainers/reward/index.js';
@@ -33,7 +34,8 @@ interface Entry {
   reward: { loss: number };
   reward_tokenized: { chosen_ids: number[]; rejected_ids: number[] }[];
 }
-const golden = JSON.parse(readFileSync(join(DIR, 'golden.json'), 'utf8')) as { beta: number; batch_size: number; datasets: Record<string, Entry> };
+interface SftIds { input_ids: number[]; labels: number[] }
+const golden = JSON.parse(readFileSync(join(DIR, 'golden.json'), 'utf8')) as { beta: number; batch_size: number; datasets: Record<string, Entry>; sft: Record<string, SftIds[]> };
 const tokenizer = Tokenizer.fromPretrained(POLICY);
 
 /** A model directory: `weights` under model.safetensors, config from `configDir`, tiny-qwen2's tokenizer. */
@@ -101,4 +103,21 @@ test("trl format: chatTemplate 'always' wraps the plain pairs (other ids, other 
   c.data.chat_template = 'always';
   const r = await runDpo(c, { progress: sink });
   assert.ok(Math.abs(r.losses.get(1)! - golden.datasets.plain!.dpo.sigmoid.loss) > 1e-3, `${r.losses.get(1)}`);
+});
+
+for (const name of ['sft-prompt-completion', 'sft-text', 'sft-conversational-prompt-completion'] as const) {
+  test(`trl format (${name}): SFT ids and loss positions equal TRL SFTTrainer's`, async () => {
+    const { records } = await loadDataset(join(DIR, `${name}.jsonl`), { format: 'sft' });
+    const got = records.map((r) => tokenizeSft(tokenizer, r)).map((e) => ({ input_ids: e.inputIds, labels: e.labels }));
+    assert.deepEqual(got, golden.sft[name]);
+  });
+}
+
+test("trl format (sft-messages): SFT ids equal TRL SFTTrainer's; the loss covers the assistant turns (TRL's assistant_only_loss)", async () => {
+  const { records } = await loadDataset(join(DIR, 'sft-messages.jsonl'), { format: 'sft' });
+  const want = golden.sft['sft-messages']![0]!;
+  const ex = tokenizeSft(tokenizer, records[0]!);
+  assert.deepEqual(ex.inputIds, want.input_ids);
+  const trained = tokenizer.decode(ex.labels.filter((l) => l !== IGNORE_INDEX));
+  assert.equal(trained, 'Hello.<|im_end|>\nGoodbye.<|im_end|>\n');
 });
