@@ -4,7 +4,7 @@
  * tokenized as one string and the completion taken as the tokens after the prompt's.
  */
 import type { ChatMessage, TextTokenizer } from '../../tokenizers/index.js';
-import type { ChatTemplateMode } from './types.js';
+import { CHAT_TEMPLATE_MODES, type ChatTemplateMode } from './types.js';
 
 /** A record field: plain text (TRL "standard") or a message list (TRL "conversational"). */
 export type TextOrMessages = string | readonly ChatMessage[];
@@ -62,5 +62,13 @@ export function checkChatTemplateMode(mode: ChatTemplateMode, tokenizer: { chatT
   if (mode === 'always' && tokenizer.chatTemplate === null) {
     throw new Error("data.chat_template is 'always' but the tokenizer has no chat template; use 'auto' or 'never', or load a tokenizer with one");
   }
+  return mode;
+}
+
+/** A `--chat-template` command-line value, checked against the modes. */
+export function parseChatTemplateMode(value: string | undefined, flag = '--chat-template'): ChatTemplateMode {
+  if (value === undefined) return 'auto';
+  const mode = CHAT_TEMPLATE_MODES.find((m) => m === value);
+  if (mode === undefined) throw new Error(`${flag} must be one of ${CHAT_TEMPLATE_MODES.join(', ')}, got '${value}'`);
   return mode;
 }
