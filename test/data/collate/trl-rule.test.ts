@@ -75,9 +75,10 @@ test("always without a chat template, and a bad mode, are refused", () => {
   assert.equal(parseChatTemplateMode(undefined), 'auto');
   assert.throws(() => parseChatTemplateMode('sometimes'), /--chat-template must be one of auto, always, never, got 'sometimes'/);
   const model = { name_or_path: 'm' };
-  assert.equal(RunConfig.parse({ model }).data.chat_template, 'auto');
-  assert.equal(RunConfig.parse({ model, data: { chat_template: 'never' } }).data.chat_template, 'never');
-  assert.throws(() => RunConfig.parse({ model, data: { chat_template: 'sometimes' } }), /chat_template/);
+  const data = { dataset_path: 'd.jsonl' };
+  assert.equal(RunConfig.parse({ model, data }).data.chat_template, 'auto');
+  assert.equal(RunConfig.parse({ model, data: { ...data, chat_template: 'never' } }).data.chat_template, 'never');
+  assert.throws(() => RunConfig.parse({ model, data: { ...data, chat_template: 'sometimes' } }), /chat_template/);
 });
 
 test('sft rows: prompt/completion (strings or messages), text, messages, conversations', () => {
