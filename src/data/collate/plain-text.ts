@@ -24,8 +24,8 @@ export function usesChatTemplate(mode: ChatTemplateMode | undefined, conversatio
   if (conversational) {
     if (m === 'never') {
       throw new Error(
-        "a conversational record (a list of {role, content} messages) cannot be tokenized with data.chat_template 'never'; " +
-          "set data.chat_template to 'auto' (or 'always'), or give the record's fields as plain strings",
+        "a conversational record (a list of {role, content} messages) cannot be tokenized with data.chat_template 'never' " +
+          "(--chat-template on the command line); set it to 'auto' (or 'always'), or give the record's fields as plain strings",
       );
     }
     return true;
