@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
 import {
-  checkChatTemplateMode, IGNORE_INDEX, parseChatTemplateMode, tokenizePreference, tokenizePrompt, tokenizeSft, tokenizeStepwise,
+  checkChatTemplateMode, IGNORE_INDEX, parseChatTemplateMode, tokenizeConversation, tokenizePreference, tokenizePrompt, tokenizeSft, tokenizeStepwise,
 } from '../../../src/data/index.js';
 import { DataError } from '../../../src/data/errors.js';
 import { parseSft } from '../../../src/data/formats/index.js';
@@ -67,6 +67,7 @@ test('never: conversational records are refused with the key to change', () => {
   assert.throws(() => tokenizePreference(tokenizer, { kind: 'preference', prompt: user('Q'), chosen: assistant('A'), rejected: assistant('B') }, never), message);
   assert.throws(() => tokenizePrompt(tokenizer, { kind: 'prompt', prompt: user('Q') }, never), message);
   assert.throws(() => tokenizeSft(tokenizer, { kind: 'sft', prompt: null, response: [...user('Q'), ...assistant('A')] }, never), message);
+  assert.throws(() => tokenizeConversation(tokenizer, { kind: 'conversation', messages: [...user('Q'), ...assistant('A')] }, never), message);
 });
 
 test("always without a chat template, and a bad mode, are refused", () => {
