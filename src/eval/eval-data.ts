@@ -142,7 +142,7 @@ export const firstN = <T>(items: T[], max: number | null): T[] => (max === null 
 
 /** A prompt to complete, with the reference its completion is scored against (null when the record has none). */
 export interface EvalPrompt {
-  /** Prompt ids as generation sees them (chat template and generation prompt when the tokenizer has one). */
+  /** Prompt ids as generation sees them (message lists through the chat template with the generation prompt, plain text encoded; data.chat_template). */
   ids: number[];
   /** The prompt as text, for reports and for the reward model. */
   text: string;
