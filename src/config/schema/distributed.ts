@@ -7,6 +7,6 @@ export const DistributedConfig = z
     strategy: z.enum(['ddp', 'fsdp', 'deepspeed']).default('ddp').describe('How parameters and gradients are shared across processes.'),
     backend: z.enum(['gloo', 'nccl', 'mpi']).default('gloo').describe('Collective-communication backend (gloo for CPU, nccl for CUDA).'),
   })
-  .describe('Multi-process training. training.distributed / distributed_strategy / distributed_backend are accepted as aliases.');
+  .describe('Multi-process training.');
 
 export type DistributedConfig = z.infer<typeof DistributedConfig>;

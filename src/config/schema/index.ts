@@ -24,6 +24,7 @@ import { RewardConfig } from './reward.js';
 import { RewardsConfig } from './rewards.js';
 import { SftConfig } from './sft.js';
 import { TrainingConfig } from './training.js';
+import { unsupportedSettings } from '../unsupported.js';
 
 export * from './critic.js';
 export * from './data.js';
@@ -94,6 +95,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
     issue(['data', 'merged_cache_path'], `data.merged_cache_path (${JSON.stringify(c.data.merged_cache_path)}) is set but data.merge_datasets is false`);
   }
   checkEvaluation(c, issue);
+  for (const u of unsupportedSettings(c)) issue(u.path, u.message);
 }
 
 /** evaluation.tasks must suit the model the run trains, and the reward task needs a reward model. */

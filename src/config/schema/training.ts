@@ -74,15 +74,6 @@ export const TrainingConfig = z
       .boolean()
       .default(false)
       .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16.'),
-    distributed: z.boolean().optional().describe('Python-framework alias of distributed.enabled (folded into distributed: on load).'),
-    distributed_strategy: z
-      .enum(['ddp', 'fsdp', 'deepspeed'])
-      .optional()
-      .describe('Python-framework alias of distributed.strategy (folded into distributed: on load).'),
-    distributed_backend: z
-      .enum(['gloo', 'nccl', 'mpi'])
-      .optional()
-      .describe('Python-framework alias of distributed.backend (folded into distributed: on load).'),
   })
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
   .describe('The optimisation loop every algorithm shares.');
