@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { EvalTask, RunConfig } from '../config/index.js';
 import { loadLatentMatrix, padIdOf, type LatentRecord, type PreferenceExample } from '../data/index.js';
-import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, readRawConfig, SequenceScoreModel, TokenClassifierModel, type PretrainedCausalLm } from '../models/index.js';
+import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, readRawConfig, SequenceScoreModel, TokenClassifierModel, type Pooling, type PretrainedCausalLm } from '../models/index.js';
 import { ADAPTER_CONFIG_FILE, loadLoraAdapter } from '../nn/index.js';
 import { manualSeed } from '../tensor/index.js';
 import { Tokenizer } from '../tokenizers/index.js';
@@ -233,7 +233,7 @@ class EvalSession {
   }
 
   /** A saved latent PRM knows its width and pooling; a base model gets them as training gave them. */
-  private latentOptions(dir: string, records: readonly LatentRecord[]): { latentDim?: number; pooling?: 'mean' | 'last' | 'max' } {
+  private latentOptions(dir: string, records: readonly LatentRecord[]): { latentDim?: number; pooling?: Pooling } {
     const architectures = readRawConfig(dir).raw.architectures;
     if (Array.isArray(architectures) && architectures.includes(LATENT_PRM_ARCHITECTURE)) return {};
     const first = records[0];

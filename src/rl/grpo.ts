@@ -11,7 +11,9 @@ import { tidy, type Tensor } from '../tensor/index.js';
 import { maskedMean } from './masked.js';
 import { assertShape, assertVector } from './shapes.js';
 
-export type ScaleRewards = 'group' | 'batch' | 'none';
+/** What normalized advantages are divided by: the group's std, the batch's, or nothing (TRL scale_rewards). */
+export const SCALE_REWARDS = ['group', 'batch', 'none'] as const;
+export type ScaleRewards = (typeof SCALE_REWARDS)[number];
 
 /**
  * Aᵢ = (rᵢ − mean(group(i))) / (std + 1e-4): std of the group ('group', TRL default), of
@@ -45,6 +47,10 @@ export function grpoAdvantages(rewards: Tensor, options: { numGenerations: numbe
 export const GRPO_LOSS_TYPES = ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const;
 export type GrpoLossType = (typeof GRPO_LOSS_TYPES)[number];
 
+/** token: a ratio per token (GRPO); sequence: one length-normalised ratio per sequence (GSPO). */
+export const IMPORTANCE_SAMPLING_LEVELS = ['token', 'sequence'] as const;
+export type ImportanceSamplingLevel = (typeof IMPORTANCE_SAMPLING_LEVELS)[number];
+
 export interface GrpoInputs {
   /** (B, C) log-probs of the completion tokens under the policy being trained. */
   perTokenLogps: Tensor;
@@ -71,7 +77,7 @@ export interface GrpoOptions {
   /** 'dapo' divides by this (tokens in the whole global batch); Σ mask by default. */
   numItemsInBatch?: number;
   /** 'token' (GRPO): a ratio per token; 'sequence' (GSPO): one length-normalised ratio per sequence. Default 'token'. */
-  importanceSamplingLevel?: 'token' | 'sequence';
+  importanceSamplingLevel?: ImportanceSamplingLevel;
 }
 
 export interface GrpoOutput {

@@ -11,6 +11,6 @@ export { dpoLoss, DPO_LOSS_TYPES } from './dpo.js';
 export type { DpoLossType, DpoInputs, DpoOptions, DpoOutput } from './dpo.js';
 export { rewardModelLoss } from './reward.js';
 export type { RewardLossOptions, RewardLossOutput } from './reward.js';
-export { grpoAdvantages, grpoLoss, GRPO_LOSS_TYPES } from './grpo.js';
-export type { ScaleRewards, GrpoLossType, GrpoInputs, GrpoOptions, GrpoOutput } from './grpo.js';
+export { grpoAdvantages, grpoLoss, GRPO_LOSS_TYPES, IMPORTANCE_SAMPLING_LEVELS, SCALE_REWARDS } from './grpo.js';
+export type { ImportanceSamplingLevel, ScaleRewards, GrpoLossType, GrpoInputs, GrpoOptions, GrpoOutput } from './grpo.js';
 export { gae } from './gae.js';

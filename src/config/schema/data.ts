@@ -1,13 +1,15 @@
 /** `data:` — where training and validation examples come from. */
 import { z } from 'zod';
+import { ON_ERROR } from '../../data/load.js';
+import { DATA_KINDS } from '../../data/records.js';
+import { MERGE_STRATEGIES } from '../../data/tools/merge.js';
 
 /**
- * Dataset kinds, one per record type in src/data/records.ts (kept in sync by a type check
- * in ../index.ts). A trainer reads the kinds it consumes: sft reads sft/conversation,
- * reward and dpo read preference, ppo and grpo read prompt, prm reads stepwise or latent,
- * critic reads teacher_student.
+ * Dataset kinds: the record kinds of src/data/records.ts. A trainer reads the kinds it
+ * consumes: sft reads sft/conversation, reward and dpo read preference, ppo and grpo read
+ * prompt, prm reads stepwise or latent, critic reads teacher_student.
  */
-export const DATASET_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent'] as const;
+export const DATASET_KINDS = DATA_KINDS;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
 export const DatasetFile = z.strictObject({
@@ -44,7 +46,7 @@ export const DataConfig = z
     merge_config: z
       .strictObject({
         strategy: z
-          .enum(['concat', 'weighted_sampling', 'balanced'])
+          .enum(MERGE_STRATEGIES)
           .default('concat')
           .describe('concat: one after another; weighted_sampling: draw by file weight; balanced: equal share per file.'),
         shuffle: z.boolean().default(true).describe('Shuffle the merged dataset (with training.seed).'),
@@ -52,7 +54,7 @@ export const DataConfig = z
       .prefault({})
       .describe('How merge_datasets combines files.'),
     on_error: z
-      .enum(['fail', 'skip'])
+      .enum(ON_ERROR)
       .default('fail')
       .describe('A malformed record stops the run (fail) or is skipped and reported with file:line (skip).'),
   })

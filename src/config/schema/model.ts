@@ -1,5 +1,6 @@
 /** `model:` — which checkpoint to load and how. */
 import { z } from 'zod';
+import type { DType } from '../../tensor/dtype.js';
 
 /**
  * pretrained: load the weights in model.name_or_path. from_scratch: build the model from its
@@ -8,6 +9,9 @@ import { z } from 'zod';
  */
 export const MODEL_INITS = ['pretrained', 'from_scratch'] as const;
 export type ModelInit = (typeof MODEL_INITS)[number];
+
+/** The tensor dtypes model.dtype may name. */
+export const MODEL_DTYPES = ['float32', 'bfloat16', 'float16'] as const satisfies readonly DType[];
 
 export const ModelConfig = z
   .strictObject({
@@ -26,7 +30,7 @@ export const ModelConfig = z
       .default(null)
       .describe('Tokenizer directory when it differs from the model; null = model.name_or_path.'),
     dtype: z
-      .enum(['float32', 'bfloat16', 'float16'])
+      .enum(MODEL_DTYPES)
       .default('float32')
       .describe('Parameter dtype once loaded (float16 needs a GradScaler and CUDA).'),
     init: z

@@ -9,6 +9,10 @@ import type { PretrainedCausalLm } from '../../models/index.js';
 import { noGrad, tidy } from '../../tensor/index.js';
 import type { CriticPair } from './algorithm.js';
 
+/** critic.student_source: the records' student_response, responses sampled from the actor, or the record's when present, else sampled. */
+export const STUDENT_SOURCES = ['auto', 'data', 'generate'] as const;
+export type StudentSource = (typeof STUDENT_SOURCES)[number];
+
 /** The generation settings of a `generation:` section. */
 export function generationSettings(g: GenerationSection, seed: number) {
   const sample = g.do_sample && g.temperature > 0;
@@ -22,7 +26,7 @@ export function generationSettings(g: GenerationSection, seed: number) {
  */
 export function attachStudents(
   examples: readonly TeacherStudentExample[],
-  source: 'auto' | 'data' | 'generate',
+  source: StudentSource,
   actor: () => PretrainedCausalLm,
   options: { generation: GenerationSection; seed: number; batchSize: number; padTokenId: number; onBatch?: (done: number, total: number) => void },
 ): CriticPair[] {

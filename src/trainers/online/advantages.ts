@@ -1,8 +1,13 @@
 /** Group advantages for GRPO from per-completion rewards (groups are consecutive blocks of G). */
-import { grpoAdvantages } from '../../rl/index.js';
+import { grpoAdvantages, type ScaleRewards } from '../../rl/index.js';
 import { tensor, tidy } from '../../tensor/index.js';
 
-export type AdvantageType = 'grpo' | 'normalized' | 'dr_grpo' | 'relative' | 'rank' | 'rloo';
+/**
+ * grpo / normalized: (r − group mean) / group std (DeepSeekMath); dr_grpo / relative: r − group
+ * mean (Dr. GRPO); rank: centred rank within the group; rloo: r − mean of the others.
+ */
+export const GRPO_ADVANTAGE_TYPES = ['grpo', 'normalized', 'dr_grpo', 'relative', 'rank', 'rloo'] as const;
+export type AdvantageType = (typeof GRPO_ADVANTAGE_TYPES)[number];
 
 /** Average ranks (1-based) within one group, ties sharing their mean rank. */
 function ranks(values: readonly number[]): number[] {
@@ -22,7 +27,7 @@ function ranks(values: readonly number[]): number[] {
  * (TRL's scale_rewards); relative (= dr_grpo): r − group mean; rank: the centred rank in the
  * group scaled to [−1, 1]; rloo: r − mean of the other G − 1.
  */
-export function groupAdvantages(rewards: readonly number[], G: number, type: AdvantageType, scale: 'group' | 'batch' | 'none' = 'group'): number[] {
+export function groupAdvantages(rewards: readonly number[], G: number, type: AdvantageType, scale: ScaleRewards = 'group'): number[] {
   if (rewards.length % G !== 0) throw new RangeError(`groupAdvantages: ${rewards.length} rewards are not whole groups of ${G}`);
   switch (type) {
     case 'grpo':

@@ -5,7 +5,9 @@
  */
 import type { Tensor } from '../../tensor/index.js';
 
-export type KlEstimator = 'k1' | 'k2' | 'k3';
+/** The estimators (ppo.kl_estimator), in the order of the blog post. */
+export const KL_ESTIMATORS = ['k1', 'k2', 'k3'] as const;
+export type KlEstimator = (typeof KL_ESTIMATORS)[number];
 
 /** d = log p − log q: k1 = d, k2 = d²/2, k3 = e^(−d) + d − 1 (unbiased, never negative). */
 export function klEstimate(logp: Tensor, refLogp: Tensor, estimator: KlEstimator): Tensor {

@@ -18,6 +18,10 @@ import type { PolicyReference } from './grpo.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
+/** Where the KL to the reference goes (ppo.kl_penalty): into the per-token rewards, or added to the loss. */
+export const KL_PENALTIES = ['reward', 'loss'] as const;
+export type KlPenalty = (typeof KL_PENALTIES)[number];
+
 export interface PpoAlgorithmOptions {
   microBatchSize: number;
   gradientAccumulationSteps: number;
@@ -29,7 +33,7 @@ export interface PpoAlgorithmOptions {
   entropyCoef: number;
   klCoef: number;
   klEstimator: KlEstimator;
-  klPenalty: 'reward' | 'loss';
+  klPenalty: KlPenalty;
   adaptiveKl: { target: number; horizon: number } | null;
   gamma: number;
   lam: number;
