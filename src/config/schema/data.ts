@@ -14,8 +14,8 @@ export type DatasetKind = (typeof DATASET_KINDS)[number];
 
 export const DatasetFile = z.strictObject({
   path: z.string().min(1).describe('JSONL, JSON or Parquet file (or a folder of them).'),
-  weight: z.number().positive().default(1).describe('Relative sampling weight under merge_config.strategy weighted_sampling.'),
-  name: z.string().nullable().default(null).describe('Label for logs and skip reports; null = the file name.'),
+  weight: z.number().positive().default(1).describe('Relative sampling weight of a training file under merge_config.strategy weighted_sampling; a run refuses another weight on a validation file.'),
+  name: z.string().nullable().default(null).describe('Label for logs and skip reports; null = the file name. Nothing prints it yet, so a run refuses a name on a file it reads.'),
 });
 export type DatasetFile = z.infer<typeof DatasetFile>;
 
@@ -41,7 +41,7 @@ export const DataConfig = z
     max_length: z.number().int().positive().default(512).describe('Longest tokenized example (prompt + response); longer ones are truncated.'),
     max_prompt_length: z.number().int().positive().default(256).describe('Longest prompt kept; must be below max_length.'),
     datasets: z.strictObject(kindEntries).default({}).describe('Files per dataset kind (sft, conversation, preference, prompt, stepwise, teacher_student, latent).'),
-    merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config.'),
+    merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config. Not implemented inside a run yet: a run refuses it and prints the equivalent rlhf data merge command.'),
     merged_cache_path: z.string().nullable().default(null).describe('Where the merged dataset is cached; null = no cache.'),
     merge_config: z
       .strictObject({

@@ -12,7 +12,7 @@ import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
 import { DistributedConfig } from './distributed.js';
 import { DpoConfig } from './dpo.js';
-import { EvaluationConfig, evalTasksOf, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
+import { EvaluationConfig, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
 import { GenerationConfig } from './generation.js';
 import { GrpoConfig } from './grpo.js';
 import { LoggingConfig } from './logging.js';
@@ -108,8 +108,8 @@ function checkEvaluation(c: z.infer<typeof RunConfigObject>, issue: (path: (stri
       issue(['evaluation', 'tasks', i], `evaluation.tasks: ${task} does not apply to training.algorithm ${c.training.algorithm} (its model is a ${role.replace('_', ' ')}); use ${allowed.join(', ')}`);
     }
   });
-  if (evalTasksOf(c).includes('reward') && e.reward_model_path === null) {
-    // Only an explicit evaluation.tasks can ask for reward without a reward model.
+  // Only an explicit evaluation.tasks can ask for reward without a reward model.
+  if ((e.tasks ?? []).includes('reward') && e.reward_model_path === null) {
     issue(['evaluation', 'tasks'], 'evaluation.tasks includes reward: set evaluation.reward_model_path (the reward model that scores the generations)');
   }
   if (e.checkpoints !== null && e.model_path !== null) {
