@@ -13,3 +13,4 @@ export { evalTasksOf } from './eval-tasks.js';
 export { documentedYaml } from './schema-doc.js';
 export { runConfigJsonSchema, type JsonSchemaNode } from './json-schema.js';
 export { levenshtein, nearest } from './levenshtein.js';
+export { resolveModelPaths, tokenizerDirOf } from './model-paths.js';

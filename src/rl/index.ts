@@ -14,3 +14,4 @@ export type { RewardLossOptions, RewardLossOutput } from './reward.js';
 export { grpoAdvantages, grpoLoss, GRPO_LOSS_TYPES, IMPORTANCE_SAMPLING_LEVELS, SCALE_REWARDS } from './grpo.js';
 export type { ImportanceSamplingLevel, ScaleRewards, GrpoLossType, GrpoInputs, GrpoOptions, GrpoOutput } from './grpo.js';
 export { gae } from './gae.js';
+export { sftLossSum } from './sft.js';

@@ -17,12 +17,11 @@ import * as config from '../../src/config/index.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 /**
- * Keys that work in flight on issue 15 implements on other branches (model.dtype and cache_dir:
- * `setup`; logging.*: `skeleton`). Not an allowlist: the test below fails as soon as one of them
+ * Keys that work in flight on issue 15 implements on other branches (logging.*: `skeleton`). Not an allowlist: the test below fails as soon as one of them
  * is read, so this set only shrinks, and it is empty once those branches are merged. A key that
  * cannot work is refused where it would be used (src/config/unsupported.ts), which reads it.
  */
-const PENDING_ON_OTHER_BRANCHES = new Set(['model.cache_dir', 'model.dtype', 'logging.level', 'logging.log_dir', 'logging.tensorboard']);
+const PENDING_ON_OTHER_BRANCHES = new Set(['logging.level', 'logging.log_dir', 'logging.tensorboard']);
 
 interface Leaf {
   /** Dotted path with `[]` for list items and `<kind>` for the per-kind dataset groups. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, parseConfig, unsupportedDataSettings } from '../../src/config/index.js';
-import { datasetFiles } from '../../src/trainers/loop/data-files.js';
+import { datasetFiles } from '../../src/data/datasets/files.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const noEnv = { env: {} };

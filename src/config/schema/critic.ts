@@ -1,6 +1,6 @@
 /** `critic:` — critic (value model) warm-up: score teacher responses above the frozen actor's own. */
 import { z } from 'zod';
-import { STUDENT_SOURCES } from '../../trainers/critic/students.js';
+import { STUDENT_SOURCES } from '../../data/datasets/critic-students.js';
 
 export const CriticConfig = z
   .strictObject({

@@ -1,7 +1,6 @@
 /** `ppo:` — PPO with a value model and a reward model and/or reward functions. */
 import { z } from 'zod';
-import { KL_ESTIMATORS } from '../../trainers/online/kl.js';
-import { KL_PENALTIES } from '../../trainers/online/ppo.js';
+import { KL_ESTIMATORS, KL_PENALTIES } from '../../trainers/online/kl.js';
 import { VALUE_HEADS } from '../../trainers/online/value.js';
 
 export const PpoConfig = z

@@ -9,6 +9,8 @@ export { TrainingDivergedError } from './types.js';
 export type { Algorithm, LossOutput } from './types.js';
 export { trainAlgorithm } from './run.js';
 export type { RunOptions } from './run.js';
+export { prepareRun, checkModelDtype } from './prepare.js';
+export type { PreparedRun, ModelLoadOptions } from './prepare.js';
 export { applyLoraFromConfig, loraOptionsOf, saveTrainedModel, loadTrainedModel } from './model-io.js';
 export { BestMetricTracker } from './best-metric.js';
 export { worldInfo, isMainProcess } from './world.js';

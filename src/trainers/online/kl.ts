@@ -9,6 +9,10 @@ import type { Tensor } from '../../tensor/index.js';
 export const KL_ESTIMATORS = ['k1', 'k2', 'k3'] as const;
 export type KlEstimator = (typeof KL_ESTIMATORS)[number];
 
+/** Where PPO puts the KL to the reference (ppo.kl_penalty): into the per-token rewards, or added to the loss. */
+export const KL_PENALTIES = ['reward', 'loss'] as const;
+export type KlPenalty = (typeof KL_PENALTIES)[number];
+
 /** d = log p − log q: k1 = d, k2 = d²/2, k3 = e^(−d) + d − 1 (unbiased, never negative). */
 export function klEstimate(logp: Tensor, refLogp: Tensor, estimator: KlEstimator): Tensor {
   const d = logp.sub(refLogp);

@@ -11,16 +11,12 @@ import { withAdaptersDisabled } from '../../nn/index.js';
 import { gae, maskedMean, maskedWhiten, selectiveLogSoftmax } from '../../rl/index.js';
 import { shuffledIndices } from '../../data/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
-import { AdaptiveKlController, klEstimate, type KlEstimator } from './kl.js';
+import { AdaptiveKlController, klEstimate, type KlEstimator, type KlPenalty } from './kl.js';
 import { completionLogps, entropyFromLogits, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
 import { logitsAndValues, valueCompanions, type ValueSource } from './value.js';
 import type { PolicyReference } from './grpo.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
-
-/** Where the KL to the reference goes (ppo.kl_penalty): into the per-token rewards, or added to the loss. */
-export const KL_PENALTIES = ['reward', 'loss'] as const;
-export type KlPenalty = (typeof KL_PENALTIES)[number];
 
 export interface PpoAlgorithmOptions {
   microBatchSize: number;
