@@ -16,13 +16,6 @@ import * as config from '../../src/config/index.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
-/**
- * Keys that work in flight on issue 15 implements on other branches (logging.*: `skeleton`). Not an allowlist: the test below fails as soon as one of them
- * is read, so this set only shrinks, and it is empty once those branches are merged. A key that
- * cannot work is refused where it would be used (src/config/unsupported.ts), which reads it.
- */
-const PENDING_ON_OTHER_BRANCHES = new Set(['logging.level', 'logging.log_dir', 'logging.tensorboard']);
-
 interface Leaf {
   /** Dotted path with `[]` for list items and `<kind>` for the per-kind dataset groups. */
   path: string;
@@ -214,9 +207,7 @@ test('every schema leaf is read somewhere in src/ outside src/config/schema', ()
   leaves(config.RunConfig, [], { name: '', types: [], item: false }, all);
   const files = sourceFiles();
   const read = new Set(all.filter((leaf) => files.some(({ code }) => isRead(code, leaf))).map((l) => l.path));
-  const unread = all.map((l) => l.path).filter((p) => !read.has(p) && !PENDING_ON_OTHER_BRANCHES.has(p));
+  // No allowlist: a key that cannot work is refused where it would be used (src/config/unsupported.ts), which reads it.
+  const unread = all.map((l) => l.path).filter((p) => !read.has(p));
   assert.deepEqual(unread, [], `config keys read nowhere in src/ (implement them, or refuse them where they would be used, with the reason):\n  ${unread.join('\n  ')}`);
-  const landed = [...PENDING_ON_OTHER_BRANCHES].filter((p) => read.has(p));
-  assert.deepEqual(landed, [], 'these keys are read now: remove them from PENDING_ON_OTHER_BRANCHES');
-  assert.ok([...PENDING_ON_OTHER_BRANCHES].every((p) => all.some((l) => l.path === p)), 'a pending key is not in the schema');
 });

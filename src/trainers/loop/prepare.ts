@@ -18,7 +18,7 @@ import type { LoraOptions } from '../../nn/index.js';
 import { manualSeed, type Device } from '../../tensor/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { resolveTrainingDevice } from './device.js';
-import { applyLoraFromConfig } from './model-io.js';
+import { applyLoraFromConfig } from './lora-config.js';
 
 /** How the trained model is loaded: model.dtype, and model.init from_scratch (seeded by training.seed). */
 export interface ModelLoadOptions {

@@ -4,7 +4,7 @@ import { tokenizerDirOf } from '../../config/index.js';
 import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 import type { Algorithm } from './types.js';
 import { loraLayers } from '../../nn/index.js';
-import { loraOptionsOf } from './model-io.js';
+import { loraOptionsOf } from './lora-config.js';
 
 export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'echo'> {
   resume?: string | null;
@@ -18,6 +18,7 @@ export function trainAlgorithm<E>(
 ): Promise<TrainResult> {
   const trainer = new Trainer(algorithm, {
     training: config.training,
+    logging: config.logging,
     train: data.train,
     ...(data.validation.length > 0 ? { validation: data.validation } : {}),
     tokenizerDir: tokenizerDirOf(config),

@@ -31,6 +31,7 @@ export function referencePolicy(config: RunConfig, needed: boolean, loraApplied:
 export function trainOnline<B extends RolloutBuffer>(algorithm: OnlineAlgorithm<B>, config: RunConfig, prompts: readonly OnlinePrompt[], lora: LoraOptions | null, options: OnlineRunOptions): Promise<OnlineTrainResult> {
   const trainer = new OnlineTrainer(algorithm, {
     training: config.training,
+    logging: config.logging,
     prompts,
     lora,
     tokenizerDir: tokenizerDirOf(config),
