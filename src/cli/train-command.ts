@@ -1,7 +1,7 @@
 /** `rlhf train --config FILE [--set k=v]... [--resume latest|PATH]` */
 import { parseArgs } from 'node:util';
 import { loadConfig, type RunConfig } from '../config/index.js';
-import type { TrainResult } from '../trainers/loop/index.js';
+import { worldInfo, type TrainResult } from '../trainers/loop/index.js';
 import { runDpo } from '../trainers/dpo/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
@@ -32,6 +32,7 @@ export async function runTrain(args: string[]): Promise<number> {
     strict: true,
   });
   if (values.config === undefined) throw new Error(`--config is required\nusage: ${TRAIN_USAGE}`);
+  worldInfo(); // refuses a multi-process launch before anything loads
   const config = loadConfig(values.config, { overrides: values.set ?? [] });
   const algorithm = config.training.algorithm;
   const run = RUNNERS[algorithm];

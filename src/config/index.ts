@@ -7,6 +7,9 @@
 export * from './schema/index.js';
 export { ConfigError, ENV_PREFIX, formatIssue, loadConfig, parseConfig, writeResolvedConfig, dotted } from './load.js';
 export type { ConfigIssue, LoadConfigOptions } from './load.js';
+export { CONFIG_ALIASES, type ConfigAlias } from './aliases.js';
+export { unsupportedDataSettings, unsupportedSettings, type UnsupportedSetting } from './unsupported.js';
+export { evalTasksOf } from './eval-tasks.js';
 export { documentedYaml } from './schema-doc.js';
 export { runConfigJsonSchema, type JsonSchemaNode } from './json-schema.js';
 export { levenshtein, nearest } from './levenshtein.js';

@@ -3,6 +3,7 @@
  * expected-value phrases in error messages and the documented YAML of `rlhf config schema`.
  */
 import { z } from 'zod';
+import { CONFIG_ALIASES } from './aliases.js';
 import { RunConfig } from './schema/index.js';
 
 /** The subset of JSON Schema that zod emits for our config. */
@@ -21,14 +22,30 @@ export interface JsonSchemaNode {
   exclusiveMaximum?: number;
   minLength?: number;
   anyOf?: JsonSchemaNode[];
+  /** On an alias (see aliases.ts): the key it sets. */
+  'x-alias-of'?: string;
 }
 
 let cached: JsonSchemaNode | undefined;
 
-/** JSON Schema (draft 2020-12) of what a config file may contain. */
+/** JSON Schema (draft 2020-12) of what a config file may contain, aliases included. */
 export function runConfigJsonSchema(): JsonSchemaNode {
-  cached ??= z.toJSONSchema(RunConfig, { io: 'input' }) as JsonSchemaNode;
+  cached ??= withAliases(z.toJSONSchema(RunConfig, { io: 'input' }) as JsonSchemaNode);
   return cached;
+}
+
+/** Each alias as a property beside its siblings: the type of the key it sets, no default. */
+function withAliases(root: JsonSchemaNode): JsonSchemaNode {
+  const at = (path: readonly string[]) => path.reduce<JsonSchemaNode | undefined>((n, seg) => n && objectBranch(n).properties?.[seg], root);
+  for (const { alias, key, origin } of CONFIG_ALIASES) {
+    const aliasPath = alias.split('.');
+    const target = at(key.split('.'));
+    const parent = at(aliasPath.slice(0, -1));
+    if (target === undefined || parent?.properties === undefined) throw new Error(`config alias ${alias} -> ${key}: no such key in the schema`);
+    const { default: _default, description: _description, ...type } = target;
+    parent.properties[aliasPath[aliasPath.length - 1] as string] = { ...type, description: `Alias of ${key} (${origin}).`, 'x-alias-of': key };
+  }
+  return root;
 }
 
 /** The schema node at a config path (numeric segments step into arrays), if any. */

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isSeq, LineCounter, parse, parseDocument, stringify, type Document } from 'yaml';
 import type { z } from 'zod';
+import { foldAliases } from './aliases.js';
 import { expectedPhrase, knownKeys, schemaAt } from './json-schema.js';
 import { nearest } from './levenshtein.js';
 import { RunConfig } from './schema/index.js';
@@ -99,20 +100,51 @@ export function parseConfig(text: string, options: LoadConfigOptions & { file?: 
     else overridden.set(dotted(o.path), o.source);
   }
 
-  const locate = (path: readonly Segment[]): Pick<ConfigIssue, 'source' | 'line'> => {
+  // Where a path's value came from: the file (0), the environment (1) or --set (2).
+  const precedence = (path: string): number => {
+    const segments = path.split('.');
+    for (let n = segments.length; n > 0; n--) {
+      const source = overridden.get(segments.slice(0, n).join('.'));
+      if (source !== undefined) return source.startsWith('--set') ? 2 : 1;
+    }
+    return 0;
+  };
+  const { conflicts, from: folded } = foldAliases(raw, precedence);
+  // A key whose value came from an alias is reported at the alias's line, under both names.
+  const aliasOf = (path: readonly Segment[]): { alias: Segment[]; rest: Segment[] } | undefined => {
+    for (let n = path.length; n > 0; n--) {
+      const alias = folded.get(dotted(path.slice(0, n)));
+      if (alias !== undefined) return { alias: alias.split('.'), rest: path.slice(n) };
+    }
+    return undefined;
+  };
+  const locate = (given: readonly Segment[]): Pick<ConfigIssue, 'source' | 'line'> => {
+    const via = aliasOf(given);
+    const path = via ? [...via.alias, ...via.rest] : given;
     for (let n = path.length; n > 0; n--) {
       const source = overridden.get(dotted(path.slice(0, n)));
       if (source !== undefined) return { source };
     }
     return { source: file, line: lineOf(doc, lineCounter, path) };
   };
+  for (const c of conflicts) {
+    issues.push({
+      ...locate(c.alias.split('.')),
+      path: c.alias,
+      message: `${c.alias} (${describeValue(c.aliasValue)}) contradicts ${c.other} (${describeValue(c.otherValue)}); ${c.alias} is an alias of ${c.key}: set one`,
+    });
+  }
 
   const result = RunConfig.safeParse(raw);
   if (result.success) {
-    const config = foldDistributedAliases(result.data, raw, locate, issues);
-    if (issues.length === 0) return config;
+    if (issues.length === 0) return result.data;
   } else {
-    for (const zi of result.error.issues) issues.push(...toIssues(zi, raw, locate));
+    for (const zi of result.error.issues) {
+      for (const issue of toIssues(zi, raw, locate)) {
+        const via = aliasOf(zi.path.filter((s): s is Segment => typeof s !== 'symbol'));
+        issues.push(via ? { ...issue, message: `${issue.message} (given as ${dotted(via.alias)})` } : issue);
+      }
+    }
   }
   const order = [...Object.keys(options.env ?? process.env).filter((k) => k.startsWith(ENV_PREFIX)).sort().map((k) => `env ${k}`), ...(options.overrides ?? []).map((s) => `--set ${s}`)];
   throw new ConfigError(dedupeAndSort(issues, file, order));
@@ -260,39 +292,6 @@ function describeValue(v: unknown): string {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/**
- * training.distributed / distributed_strategy / distributed_backend (the Python framework's
- * spelling) set distributed.enabled / strategy / backend; saying both differently is an error.
- */
-function foldDistributedAliases(
-  config: RunConfig,
-  raw: Record<string, unknown>,
-  locate: (p: readonly Segment[]) => Pick<ConfigIssue, 'source' | 'line'>,
-  issues: ConfigIssue[],
-): RunConfig {
-  const t = config.training;
-  const pairs = [
-    ['distributed', 'enabled', t.distributed],
-    ['distributed_strategy', 'strategy', t.distributed_strategy],
-    ['distributed_backend', 'backend', t.distributed_backend],
-  ] as const;
-  const distributed = { ...config.distributed };
-  for (const [alias, key, value] of pairs) {
-    if (value === undefined) continue;
-    const explicit = getIn(raw, ['distributed', key]);
-    if (explicit !== undefined && explicit !== value) {
-      issues.push({
-        ...locate(['training', alias]),
-        path: `training.${alias}`,
-        message: `training.${alias} (${describeValue(value)}) contradicts distributed.${key} (${describeValue(explicit)}); set one`,
-      });
-    }
-    (distributed as Record<string, unknown>)[key] = value;
-  }
-  const { distributed: _a, distributed_strategy: _b, distributed_backend: _c, ...training } = t;
-  return { ...config, training, distributed };
 }
 
 function dedupeAndSort(issues: ConfigIssue[], file: string, overrideOrder: readonly string[]): ConfigIssue[] {

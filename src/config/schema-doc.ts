@@ -1,5 +1,6 @@
 /** `rlhf config schema`: the run config as a documented YAML file with every default. */
 import { stringify } from 'yaml';
+import { CONFIG_ALIASES } from './aliases.js';
 import { expectedPhrase, runConfigJsonSchema, type JsonSchemaNode } from './json-schema.js';
 
 const isObject = (n: JsonSchemaNode) => n.properties !== undefined;
@@ -14,12 +15,13 @@ function scalar(value: unknown): string {
 function render(node: JsonSchemaNode, indent: string, out: string[], commented: boolean): void {
   const required = new Set(node.required ?? []);
   for (const [key, child] of Object.entries(node.properties ?? {})) {
+    if (child['x-alias-of'] !== undefined) continue; // listed once, at the top
     const c = commented || (!required.has(key) && child.default === undefined);
     const prefix = `${indent}${c ? '# ' : ''}`;
     if (child.description) out.push(`${indent}# ${child.description}`);
     if (isObject(child)) {
       // A mapping whose keys are all optional is written `{}` so the file still parses to one.
-      const props = Object.entries(child.properties ?? {});
+      const props = Object.entries(child.properties ?? {}).filter(([, v]) => v['x-alias-of'] === undefined);
       const allOptional = props.every(([k, v]) => !(child.required ?? []).includes(k) && v.default === undefined);
       out.push(`${prefix}${key}:${allOptional && !c ? ' {}' : ''}`);
       render(child, `${indent}  `, out, c);
@@ -46,6 +48,9 @@ export function documentedYaml(): string {
   const out = [
     '# rlhf-ts run config: every key with its default.',
     '# Validate with: rlhf config validate FILE [--set section.key=value ...]',
+    '#',
+    '# Aliases: accepted in place of the key they name (giving both with different values is an error):',
+    ...CONFIG_ALIASES.map((a) => `#   ${a.alias} -> ${a.key}: ${a.origin}`),
     '',
   ];
   for (const [section, node] of Object.entries(root.properties ?? {})) {

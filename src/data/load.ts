@@ -12,8 +12,9 @@ import { FORMAT_PARSERS, type ParseOptions, type RecordParser } from './formats/
 import { readRows, type FileFormat } from './readers/index.js';
 import type { DataKind, DataRecord } from './records.js';
 
-/** What to do with a row that fails validation. */
-export type OnError = 'fail' | 'skip';
+/** What to do with a row that fails validation (data.on_error): stop, or skip it and report file:line. */
+export const ON_ERROR = ['fail', 'skip'] as const;
+export type OnError = (typeof ON_ERROR)[number];
 
 export interface LoadOptions<K extends DataKind> extends ParseOptions {
   /** The record kind every row must validate as. */

@@ -86,4 +86,4 @@ export type DataRecord =
   | LatentRecord;
 
 export type DataKind = DataRecord['kind'];
-export const DATA_KINDS: readonly DataKind[] = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent'];
+export const DATA_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent'] as const satisfies readonly DataKind[];

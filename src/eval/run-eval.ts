@@ -17,7 +17,7 @@ import {
   attachStudents, loadLatent, loadLatentMatrix, loadStepwise, loadTeacherStudent, padIdOf, prmMode, type CriticPair, type LatentRecord, type PreferenceExample,
 } from '../data/index.js';
 import { generationOf } from '../generation/index.js';
-import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, readRawConfig, SequenceScoreModel, TokenClassifierModel, type PretrainedCausalLm } from '../models/index.js';
+import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, readRawConfig, SequenceScoreModel, TokenClassifierModel, type Pooling, type PretrainedCausalLm } from '../models/index.js';
 import { ADAPTER_CONFIG_FILE, loadLoraAdapter } from '../nn/index.js';
 import { manualSeed } from '../tensor/index.js';
 import { Tokenizer } from '../tokenizers/index.js';
@@ -230,7 +230,7 @@ class EvalSession {
   }
 
   /** A saved latent PRM knows its width and pooling; a base model gets them as training gave them. */
-  private latentOptions(dir: string, records: readonly LatentRecord[]): { latentDim?: number; pooling?: 'mean' | 'last' | 'max' } {
+  private latentOptions(dir: string, records: readonly LatentRecord[]): { latentDim?: number; pooling?: Pooling } {
     const architectures = readRawConfig(dir).raw.architectures;
     if (Array.isArray(architectures) && architectures.includes(LATENT_PRM_ARCHITECTURE)) return {};
     const first = records[0];

@@ -7,7 +7,9 @@ import { Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { arange, type DType, type Tensor } from '../tensor/index.js';
 
-export type Pooling = 'last' | 'mean' | 'max';
+/** How a sequence of hidden states becomes one vector (see pool). */
+export const POOLINGS = ['mean', 'last', 'max'] as const;
+export type Pooling = (typeof POOLINGS)[number];
 
 /**
  * One vector per sequence from hidden states (B, T, H):

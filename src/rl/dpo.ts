@@ -13,7 +13,8 @@
 import { tidy, type Tensor } from '../tensor/index.js';
 import { assertShape, assertVector } from './shapes.js';
 
-export const DPO_LOSS_TYPES = ['sigmoid', 'robust', 'hinge', 'ipo', 'sft'] as const;
+/** Pairwise losses, as TRL names them, plus `sft` (NLL of the chosen answer) to add to one; the config's dpo.loss_type. */
+export const DPO_LOSS_TYPES = ['sigmoid', 'ipo', 'hinge', 'robust', 'sft'] as const;
 export type DpoLossType = (typeof DPO_LOSS_TYPES)[number];
 
 export interface DpoInputs {

@@ -15,6 +15,10 @@ import { assertShape } from './shapes.js';
 export const GRPO_LOSS_TYPES = ['grpo', 'bnpo', 'dr_grpo', 'dapo'] as const;
 export type GrpoLossType = (typeof GRPO_LOSS_TYPES)[number];
 
+/** token: a ratio per token (GRPO); sequence: one length-normalised ratio per sequence (GSPO). */
+export const IMPORTANCE_SAMPLING_LEVELS = ['token', 'sequence'] as const;
+export type ImportanceSamplingLevel = (typeof IMPORTANCE_SAMPLING_LEVELS)[number];
+
 export interface GrpoInputs {
   /** (B, C) log-probs of the completion tokens under the policy being trained. */
   perTokenLogps: Tensor;
@@ -41,7 +45,7 @@ export interface GrpoOptions {
   /** 'dapo' divides by this (tokens in the whole global batch); Σ mask by default. */
   numItemsInBatch?: number;
   /** 'token' (GRPO): a ratio per token; 'sequence' (GSPO): one length-normalised ratio per sequence. Default 'token'. */
-  importanceSamplingLevel?: 'token' | 'sequence';
+  importanceSamplingLevel?: ImportanceSamplingLevel;
 }
 
 export interface GrpoOutput {

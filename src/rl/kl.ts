@@ -15,6 +15,10 @@ import { assertShape } from './shapes.js';
 export const KL_ESTIMATORS = ['k1', 'k2', 'k3'] as const;
 export type KlEstimator = (typeof KL_ESTIMATORS)[number];
 
+/** Where PPO puts the KL to the reference (ppo.kl_penalty): into the per-token rewards, or added to the loss. */
+export const KL_PENALTIES = ['reward', 'loss'] as const;
+export type KlPenalty = (typeof KL_PENALTIES)[number];
+
 /**
  * With d = log p − log q (p the policy, q the reference, the token drawn from p):
  * k1 = d (unbiased, can be negative), k2 = d²/2 (biased, low variance),

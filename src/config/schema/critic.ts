@@ -1,5 +1,6 @@
 /** `critic:` — critic (value model) warm-up: score teacher responses above the frozen actor's own. */
 import { z } from 'zod';
+import { STUDENT_SOURCES } from '../../data/datasets/critic-students.js';
 
 export const CriticConfig = z
   .strictObject({
@@ -14,7 +15,7 @@ export const CriticConfig = z
       .default(null)
       .describe('Frozen actor that writes student responses where the data has none; null = model.name_or_path.'),
     student_source: z
-      .enum(['auto', 'data', 'generate'])
+      .enum(STUDENT_SOURCES)
       .default('auto')
       .describe('data: student_response from the records; generate: sampled from the actor (generation: section); auto: the record\'s when present, else generated.'),
     temperature: z.number().positive().default(1).describe('T in -log sigmoid((s_teacher - s_student) / T); the start value when adaptive.'),

@@ -1,20 +1,22 @@
 /** `data:` — where training and validation examples come from. */
 import { z } from 'zod';
 import { CHAT_TEMPLATE_MODES } from '../../data/collate/types.js';
+import { ON_ERROR } from '../../data/load.js';
+import { DATA_KINDS } from '../../data/records.js';
+import { MERGE_STRATEGIES } from '../../data/tools/merge.js';
 
 /**
- * Dataset kinds, one per record type in src/data/records.ts (kept in sync by a type check
- * in ../index.ts). A trainer reads the kinds it consumes: sft reads sft/conversation,
- * reward and dpo read preference, ppo and grpo read prompt, prm reads stepwise or latent,
- * critic reads teacher_student.
+ * Dataset kinds: the record kinds of src/data/records.ts. A trainer reads the kinds it
+ * consumes: sft reads sft/conversation, reward and dpo read preference, ppo and grpo read
+ * prompt, prm reads stepwise or latent, critic reads teacher_student.
  */
-export const DATASET_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent'] as const;
+export const DATASET_KINDS = DATA_KINDS;
 export type DatasetKind = (typeof DATASET_KINDS)[number];
 
 export const DatasetFile = z.strictObject({
   path: z.string().min(1).describe('JSONL, JSON or Parquet file (or a folder of them).'),
-  weight: z.number().positive().default(1).describe('Relative sampling weight under merge_config.strategy weighted_sampling.'),
-  name: z.string().nullable().default(null).describe('Label for logs and skip reports; null = the file name.'),
+  weight: z.number().positive().default(1).describe('Relative sampling weight of a training file under merge_config.strategy weighted_sampling; a run refuses another weight on a validation file.'),
+  name: z.string().nullable().default(null).describe('Label for logs and skip reports; null = the file name. Nothing prints it yet, so a run refuses a name on a file it reads.'),
 });
 export type DatasetFile = z.infer<typeof DatasetFile>;
 
@@ -47,12 +49,12 @@ export const DataConfig = z
           'always: plain strings too, as one user and one assistant turn; never: plain text only, message lists are refused.',
       ),
     datasets: z.strictObject(kindEntries).default({}).describe('Files per dataset kind (sft, conversation, preference, prompt, stepwise, teacher_student, latent).'),
-    merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config.'),
+    merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config. Not implemented inside a run yet: a run refuses it and prints the equivalent rlhf data merge command.'),
     merged_cache_path: z.string().nullable().default(null).describe('Where the merged dataset is cached; null = no cache.'),
     merge_config: z
       .strictObject({
         strategy: z
-          .enum(['concat', 'weighted_sampling', 'balanced'])
+          .enum(MERGE_STRATEGIES)
           .default('concat')
           .describe('concat: one after another; weighted_sampling: draw by file weight; balanced: equal share per file.'),
         shuffle: z.boolean().default(true).describe('Shuffle the merged dataset (with training.seed).'),
@@ -60,7 +62,7 @@ export const DataConfig = z
       .prefault({})
       .describe('How merge_datasets combines files.'),
     on_error: z
-      .enum(['fail', 'skip'])
+      .enum(ON_ERROR)
       .default('fail')
       .describe('A malformed record stops the run (fail) or is skipped and reported with file:line (skip).'),
   })

@@ -1,9 +1,8 @@
 /** `dpo:` — direct preference optimisation. */
 import { z } from 'zod';
+import { DPO_LOSS_TYPES } from '../../rl/dpo.js';
 
-/** Pairwise losses, as TRL names them, plus `sft` (NLL of the chosen answer) to add to one. */
-export const DPO_LOSS_TYPES = ['sigmoid', 'ipo', 'hinge', 'robust', 'sft'] as const;
-export type DpoLossType = (typeof DPO_LOSS_TYPES)[number];
+export { DPO_LOSS_TYPES, type DpoLossType } from '../../rl/dpo.js';
 
 export const DpoConfig = z
   .strictObject({

@@ -127,12 +127,3 @@ export const EvaluationConfig = z
   .describe('Automatic evaluation (rlhf eval): metrics of one model or of a run\'s checkpoints.');
 
 export type EvaluationConfig = z.infer<typeof EvaluationConfig>;
-
-/** The tasks a config runs: evaluation.tasks, or the algorithm's defaults (plus reward when a reward model is set). */
-export function evalTasksOf(config: { training: { algorithm: Algorithm }; evaluation: EvaluationConfig }): EvalTask[] {
-  const e = config.evaluation;
-  if (e.tasks !== null) return [...new Set(e.tasks)];
-  const defaults = [...DEFAULT_TASKS[config.training.algorithm]];
-  if (e.reward_model_path !== null && MODEL_ROLE[config.training.algorithm] === 'policy') defaults.push('reward');
-  return defaults;
-}

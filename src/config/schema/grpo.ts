@@ -1,12 +1,9 @@
 /** `grpo:` — group relative policy optimisation. */
 import { z } from 'zod';
+import { GRPO_ADVANTAGE_TYPES, SCALE_REWARDS } from '../../rl/advantages.js';
+import { GRPO_LOSS_TYPES, IMPORTANCE_SAMPLING_LEVELS } from '../../rl/grpo.js';
 
-/**
- * grpo / normalized: (r − group mean) / group std (DeepSeekMath); dr_grpo / relative: r − group
- * mean (Dr. GRPO); rank: centred rank within the group; rloo: r − mean of the others.
- */
-export const GRPO_ADVANTAGE_TYPES = ['grpo', 'normalized', 'dr_grpo', 'relative', 'rank', 'rloo'] as const;
-export type GrpoAdvantageType = (typeof GRPO_ADVANTAGE_TYPES)[number];
+export { GRPO_ADVANTAGE_TYPES, type AdvantageType as GrpoAdvantageType } from '../../rl/advantages.js';
 
 export const GrpoConfig = z
   .strictObject({
@@ -18,17 +15,17 @@ export const GrpoConfig = z
       .default('grpo')
       .describe('grpo|normalized: (r - mean) / std in the group; dr_grpo|relative: r - mean; rank: centred rank; rloo: r - mean of the others.'),
     scale_rewards: z
-      .enum(['group', 'batch', 'none'])
+      .enum(SCALE_REWARDS)
       .default('group')
       .describe('For normalized advantages: divide by the std of the group, of the whole batch, or not at all (TRL scale_rewards).'),
     clip_range: z.number().positive().default(0.2).describe('Policy ratio clip epsilon (TRL epsilon).'),
     epsilon_high: z.number().positive().nullable().default(null).describe('Upper clip epsilon (DAPO clip-higher); null = clip_range.'),
     loss_type: z
-      .enum(['grpo', 'bnpo', 'dr_grpo', 'dapo'])
+      .enum(GRPO_LOSS_TYPES)
       .default('dapo')
       .describe('Aggregation: grpo per-sequence mean; bnpo token mean of the micro-batch; dr_grpo / (B x max_new_tokens); dapo token mean of the whole accumulated batch.'),
     importance_sampling_level: z
-      .enum(['token', 'sequence'])
+      .enum(IMPORTANCE_SAMPLING_LEVELS)
       .default('token')
       .describe('token: per-token ratios (GRPO); sequence: one length-normalised ratio per sequence (GSPO).'),
     num_iterations: z.number().int().positive().default(1).describe('Optimisation passes over each batch of completions (TRL num_iterations, mu).'),

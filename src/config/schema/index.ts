@@ -12,7 +12,7 @@ import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
 import { DistributedConfig } from './distributed.js';
 import { DpoConfig } from './dpo.js';
-import { EvaluationConfig, evalTasksOf, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
+import { EvaluationConfig, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
 import { GenerationConfig } from './generation.js';
 import { GrpoConfig } from './grpo.js';
 import { LoggingConfig } from './logging.js';
@@ -24,6 +24,7 @@ import { RewardConfig } from './reward.js';
 import { RewardsConfig } from './rewards.js';
 import { SftConfig } from './sft.js';
 import { TrainingConfig } from './training.js';
+import { unsupportedSettings } from '../unsupported.js';
 
 export * from './critic.js';
 export * from './data.js';
@@ -94,6 +95,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
     issue(['data', 'merged_cache_path'], `data.merged_cache_path (${JSON.stringify(c.data.merged_cache_path)}) is set but data.merge_datasets is false`);
   }
   checkEvaluation(c, issue);
+  for (const u of unsupportedSettings(c)) issue(u.path, u.message);
 }
 
 /** evaluation.tasks must suit the model the run trains, and the reward task needs a reward model. */
@@ -106,8 +108,8 @@ function checkEvaluation(c: z.infer<typeof RunConfigObject>, issue: (path: (stri
       issue(['evaluation', 'tasks', i], `evaluation.tasks: ${task} does not apply to training.algorithm ${c.training.algorithm} (its model is a ${role.replace('_', ' ')}); use ${allowed.join(', ')}`);
     }
   });
-  if (evalTasksOf(c).includes('reward') && e.reward_model_path === null) {
-    // Only an explicit evaluation.tasks can ask for reward without a reward model.
+  // Only an explicit evaluation.tasks can ask for reward without a reward model.
+  if ((e.tasks ?? []).includes('reward') && e.reward_model_path === null) {
     issue(['evaluation', 'tasks'], 'evaluation.tasks includes reward: set evaluation.reward_model_path (the reward model that scores the generations)');
   }
   if (e.checkpoints !== null && e.model_path !== null) {

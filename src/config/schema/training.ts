@@ -1,5 +1,6 @@
 /** `training:` — the algorithm and the optimisation loop shared by every trainer. */
 import { z } from 'zod';
+import { LR_SCHEDULER_TYPES } from '../../trainers/loop/schedule.js';
 
 /** Every trainer the run can start; `training.algorithm` picks one. */
 export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'grpo', 'prm', 'critic'] as const;
@@ -13,7 +14,7 @@ export const TrainingConfig = z
     max_steps: z.number().int().min(-1).default(-1).describe('Stop after this many optimizer steps; -1 = run num_epochs.'),
     learning_rate: z.number().positive().default(1e-5).describe('Peak learning rate (after warm-up).'),
     lr_scheduler_type: z
-      .enum(['constant', 'linear', 'cosine'])
+      .enum(LR_SCHEDULER_TYPES)
       .default('linear')
       .describe('Decay after warm-up: constant, linear to 0, or cosine to 0.'),
     per_device_train_batch_size: z.number().int().positive().default(8).describe('Examples per forward pass on one device.'),
@@ -74,15 +75,6 @@ export const TrainingConfig = z
       .boolean()
       .default(false)
       .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16.'),
-    distributed: z.boolean().optional().describe('Python-framework alias of distributed.enabled (folded into distributed: on load).'),
-    distributed_strategy: z
-      .enum(['ddp', 'fsdp', 'deepspeed'])
-      .optional()
-      .describe('Python-framework alias of distributed.strategy (folded into distributed: on load).'),
-    distributed_backend: z
-      .enum(['gloo', 'nccl', 'mpi'])
-      .optional()
-      .describe('Python-framework alias of distributed.backend (folded into distributed: on load).'),
   })
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
   .describe('The optimisation loop every algorithm shares.');

@@ -8,6 +8,10 @@ import { generate, generationSettings } from '../../generation/index.js';
 import type { PretrainedCausalLm } from '../../models/index.js';
 import { noGrad, tidy } from '../../tensor/index.js';
 
+/** critic.student_source: the records' student_response, responses sampled from the actor, or the record's when present, else sampled. */
+export const STUDENT_SOURCES = ['auto', 'data', 'generate'] as const;
+export type StudentSource = (typeof STUDENT_SOURCES)[number];
+
 /** A teacher response and a student response to the same prompt: what a critic learns to tell apart. */
 export interface CriticPair {
   teacher: TokenizedExample;
@@ -21,7 +25,7 @@ export interface CriticPair {
  */
 export function attachStudents(
   examples: readonly TeacherStudentExample[],
-  source: 'auto' | 'data' | 'generate',
+  source: StudentSource,
   actor: () => PretrainedCausalLm,
   options: { generation: GenerationSection; seed: number; batchSize: number; padTokenId: number; onBatch?: (done: number, total: number) => void },
 ): CriticPair[] {

@@ -1,5 +1,5 @@
 /** Which files a run reads for one dataset kind and split, and the tokenization limits, from the config. */
-import type { RunConfig } from '../../config/index.js';
+import { unsupportedDataSettings, type RunConfig } from '../../config/index.js';
 import { checkChatTemplateMode } from '../collate/plain-text.js';
 import type { DataKind } from '../records.js';
 import type { TextTokenizer } from '../../tokenizers/index.js';
@@ -8,6 +8,8 @@ export type Split = 'train' | 'validation';
 
 /** `data.datasets.<kind>.<split>_files`, with `data.dataset_path` first for the training split of `primary`. */
 export function datasetFiles(config: RunConfig, kind: DataKind, split: Split, primary = true): string[] {
+  const refused = unsupportedDataSettings(config, kind, split);
+  if (refused.length > 0) throw new Error(refused.map((u) => u.message).join('\n'));
   const group = config.data.datasets[kind];
   const files = (split === 'train' ? group?.train_files : group?.validation_files)?.map((f) => f.path) ?? [];
   if (primary && split === 'train' && config.data.dataset_path !== null) files.unshift(config.data.dataset_path);

@@ -7,7 +7,7 @@ import type { LatentRecord } from '../records.js';
 import { datasetFiles, type Split } from './files.js';
 
 /** Which PRM a config trains: `prm.mode`, or for 'auto' latent exactly when latent training files are named. */
-export function prmMode(config: RunConfig): 'stepwise' | 'latent' {
+export function prmMode(config: RunConfig): Exclude<RunConfig['prm']['mode'], 'auto'> {
   if (config.prm.mode !== 'auto') return config.prm.mode;
   return (config.data.datasets.latent?.train_files.length ?? 0) > 0 ? 'latent' : 'stepwise';
 }

@@ -52,8 +52,11 @@ export interface ArithmeticTaskOptions {
   seed?: number;
 }
 
+/** The files writeArithmeticTask writes, `<name>.jsonl` each. */
+export const ARITHMETIC_FILES = ['sft', 'sft_val', 'prompts', 'eval'] as const;
+
 /** The files written, with their record counts. */
-export type WrittenFiles = Record<'sft' | 'sft_val' | 'prompts' | 'eval', { path: string; count: number }>;
+export type WrittenFiles = Record<(typeof ARITHMETIC_FILES)[number], { path: string; count: number }>;
 
 /** The text a problem is asked as: `58+67=`. */
 export function promptOf(p: ArithmeticProblem): string {
@@ -152,7 +155,7 @@ export function writeArithmeticTask(dir: string, options: ArithmeticTaskOptions 
   const sets = arithmeticTask(options);
   mkdirSync(dir, { recursive: true });
   const out = {} as WrittenFiles;
-  for (const name of ['sft', 'sft_val', 'prompts', 'eval'] as const) {
+  for (const name of ARITHMETIC_FILES) {
     const rows = sets[name];
     const path = join(dir, `${name}.jsonl`);
     writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : ''));

@@ -6,7 +6,7 @@
 import type { GrpoConfig } from '../../config/index.js';
 import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm } from '../../models/index.js';
-import { groupAdvantages, grpoLoss, selectiveLogSoftmax, type AdvantageType, type GrpoLossType, type ScaleRewards } from '../../rl/index.js';
+import { groupAdvantages, grpoLoss, selectiveLogSoftmax, type AdvantageType, type GrpoLossType, type ImportanceSamplingLevel, type ScaleRewards } from '../../rl/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
 import { completionLogits, completionLogps, sampleRollout, sliceBatch, type RolloutBatch } from './rollout.js';
@@ -25,7 +25,7 @@ export interface GrpoAlgorithmOptions {
   lossType: GrpoLossType;
   advantageType: AdvantageType;
   scaleRewards: ScaleRewards;
-  importanceSamplingLevel: 'token' | 'sequence';
+  importanceSamplingLevel: ImportanceSamplingLevel;
   numIterations: number;
   maskTruncatedCompletions: boolean;
   generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };

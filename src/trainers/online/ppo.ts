@@ -9,7 +9,7 @@ import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm, SequenceScoreModel } from '../../models/index.js';
 import {
   AdaptiveKlController, entropyFromLogits, explainedVariance, gae, klEstimate, maskedMean, maskedWhiten, ppoPolicyLoss, ppoValueLoss,
-  selectiveLogSoftmax, type KlEstimator,
+  selectiveLogSoftmax, type KlEstimator, type KlPenalty,
 } from '../../rl/index.js';
 import { shuffledIndices } from '../../data/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
@@ -30,7 +30,7 @@ export interface PpoAlgorithmOptions {
   entropyCoef: number;
   klCoef: number;
   klEstimator: KlEstimator;
-  klPenalty: 'reward' | 'loss';
+  klPenalty: KlPenalty;
   adaptiveKl: { target: number; horizon: number } | null;
   gamma: number;
   lam: number;

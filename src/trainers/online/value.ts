@@ -18,9 +18,13 @@ export class PolicyValueHead extends ValueHead implements HfSerializable {
   }
 }
 
+/** ppo.value_head: a value model of its own, or a head on the policy's final hidden states. */
+export const VALUE_HEADS = ['separate', 'shared'] as const;
+export type ValueHeadKind = (typeof VALUE_HEADS)[number];
+
 export type ValueSource =
-  | { kind: 'separate'; model: SequenceScoreModel }
-  | { kind: 'shared'; head: PolicyValueHead };
+  | { kind: Extract<ValueHeadKind, 'separate'>; model: SequenceScoreModel }
+  | { kind: Extract<ValueHeadKind, 'shared'>; head: PolicyValueHead };
 
 /** Logits (B, C, V) predicting each completion token, and the values (B, C) at the same positions. */
 export function logitsAndValues(policy: PretrainedCausalLm, source: ValueSource, b: RolloutBatch): { logits: Tensor; values: Tensor } {

@@ -52,10 +52,14 @@ test('BestMetricTracker: direction from the name, threshold, patience', () => {
   assert.throws(() => acc.update({ 'eval/loss': 1 }), /metric_for_best_model: eval\/accuracy is not among the eval metrics \(eval\/loss\)/);
 });
 
-test('worldInfo reads RANK / WORLD_SIZE and rejects nonsense', () => {
+test('worldInfo reads RANK / WORLD_SIZE, rejects nonsense and refuses a multi-process launch', () => {
   assert.deepEqual(worldInfo({}), { rank: 0, worldSize: 1 });
-  assert.deepEqual(worldInfo({ RANK: '1', WORLD_SIZE: '2' }), { rank: 1, worldSize: 2 });
+  assert.deepEqual(worldInfo({ RANK: '0', WORLD_SIZE: '1' }), { rank: 0, worldSize: 1 });
   assert.throws(() => worldInfo({ RANK: '2', WORLD_SIZE: '2' }), /WORLD_SIZE=2 must be an integer above RANK=2/);
+  assert.throws(
+    () => worldInfo({ RANK: '1', WORLD_SIZE: '2' }),
+    /^Error: WORLD_SIZE=2 \(RANK=1\): .*data-parallel training is not implemented in rlhf-ts yet.*unset WORLD_SIZE and RANK/,
+  );
 });
 
 test('loop: early stopping ends the run, the best checkpoint is kept and named, epoch ends evaluate and save', async () => {
@@ -96,19 +100,18 @@ test('loop: with eval_steps beyond the run, every epoch end still evaluates and 
   assert.ok(existsSync(join(out, 'checkpoint-3')) && existsSync(join(out, 'checkpoint-6')));
 });
 
-test('loop: a RANK 1 worker trains but writes no metrics, checkpoints or model', async () => {
+test('loop: a worker of a multi-process launch is refused instead of training its own copy', async () => {
   const c = config({ max_steps: 2 });
   process.env['RANK'] = '1';
   process.env['WORLD_SIZE'] = '2';
   try {
-    const r = await runSft(c, { progress: sink });
-    assert.equal(r.globalStep, 2);
+    await assert.rejects(runSft(c, { progress: sink }), /WORLD_SIZE=2 \(RANK=1\): .*not implemented in rlhf-ts yet/);
   } finally {
     delete process.env['RANK'];
     delete process.env['WORLD_SIZE'];
   }
   const files = existsSync(c.training.output_dir) ? readdirSync(c.training.output_dir) : [];
-  for (const f of ['metrics.jsonl', 'model.safetensors', 'checkpoint-2', 'training_stats.json']) assert.ok(!files.includes(f), `${f} written by rank 1`);
+  for (const f of ['metrics.jsonl', 'model.safetensors', 'checkpoint-2', 'training_stats.json']) assert.ok(!files.includes(f), `${f} written by a refused worker`);
 });
 
 test('loop: bf16 autocast trains with finite losses close to float32', async () => {
