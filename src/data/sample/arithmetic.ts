@@ -10,7 +10,7 @@
  *
  * Preference pairs for a reward model (`pairs`, `pairs_val`, none by default) hold the true
  * answer as `chosen` and a plausible wrong one as `rejected`: mostly the dropped carry on
- * problems that need one, else a slip of one or ten (`wrongAnswerOf`).
+ * problems that need one, else a slip such as ±1, ±10 or a digit too many (`wrongAnswerOf`).
  *
  * Problems are drawn without replacement, so no two splits share one; the same seed writes
  * the same files.
@@ -117,18 +117,23 @@ export function needsCarry(p: ArithmeticProblem): boolean {
 }
 
 /** Share of the rejected answers to carry problems that are the dropped carry; the rest are slips. */
-const DROPPED_CARRY_SHARE = 0.7;
+const DROPPED_CARRY_SHARE = 0.6;
 
 /**
  * A wrong answer a pupil could plausibly write, drawn with `random`: on a problem that needs a
- * carry or borrow, usually (70%) the dropped carry; otherwise a slip of ±1, ±2 or ±10, or the
- * last two digits swapped. Never the true answer, never negative.
+ * carry or borrow, mostly (60%) the sloppy teacher's dropped carry, the mistake an SFT model
+ * learns from it; otherwise a slip: ±1 or ±10, the last two digits swapped, a digit too many or
+ * one missing. The length slips teach a reward model that `1147` is no better answer to
+ * `56+58=` than `114`, the first hack PPO finds without them. Never the true answer, never negative.
  */
 export function wrongAnswerOf(p: ArithmeticProblem, random: () => number): number {
   const answer = answerOf(p);
   if (needsCarry(p) && random() < DROPPED_CARRY_SHARE) return answerWithoutCarry(p);
-  const swapped = answer >= 10 ? Number(String(answer).slice(0, -2) + String(answer).slice(-1) + String(answer).slice(-2, -1)) : answer;
-  const slips = [answer + 1, answer - 1, answer + 2, answer - 2, answer + 10, answer - 10, swapped].filter((x) => x >= 0 && x !== answer);
+  const text = String(answer);
+  const swapped = text.length >= 2 ? Number(text.slice(0, -2) + text.slice(-1) + text.slice(-2, -1)) : answer;
+  const extraDigit = answer * 10 + Math.floor(random() * 10);
+  const missingDigit = text.length >= 2 ? Math.floor(answer / 10) : answer;
+  const slips = [answer + 1, answer - 1, answer + 10, answer - 10, swapped, extraDigit, missingDigit].filter((x) => x >= 0 && x !== answer);
   return slips[Math.floor(random() * slips.length)] as number;
 }
 
