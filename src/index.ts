@@ -12,6 +12,7 @@ export type { ExactMatchOptions, ExactMatchResult, ExactMatchSample } from './ev
 export { RunConfig, loadConfig, parseConfig, ConfigError, writeResolvedConfig, documentedYaml, runConfigJsonSchema } from './config/index.js';
 export type { RunConfigInput } from './config/index.js';
 export * from './rl/index.js';
+export * from './scoring/index.js';
 export * from './monitor/index.js';
 export * from './trainers/checkpoint/index.js';
 export * from './trainers/loop/index.js';

@@ -10,13 +10,13 @@ import { runCharts } from '../monitor/charts/index.js';
 import { diagnose, type DiagnosisOptions } from '../monitor/diagnosis.js';
 import { METRICS_FILE } from '../monitor/metrics-logger.js';
 import { renderReport } from '../monitor/report.js';
-import { readRun, type RunSnapshot } from '../monitor/run-reader.js';
+import { readRun, runLogDir, type RunSnapshot } from '../monitor/run-reader.js';
 import { runStatusLine } from '../monitor/run-status-line.js';
 import { formatMetric, summarizeMetrics } from '../monitor/summary.js';
 import { TRAINING_LOG_FILE } from '../monitor/text-logger.js';
 
 export const MONITOR_USAGE = `rlhf monitor OUTPUT_DIR [--out DIR] [--total-steps N] [--kl-target X] [--watch] [--interval SECONDS] [--json]
-  Reads OUTPUT_DIR/metrics.jsonl (also while the run writes it), writes one SVG chart per metric group and
+  Reads OUTPUT_DIR/metrics.jsonl (or the run's logging.log_dir; also while the run writes it), writes one SVG chart per metric group and
   report.html to --out (default OUTPUT_DIR/monitor), and prints progress, ETA and a health diagnosis.
   --total-steps N   the run's total steps, when training.log and resolved_config.yaml do not tell
   --kl-target X     KL above X is flagged (default 6, TRL's adaptive-KL target)
@@ -106,8 +106,9 @@ export async function runMonitor(args: string[], print: (line: string) => void =
   if (dir === undefined || positionals.length > 1) throw new Error(`monitor needs one OUTPUT_DIR\nusage: ${MONITOR_USAGE}`);
   const watch = values.watch === true;
   if (!watch && !existsSync(dir)) throw new Error(`${dir}: not found; pass a run's training.output_dir`);
-  if (!watch && !existsSync(join(dir, METRICS_FILE)) && !existsSync(join(dir, TRAINING_LOG_FILE))) {
-    throw new Error(`${join(dir, METRICS_FILE)}: not found; is ${dir} a training output_dir? (--watch waits for a run that has not logged yet)`);
+  const logDir = runLogDir(dir); // logging.log_dir of the run, when it set one
+  if (!watch && !existsSync(join(logDir, METRICS_FILE)) && !existsSync(join(logDir, TRAINING_LOG_FILE))) {
+    throw new Error(`${join(logDir, METRICS_FILE)}: not found; is ${dir} a training output_dir? (--watch waits for a run that has not logged yet)`);
   }
   const totalSteps = positive('total-steps', values['total-steps']);
   const klTarget = positive('kl-target', values['kl-target']);

@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { loadDataset } from '../data/index.js';
 import { SequenceScoreModel } from '../models/index.js';
 import { Tokenizer } from '../tokenizers/index.js';
-import { scorePairs, scoreResponses } from '../trainers/reward/index.js';
+import { scorePairs, scoreResponses } from '../scoring/index.js';
 
 export const SCORE_USAGE = `rlhf score --model DIR --data FILE [--tokenizer DIR] [--format auto|sft|preference] [--out FILE.jsonl]
     [--batch-size N] [--max-length N]

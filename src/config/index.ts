@@ -10,3 +10,4 @@ export type { ConfigIssue, LoadConfigOptions } from './load.js';
 export { documentedYaml } from './schema-doc.js';
 export { runConfigJsonSchema, type JsonSchemaNode } from './json-schema.js';
 export { levenshtein, nearest } from './levenshtein.js';
+export { resolveModelPaths, tokenizerDirOf } from './model-paths.js';

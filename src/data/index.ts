@@ -16,3 +16,4 @@ export { writeSampleData } from './sample/generate.js';
 export type { SampleDataOptions } from './sample/generate.js';
 export { allProblems, answerOf, answerWithoutCarry, arithmeticTask, needsCarry, parseArithmeticPrompt, promptOf, solveArithmetic, writeArithmeticTask, wrongAnswerOf } from './sample/arithmetic.js';
 export type { ArithmeticOp, ArithmeticProblem, ArithmeticTaskOptions } from './sample/arithmetic.js';
+export * from './datasets/index.js';

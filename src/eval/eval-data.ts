@@ -10,11 +10,11 @@
  */
 import { existsSync } from 'node:fs';
 import type { EvalTask, RunConfig } from '../config/index.js';
-import { loadDataset, readRows, tokenizePrompt, tokenizePreference, type DataKind, type PreferenceExample, type PreferenceRecord, type TokenizedExample } from '../data/index.js';
+import {
+  loadDataset, loadSftExamples, prmMode, readRows, tokenizeOptions, tokenizePrompt, tokenizePreference,
+  type DataKind, type PreferenceExample, type PreferenceRecord, type TokenizedExample,
+} from '../data/index.js';
 import type { ChatMessage, Tokenizer } from '../tokenizers/index.js';
-import { tokenizeOptions } from '../trainers/loop/data-files.js';
-import { prmMode } from '../trainers/prm/index.js';
-import { loadSftExamples } from '../trainers/sft/index.js';
 
 /** One file a task reads. */
 export interface EvalSource {
@@ -127,7 +127,7 @@ export async function taskSources(config: RunConfig, task: EvalTask): Promise<Ev
   return sources;
 }
 
-/** The config with its data reduced to `sources` as validation files, so the trainers' own loaders read exactly them. */
+/** The config with its data reduced to `sources` as validation files, so the per-algorithm loaders (src/data/datasets) read exactly them. */
 export function configReading(config: RunConfig, sources: readonly EvalSource[]): RunConfig {
   const datasets: RunConfig['data']['datasets'] = {};
   for (const s of sources) {

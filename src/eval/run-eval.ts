@@ -12,19 +12,16 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { EvalTask, RunConfig } from '../config/index.js';
-import { loadLatentMatrix, padIdOf, type LatentRecord, type PreferenceExample } from '../data/index.js';
+import { resolveModelPaths, type EvalTask, type RunConfig } from '../config/index.js';
+import {
+  attachStudents, loadLatent, loadLatentMatrix, loadStepwise, loadTeacherStudent, padIdOf, prmMode, type CriticPair, type LatentRecord, type PreferenceExample,
+} from '../data/index.js';
+import { generationOf } from '../generation/index.js';
 import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, readRawConfig, SequenceScoreModel, TokenClassifierModel, type PretrainedCausalLm } from '../models/index.js';
 import { ADAPTER_CONFIG_FILE, loadLoraAdapter } from '../nn/index.js';
 import { manualSeed } from '../tensor/index.js';
 import { Tokenizer } from '../tokenizers/index.js';
-import { attachStudents, type CriticPair } from '../trainers/critic/index.js';
-import { loadTeacherStudent } from '../trainers/critic/run.js';
-import { scorePairLogps } from '../trainers/dpo/index.js';
-import { generationOf } from '../trainers/online/setup.js';
-import { prmMode } from '../trainers/prm/index.js';
-import { loadLatent, loadStepwise } from '../trainers/prm/run.js';
-import { scorePairs } from '../trainers/reward/index.js';
+import { scorePairLogps, scorePairs } from '../scoring/index.js';
 import { configReading, firstN, loadEvalPrompts, loadPerplexityExamples, loadPreferenceRecords, tokenizePreferences } from './eval-data.js';
 import { hasCjk } from './metrics/cjk.js';
 import { planEvaluation, referenceOf, type EvalPlan, type ModelDir } from './plan.js';
@@ -308,11 +305,24 @@ class EvalSession {
 }
 
 /**
+ * model.name_or_path and model.tokenizer_name_or_path located (a hub id in the Hugging Face
+ * cache, model.cache_dir); as given when they cannot be, so the plan names what is missing.
+ */
+function locatedModels(config: RunConfig): RunConfig {
+  try {
+    return resolveModelPaths(config);
+  } catch {
+    return config;
+  }
+}
+
+/**
  * Evaluates every directory evaluation.checkpoints names (or evaluation.model_path / the
  * starting model) on the tasks of the config. Throws a ConfigError listing every problem with
  * the config before any model loads.
  */
-export async function evaluateCheckpoints(config: RunConfig, options: EvaluateOptions = {}): Promise<EvalResults> {
+export async function evaluateCheckpoints(given: RunConfig, options: EvaluateOptions = {}): Promise<EvalResults> {
+  const config = locatedModels(given);
   const plan = await planEvaluation(config, options);
   for (const note of plan.notes) options.log?.(`eval: ${note}`);
   const session = new EvalSession(config, plan, options);

@@ -7,16 +7,13 @@
  * const m = perplexityMetrics(model, examples, padTokenId, 8);   // { 'perplexity/perplexity': 12.3, 'perplexity/loss': 2.51, 'perplexity/tokens': 804 }
  * ```
  */
-import { collateCompletions, type LatentRecord, type PreferenceExample, type TokenizedExample } from '../data/index.js';
+import { collateCompletions, collateLatents, type CriticPair, type LatentRecord, type PreferenceExample, type TokenizedExample } from '../data/index.js';
 import { generate } from '../generation/index.js';
 import type { LatentPrmModel, PretrainedCausalLm, SequenceScoreModel, TokenClassifierModel } from '../models/index.js';
 import { noGrad, tidy } from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizers/index.js';
-import { compareTeacherStudent, type CriticPair } from '../trainers/critic/index.js';
-import { scorePairLogps } from '../trainers/dpo/index.js';
-import { collateLatents } from '../trainers/prm/index.js';
-import { scoreResponses, type ScoreOptions } from '../trainers/reward/index.js';
-import { sftLossSum } from '../trainers/sft/index.js';
+import { sftLossSum } from '../rl/index.js';
+import { compareTeacherStudent, scorePairLogps, scoreResponses, type ScoreOptions } from '../scoring/index.js';
 import type { GenerationConfig } from '../generation/index.js';
 import { answerAccuracy } from './metrics/answer-match.js';
 import { corpusBleu, type BleuTokenizer } from './metrics/bleu.js';

@@ -15,3 +15,4 @@ export { leftPad, positionIdsFromMask } from './padding.js';
 export type { PaddedBatch } from './padding.js';
 export { StopStringMatcher } from './stop-strings.js';
 export type { Decode } from './stop-strings.js';
+export { generationSettings, generationOf } from './settings.js';

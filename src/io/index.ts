@@ -8,3 +8,5 @@ export {
   saveShardedSafetensors, SINGLE_FILE_NAME,
 } from './sharded.js';
 export type { ShardedSaveOptions, ShardedSaveResult, ShardIndex } from './sharded.js';
+export { hubCacheDir, isHubId, locatePretrained } from './hub-cache.js';
+export type { LocateOptions } from './hub-cache.js';

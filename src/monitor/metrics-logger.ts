@@ -1,6 +1,6 @@
 /**
  * Per-step training metrics: one JSON object a line in `metrics.jsonl` and, optionally,
- * TensorBoard scalars under `runs/`. Lines are appended with a synchronous write each, so a
+ * TensorBoard scalars under `runs/`, both in the run's log dir (logging.log_dir, else output_dir). Lines are appended with a synchronous write each, so a
  * killed run keeps what it logged; resuming at step S drops lines with step > S first.
  *
  * ```ts
@@ -17,7 +17,7 @@ export const METRICS_FILE = 'metrics.jsonl';
 export const TENSORBOARD_DIR = 'runs';
 
 export interface MetricsLoggerOptions {
-  /** Also write TensorBoard event files under `<outputDir>/runs`. Default true. */
+  /** Also write TensorBoard event files under `<logDir>/runs`. Default true for a logger made by hand; training runs pass logging.tensorboard (default false). */
   tensorboard?: boolean;
   /** Step a resumed run starts from: existing lines with a larger step are removed. Default: none (plain append). */
   resumeStep?: number;
@@ -39,12 +39,12 @@ export class MetricsLogger {
   private fd: number | undefined;
   private readonly tb: TensorBoardWriter | undefined;
 
-  constructor(outputDir: string, options: MetricsLoggerOptions = {}) {
-    mkdirSync(outputDir, { recursive: true });
-    this.path = join(outputDir, METRICS_FILE);
+  constructor(logDir: string, options: MetricsLoggerOptions = {}) {
+    mkdirSync(logDir, { recursive: true });
+    this.path = join(logDir, METRICS_FILE);
     if (options.resumeStep !== undefined) truncateMetricsAfter(this.path, options.resumeStep);
     this.fd = openSync(this.path, 'a');
-    this.tb = (options.tensorboard ?? true) ? new TensorBoardWriter(join(outputDir, TENSORBOARD_DIR)) : undefined;
+    this.tb = (options.tensorboard ?? true) ? new TensorBoardWriter(join(logDir, TENSORBOARD_DIR)) : undefined;
   }
 
   /** Appends one line (and one TensorBoard event). Non-finite numbers are written as null in JSON. */

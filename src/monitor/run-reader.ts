@@ -1,7 +1,8 @@
 /**
  * Reads a training output directory, finished or still being written: the metrics rows
  * (tolerating a half-written last line), where the run stands (status, step, total steps) and
- * how fast it goes (seconds per step and ETA, from training.log's timestamps).
+ * how fast it goes (seconds per step and ETA, from training.log's timestamps). metrics.jsonl and
+ * training.log are read from the run's logging.log_dir when its resolved_config.yaml sets one.
  *
  * ```ts
  * const run = readRun('outputs/sft-tiny');
@@ -34,6 +35,8 @@ export interface ReadRunOptions {
 
 export interface RunSnapshot {
   dir: string;
+  /** Where metrics.jsonl and training.log were read: `dir`, or the run's logging.log_dir. */
+  logDir: string;
   rows: MetricRow[];
   /** 1-based lines of metrics.jsonl that were not JSON, other than a half-written last line (which is dropped silently). */
   badLines: number[];
@@ -135,23 +138,44 @@ function readJson(path: string): unknown {
   }
 }
 
-function configMaxSteps(path: string): number | undefined {
-  if (!existsSync(path)) return undefined;
+interface ResolvedConfigView {
+  training?: { max_steps?: unknown };
+  logging?: { log_dir?: unknown };
+}
+
+function readResolvedConfig(dir: string): ResolvedConfigView | null {
+  const path = join(dir, RESOLVED_CONFIG_FILE);
+  if (!existsSync(path)) return null;
   try {
-    const config = parseYaml(readFileSync(path, 'utf8')) as { training?: { max_steps?: unknown } } | null;
-    const maxSteps = config?.training?.max_steps;
-    return typeof maxSteps === 'number' && maxSteps > 0 ? maxSteps : undefined;
+    return parseYaml(readFileSync(path, 'utf8')) as ResolvedConfigView | null;
   } catch {
-    return undefined;
+    return null;
   }
+}
+
+function configMaxSteps(config: ResolvedConfigView | null): number | undefined {
+  const maxSteps = config?.training?.max_steps;
+  return typeof maxSteps === 'number' && maxSteps > 0 ? maxSteps : undefined;
+}
+
+/**
+ * Where the run in `dir` writes metrics.jsonl and training.log: its resolved_config.yaml's
+ * logging.log_dir when set (a relative one resolves against the working directory, as the
+ * trainer did), else `dir` itself.
+ */
+export function runLogDir(dir: string): string {
+  const logDir = readResolvedConfig(dir)?.logging?.log_dir;
+  return typeof logDir === 'string' && logDir !== '' ? logDir : dir;
 }
 
 /** A snapshot of the run in `dir` as it stands now. */
 export function readRun(dir: string, options: ReadRunOptions = {}): RunSnapshot {
   const now = (options.now ?? Date.now)();
-  const metricsPath = join(dir, METRICS_FILE);
+  const config = readResolvedConfig(dir);
+  const logDir = runLogDir(dir);
+  const metricsPath = join(logDir, METRICS_FILE);
   const { rows, badLines } = existsSync(metricsPath) ? parseMetricsText(readFileSync(metricsPath, 'utf8')) : { rows: [], badLines: [] };
-  const log = logProgress(readLog(join(dir, TRAINING_LOG_FILE)));
+  const log = logProgress(readLog(join(logDir, TRAINING_LOG_FILE)));
   const statsJson = readJson(join(dir, TRAINING_STATS_FILE));
   const stats = statsJson !== null && typeof statsJson === 'object' ? (statsJson as TrainingStats) : undefined;
   const metricsStep = rows.reduce((m, r) => Math.max(m, r['step'] ?? 0), 0);
@@ -162,7 +186,7 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunSnapshot 
     ['option', options.totalSteps],
     ['training.log', log.totalSteps],
     ['training_stats.json', typeof stats?.['global_step'] === 'number' ? stats['global_step'] : undefined],
-    ['resolved_config.yaml', configMaxSteps(join(dir, RESOLVED_CONFIG_FILE))],
+    ['resolved_config.yaml', configMaxSteps(config)],
   ];
   const total = sources.find(([, n]) => n !== undefined && n > 0);
 
@@ -172,7 +196,7 @@ export function readRun(dir: string, options: ReadRunOptions = {}): RunSnapshot 
       ? 'finished'
       : rows.length > 0 || log.startMs !== undefined ? 'running' : 'waiting';
 
-  const snapshot: RunSnapshot = { dir, rows, badLines, status, currentStep };
+  const snapshot: RunSnapshot = { dir, logDir, rows, badLines, status, currentStep };
   if (log.algorithm !== undefined) snapshot.algorithm = log.algorithm;
   else if (typeof stats?.['algorithm'] === 'string') snapshot.algorithm = stats['algorithm'];
   if (status === 'failed' && log.error !== undefined) snapshot.error = log.error;

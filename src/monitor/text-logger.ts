@@ -1,21 +1,27 @@
 /**
- * `training.log`: timestamped human-readable lines, INFO by default and DEBUG when verbose.
- * Each line is one synchronous append, so the log survives a crash.
+ * `training.log`: timestamped human-readable lines at or above a level (logging.level: debug,
+ * info, warning or error; info by default). The same level filters the lines echoed to the
+ * console. Each line is one synchronous append, so the log survives a crash.
  *
  * ```ts
- * const log = new TrainingLog('out', { verbose: true, echo: false });
- * log.info('step 10: loss 2.31'); log.debug('batch shapes [8, 512]');
+ * const log = new TrainingLog('out', { level: 'warning', echo: true });
+ * log.info('step 10: loss 2.31'); // dropped: below warning
+ * log.warn('loss scale fell to 1');  // in training.log and on stderr
  * ```
  */
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOG_LEVELS, type LogLevel } from '../config/schema/logging.js';
 
 export const TRAINING_LOG_FILE = 'training.log';
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+/** How each level is written in a line (run-reader parses these). */
+export const LOG_LINE_TAGS: Readonly<Record<LogLevel, string>> = { debug: 'DEBUG', info: 'INFO', warning: 'WARN', error: 'ERROR' };
 
 export interface TrainingLogOptions {
-  /** Write DEBUG lines too. Default false. */
+  /** The lowest level written (file and console). Default 'info'. */
+  level?: LogLevel;
+  /** Shorthand for level 'debug' (used when `level` is not given). Default false. */
   verbose?: boolean;
   /** Also print lines to stderr. Default false. */
   echo?: boolean;
@@ -23,31 +29,37 @@ export interface TrainingLogOptions {
 
 export class TrainingLog {
   readonly path: string;
-  private readonly verbose: boolean;
+  readonly level: LogLevel;
   private readonly echo: boolean;
 
-  constructor(outputDir: string, options: TrainingLogOptions = {}) {
-    mkdirSync(outputDir, { recursive: true });
-    this.path = join(outputDir, TRAINING_LOG_FILE);
-    this.verbose = options.verbose ?? false;
+  constructor(logDir: string, options: TrainingLogOptions = {}) {
+    mkdirSync(logDir, { recursive: true });
+    this.path = join(logDir, TRAINING_LOG_FILE);
+    this.level = options.level ?? (options.verbose === true ? 'debug' : 'info');
     this.echo = options.echo ?? false;
   }
 
+  /** Whether a line at `level` is written. */
+  enabled(level: LogLevel): boolean {
+    return LOG_LEVELS.indexOf(level) >= LOG_LEVELS.indexOf(this.level);
+  }
+
   debug(message: string): void {
-    if (this.verbose) this.write('DEBUG', message);
+    this.write('debug', message);
   }
   info(message: string): void {
-    this.write('INFO', message);
+    this.write('info', message);
   }
   warn(message: string): void {
-    this.write('WARN', message);
+    this.write('warning', message);
   }
   error(message: string): void {
-    this.write('ERROR', message);
+    this.write('error', message);
   }
 
   private write(level: LogLevel, message: string): void {
-    const line = `${new Date().toISOString()} ${level.padEnd(5)} ${message}\n`;
+    if (!this.enabled(level)) return;
+    const line = `${new Date().toISOString()} ${LOG_LINE_TAGS[level].padEnd(5)} ${message}\n`;
     appendFileSync(this.path, line);
     if (this.echo) process.stderr.write(line);
   }

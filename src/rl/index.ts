@@ -14,3 +14,4 @@ export type { RewardLossOptions, RewardLossOutput } from './reward.js';
 export { grpoAdvantages, grpoLoss, GRPO_LOSS_TYPES } from './grpo.js';
 export type { ScaleRewards, GrpoLossType, GrpoInputs, GrpoOptions, GrpoOutput } from './grpo.js';
 export { gae } from './gae.js';
+export { sftLossSum } from './sft.js';

@@ -1,7 +1,7 @@
 /** The README opens with the set-up and test commands; its commands and links point at real things. */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -26,4 +26,13 @@ test('every `npx rlhf <command>` in the README is a real command, and every docs
   const links = [...readme.matchAll(/\]\(((?:docs|examples|scripts)\/[^)#]+)/g)].map((m) => m[1] as string);
   assert.ok(links.length >= 5, `only ${links.length} local links found in README.md`);
   for (const link of links) assert.ok(existsSync(`${root}${link}`), `README.md links to ${link}, which does not exist`);
+});
+
+test("the README's Layout names every folder of src/", () => {
+  const layout = /## Layout\n+```\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+  const named = new Set([...layout.matchAll(/^(src\/[a-z-]+)\//gm)].map((m) => m[1] as string));
+  const folders = readdirSync(`${root}src`, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => `src/${d.name}`);
+  assert.ok(folders.length >= 10, `only ${folders.length} folders under src/`);
+  for (const folder of folders) assert.ok(named.has(folder), `README.md's Layout does not list ${folder}/`);
+  for (const name of named) assert.ok(folders.includes(name), `README.md's Layout lists ${name}/, which does not exist`);
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { stringify } from 'yaml';
 import { runEval } from '../../src/cli/eval-command.js';
 import { ConfigError, loadConfig, RunConfig, type RunConfigInput } from '../../src/config/index.js';
-import { collateCompletions, loadDataset, padIdOf, tokenizePreference, tokenizeSft, tokenizeTeacherStudent, writeSampleData } from '../../src/data/index.js';
+import { collateCompletions, loadDataset, padIdOf, tokenizeOptions, tokenizePreference, tokenizeSft, tokenizeTeacherStudent, writeSampleData } from '../../src/data/index.js';
 import { comparisonTable, corpusBleu, corpusRougeL, distinctN, evaluateCheckpoints, evaluateModel, tokenizeCjkAware, tokenizeZh } from '../../src/eval/index.js';
 import { generate } from '../../src/generation/index.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
@@ -15,11 +15,10 @@ import { loadCausalLm, savePretrained, SequenceScoreModel } from '../../src/mode
 import { readMetrics } from '../../src/monitor/index.js';
 import { manualSeed, noGrad, tidy } from '../../src/tensor/index.js';
 import { Tokenizer } from '../../src/tokenizers/index.js';
-import { compareTeacherStudent } from '../../src/trainers/critic/index.js';
 import { dpoAlgorithm } from '../../src/trainers/dpo/index.js';
-import { tokenizeOptions } from '../../src/trainers/loop/data-files.js';
-import { scorePairs } from '../../src/trainers/reward/index.js';
-import { runSft, sftLossSum } from '../../src/trainers/sft/index.js';
+import { sftLossSum } from '../../src/rl/index.js';
+import { compareTeacherStudent, scorePairs } from '../../src/scoring/index.js';
+import { runSft } from '../../src/trainers/sft/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const RM = 'test/fixtures/models/tiny-qwen2-rm';

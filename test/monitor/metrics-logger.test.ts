@@ -49,6 +49,19 @@ test('TrainingLog writes INFO, and DEBUG only when verbose', () => {
   assert.match(readFileSync(loud.path, 'utf8'), /DEBUG shown/);
 });
 
+test('TrainingLog level: each level keeps the lines at or above it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'log-'));
+  const kept = (level: 'debug' | 'info' | 'warning' | 'error') => {
+    const log = new TrainingLog(join(dir, level), { level });
+    log.debug('d');
+    log.info('i');
+    log.warn('w');
+    log.error('e');
+    return [...readFileSync(log.path, 'utf8').matchAll(/ (DEBUG|INFO|WARN|ERROR) +(\w)$/gm)].map((m) => m[2]).join('');
+  };
+  assert.deepEqual(['debug', 'info', 'warning', 'error'].map((l) => kept(l as 'debug')), ['diwe', 'iwe', 'we', 'e']);
+});
+
 test('writeTrainingStats writes training_stats.json', () => {
   const dir = mkdtempSync(join(tmpdir(), 'stats-'));
   const path = writeTrainingStats(dir, { train_runtime: 12.5, train_loss: 0.4 });

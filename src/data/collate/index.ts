@@ -44,3 +44,4 @@ export { lengthGroupedBatches, shuffledIndices, seededRandom } from './sampler.j
 export type { LengthGroupedOptions } from './sampler.js';
 export { packExamples, collatePacked } from './packing.js';
 export type { PackedRow } from './packing.js';
+export { collateLatents } from './latent.js';

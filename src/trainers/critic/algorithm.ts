@@ -2,16 +2,11 @@
  * Critic warm-up: the actor is frozen; the critic learns to score the teacher's response above
  * the actor's own (student) one, loss −log σ((s_teacher − s_student) / T).
  */
-import type { TokenizedExample } from '../../data/index.js';
+import type { CriticPair } from '../../data/index.js';
 import type { SequenceScoreModel } from '../../models/index.js';
+import { compareTeacherStudent } from '../../scoring/index.js';
 import { rand } from '../../tensor/index.js';
 import type { Algorithm } from '../loop/index.js';
-import { compareTeacherStudent } from './scoring.js';
-
-export interface CriticPair {
-  teacher: TokenizedExample;
-  student: TokenizedExample;
-}
 
 export interface CriticAlgorithmOptions {
   padTokenId: number;

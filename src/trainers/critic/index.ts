@@ -5,7 +5,4 @@
  */
 export { runCritic } from './run.js';
 export { criticAlgorithm } from './algorithm.js';
-export type { CriticPair, CriticAlgorithmOptions } from './algorithm.js';
-export { compareTeacherStudent, sequenceScores, responseMask } from './scoring.js';
-export type { TeacherStudentComparison } from './scoring.js';
-export { attachStudents, generationSettings } from './students.js';
+export type { CriticAlgorithmOptions } from './algorithm.js';

@@ -3,5 +3,5 @@
  * @example
  * const result = await runDpo(loadConfig('examples/configs/dpo.yaml'));
  */
-export { runDpo, dpoAlgorithm, checkDpoLossType, precomputeReferenceLogps, scorePairLogps } from './trainer.js';
+export { runDpo, dpoAlgorithm, checkDpoLossType, precomputeReferenceLogps } from './trainer.js';
 export type { RunDpoOptions, DpoAlgorithmOptions, DpoReference } from './trainer.js';

@@ -7,18 +7,16 @@
  */
 import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
-import { writeResolvedConfig } from '../../config/index.js';
-import { collatePreference, padIdOf, type PreferenceExample } from '../../data/index.js';
+import { collatePreference, loadRewardExamples, padIdOf, type PreferenceExample } from '../../data/index.js';
 import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
-import { DPO_LOSS_TYPES, dpoLoss, sequenceLogprobs, type DpoLossType } from '../../rl/index.js';
+import { DPO_LOSS_TYPES, dpoLoss, type DpoLossType } from '../../rl/index.js';
+import { pairLogps, scorePairLogps } from '../../scoring/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { withAdaptersDisabled } from '../../nn/index.js';
-import { applyLoraFromConfig } from '../loop/index.js';
-import { Tokenizer } from '../../tokenizers/index.js';
 import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
-import { loadRewardExamples } from '../reward/index.js';
 import { onTrainingDevice } from '../loop/device.js';
+import { prepareRun } from '../loop/prepare.js';
 
 /**
  * Where reference log-probs come from: a frozen model, the policy's own base with its LoRA
@@ -68,31 +66,6 @@ function referenceLogps(reference: DpoReference, policy: PretrainedCausalLm, exa
 }
 
 /**
- * Summed completion log-probs of each pair's chosen and rejected answer under `model`, in eval
- * mode without grad, batches of `batchSize`: what DPO's implicit rewards are made of.
- */
-export function scorePairLogps(model: PretrainedCausalLm, examples: readonly PreferenceExample[], padTokenId: number, batchSize = 8): { chosen: number[]; rejected: number[] } {
-  const wasTraining = model.training;
-  model.eval();
-  const chosen: number[] = [];
-  const rejected: number[] = [];
-  try {
-    for (let i = 0; i < examples.length; i += batchSize) {
-      const chunk = examples.slice(i, i + batchSize);
-      const [c, r] = tidy(() => noGrad(() => {
-        const l = pairLogps(model, collatePreference(chunk, { padTokenId }), chunk.length);
-        return [l.chosen.toArray() as number[], l.rejected.toArray() as number[]];
-      }));
-      chosen.push(...c);
-      rejected.push(...r);
-    }
-  } finally {
-    model.train(wasTraining);
-  }
-  return { chosen, rejected };
-}
-
-/**
  * Scores every pair once with the reference (eval mode, no grad, batches of `batchSize`) and
  * stores the log-probs on the examples, so training needs no reference model in memory.
  */
@@ -102,18 +75,6 @@ export function precomputeReferenceLogps(reference: PretrainedCausalLm, examples
     e.refChosenLogps = chosen[j] as number;
     e.refRejectedLogps = rejected[j] as number;
   });
-}
-
-/** Summed completion log-probs of the [chosen..., rejected...] rows, split in halves of B. */
-function pairLogps(model: PretrainedCausalLm, batch: { inputIds: Tensor; attentionMask: Tensor; completionMask: Tensor }, B: number) {
-  const { logits } = model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask });
-  const s = sequenceLogprobs(logits, batch.inputIds, batch.completionMask);
-  return {
-    chosen: s.logps.slice(0, 0, B),
-    rejected: s.logps.slice(0, B, 2 * B),
-    chosenLengths: s.numTokens.slice(0, 0, B),
-    rejectedLengths: s.numTokens.slice(0, B, 2 * B),
-  };
 }
 
 /**
@@ -186,19 +147,17 @@ export interface RunDpoOptions extends Pick<TrainerOptions<PreferenceExample>, '
 async function runDpoOnDevice(config: RunConfig, options: RunDpoOptions = {}): Promise<TrainResult> {
   const d = config.dpo;
   checkDpoLossType(d.loss_type);
-  const modelDir = resolve(config.model.name_or_path);
-  const tokenizer = Tokenizer.fromPretrained(modelDir);
+  const run = prepareRun(config);
+  const tokenizer = run.tokenizer();
   const padTokenId = padIdOf(tokenizer);
-  const train = await loadRewardExamples(config, tokenizer, 'train');
+  const train = await loadRewardExamples(run.config, tokenizer, 'train');
   if (train.length === 0) throw new Error('dpo: no preference pairs to train on');
-  const validation = await loadRewardExamples(config, tokenizer, 'validation');
-  writeResolvedConfig(config.training.output_dir, config);
-  const model = loadCausalLm(modelDir);
-  const lora = applyLoraFromConfig(model, config.lora);
+  const validation = await loadRewardExamples(run.config, tokenizer, 'validation');
+  const { model, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
   let reference: DpoReference;
   if (d.reference_free) reference = null;
   else if (d.ref_model_path === null && lora !== null) reference = 'adapters-disabled';
-  else reference = loadCausalLm(resolve(d.ref_model_path ?? modelDir));
+  else reference = loadCausalLm(resolve(d.ref_model_path ?? run.modelDir), { dtype: run.dtype });
   if (d.precompute_ref_log_probs && reference !== null) {
     const scorer = reference === 'adapters-disabled' ? null : reference;
     const score = (examples: PreferenceExample[]) => scorer === null
@@ -217,7 +176,7 @@ async function runDpoOnDevice(config: RunConfig, options: RunDpoOptions = {}): P
     lossWeights: d.loss_weights,
     labelSmoothing: d.label_smoothing,
   });
-  return trainAlgorithm(algorithm, config, { train, validation }, { ...options });
+  return trainAlgorithm(algorithm, run.config, { train, validation }, { ...options });
 }
 
 /** Dpo on training.device (models, batches and optimizer state there). */

@@ -1,10 +1,10 @@
 /** Builds the Trainer for an algorithm from a run config and trains: what every `run*` shares. */
-import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
+import { tokenizerDirOf } from '../../config/index.js';
 import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 import type { Algorithm } from './types.js';
 import { loraLayers } from '../../nn/index.js';
-import { loraOptionsOf } from './model-io.js';
+import { loraOptionsOf } from './lora-config.js';
 
 export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'echo'> {
   resume?: string | null;
@@ -18,9 +18,10 @@ export function trainAlgorithm<E>(
 ): Promise<TrainResult> {
   const trainer = new Trainer(algorithm, {
     training: config.training,
+    logging: config.logging,
     train: data.train,
     ...(data.validation.length > 0 ? { validation: data.validation } : {}),
-    tokenizerDir: resolve(config.model.tokenizer_name_or_path ?? config.model.name_or_path),
+    tokenizerDir: tokenizerDirOf(config),
     lora: loraLayers(algorithm.model).length > 0 ? loraOptionsOf(config.lora) : null,
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.echo === undefined ? {} : { echo: options.echo }),

@@ -1,30 +1,26 @@
 /**
- * The training loop every algorithm shares: data order, gradient accumulation, AdamW with a
- * warm-up schedule, clipping, evaluation, logging, checkpoints and resume.
+ * The offline training loop every algorithm shares: data order, gradient accumulation, AdamW
+ * with a warm-up schedule, clipping, evaluation and best-model tracking. Around the loop,
+ * runSession (shared with the OnlineTrainer) locks the output dir, resumes, logs, draws the
+ * progress bar and saves checkpoints and the final model.
  *
  * ```ts
  * const trainer = new Trainer(algorithm, { training: config.training, train, validation });
  * const result = await trainer.train({ resume: 'latest' });
  * ```
  */
-import { mkdirSync } from 'node:fs';
-import { basename } from 'node:path';
-import { PassThrough } from 'node:stream';
-import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type TrainingProgressOptions } from '../../monitor/index.js';
+import type { MetricsLogger, TrainingLog, TrainingProgressOptions } from '../../monitor/index.js';
 import { AdamW, GradScaler, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
 import { shuffledIndices } from '../../data/index.js';
-import { autocast, manualSeed, noGrad, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
+import { autocast, noGrad, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
-import { copyTokenizerFiles } from '../../tokenizers/index.js';
 import type { TrainingConfig } from '../../config/index.js';
-import { CheckpointManager, loadTrainingState, saveTrainingState } from '../checkpoint/index.js';
+import type { TrainerStateInput } from '../checkpoint/index.js';
 import { BestMetricTracker } from './best-metric.js';
-import { loadTrainedModel, saveTrainedModel } from './model-io.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
-import { isMainProcess } from './world.js';
-import { loadAlgorithmState, saveAlgorithmState } from './algorithm-state.js';
+import { runSession, type LoopEnd, type RunContext, type RunLogging } from './run-session.js';
 import { autocastOf, checkedTrainingDevice, rngDevicesOf } from './device.js';
 
 export interface TrainerOptions<E> {
@@ -39,6 +35,8 @@ export interface TrainerOptions<E> {
   progress?: TrainingProgressOptions;
   /** Also echo training.log lines to stderr. Default false. */
   echo?: boolean;
+  /** logging.level, log_dir and tensorboard (default: the schema's defaults). */
+  logging?: RunLogging;
 }
 
 export interface TrainResult {
@@ -89,7 +87,6 @@ export class Trainer<E> {
   private readonly optimizer: AdamW;
   private readonly scheduler: LrScheduler;
   private readonly best: BestMetricTracker;
-  private readonly main = isMainProcess();
   /** Where the model lives; batches are made there (the default device). */
   readonly device: Device;
   private readonly autocast: Required<AutocastOptions> | null;
@@ -114,87 +111,86 @@ export class Trainer<E> {
   }
 
   /** Runs to totalSteps (or until early stopping); `resume` is 'latest' or a checkpoint dir. */
-  async train(run: { resume?: string | null } = {}): Promise<TrainResult> {
+  train(run: { resume?: string | null } = {}): Promise<TrainResult> {
+    const { stepsPerEpoch, totalSteps } = this.plan;
+    const precision = this.autocast === null ? 'float32' : `${this.autocast.dtype} autocast${this.scaler.enabled ? ' with loss scaling' : ''}`;
+    return runSession({
+      training: this.config,
+      ...(this.options.logging === undefined ? {} : { logging: this.options.logging }),
+      totalSteps,
+      resume: run.resume ?? null,
+      contents: {
+        model: { module: this.algorithm.model, lora: this.options.lora ?? null, ...(this.algorithm.baseModelName === undefined ? {} : { baseModelName: this.algorithm.baseModelName }) },
+        ...(this.options.tokenizerDir === undefined ? {} : { tokenizerDir: this.options.tokenizerDir }),
+        optimizer: this.optimizer,
+        scheduler: this.scheduler,
+        scaler: this.scaler,
+        rngDevices: rngDevicesOf(this.device),
+        algorithm: this.algorithm,
+      },
+      startLine: `${this.algorithm.name}: ${this.options.train.length} examples, ${totalSteps} steps (${stepsPerEpoch} per epoch) on ${this.device}, ${precision}`,
+      ...(this.options.progress === undefined ? {} : { progress: this.options.progress }),
+      ...(this.options.echo === undefined ? {} : { echo: this.options.echo }),
+    }, (session) => this.loop(session));
+  }
+
+  /** The offline step loop: one optimizer step per iteration, evaluation, best tracking, checkpoints. */
+  private async loop(run: RunContext): Promise<LoopEnd<TrainResult>> {
     const t = this.config;
     const out = t.output_dir;
     const { stepsPerEpoch, totalSteps } = this.plan;
-    if (this.main) mkdirSync(out, { recursive: true });
-    const checkpoints = new CheckpointManager(out, { keepLast: t.save_total_limit });
-    const log = new TrainingLog(out, { echo: this.options.echo ?? false });
-    let startStep = 0;
+    const { startStep, log, metrics, progress } = run;
     let bestCheckpoint: string | null = null;
-    manualSeed(t.seed);
-    const resume = run.resume ?? t.resume_from_checkpoint;
-    if (resume !== null && resume !== undefined) {
-      const { dir, state } = checkpoints.resolveResume(resume);
-      loadTrainedModel(this.algorithm.model, dir);
-      loadTrainingState(dir, { optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler });
-      loadAlgorithmState(dir, this.algorithm);
-      startStep = state.globalStep;
-      this.best.restore({ best: state.bestMetric, sinceImprovement: state.evalsSinceImprovement ?? 0 });
-      bestCheckpoint = state.bestCheckpoint;
-      log.info(`resumed from ${dir} at step ${startStep}`);
+    if (run.resumed !== null) {
+      this.best.restore({ best: run.resumed.bestMetric, sinceImprovement: run.resumed.evalsSinceImprovement ?? 0 });
+      bestCheckpoint = run.resumed.bestCheckpoint;
     }
-    const metrics = this.main ? new MetricsLogger(out, { resumeStep: startStep }) : undefined;
-    const progress = new TrainingProgress(totalSteps, { startStep, ...this.options.progress, ...(this.main ? {} : { stream: new PassThrough(), tty: false }) });
     const losses = new Map<number, number>();
     const evaluations: TrainResult['evaluations'] = [];
-    const started = Date.now();
     let evalLoss: number | null = null;
     let samples = 0;
     let tokens = 0;
     let lastStep = startStep;
     let stoppedEarly = false;
-    const precision = this.autocast === null ? 'float32' : `${this.autocast.dtype} autocast${this.scaler.enabled ? ' with loss scaling' : ''}`;
-    log.info(`${this.algorithm.name}: ${this.options.train.length} examples, ${totalSteps} steps (${stepsPerEpoch} per epoch) on ${this.device}, ${precision}`);
-    this.algorithm.model.train();
-    try {
-      for (let step = startStep + 1; step <= totalSteps; step++) {
-        const examples = this.microBatchesOf(step);
-        const r = this.step(step, examples);
-        lastStep = step;
-        samples += examples.reduce((n, b) => n + b.length, 0);
-        tokens += r.tokens;
-        losses.set(step, r.loss);
-        const epoch = step / stepsPerEpoch;
-        const epochEnd = step % stepsPerEpoch === 0;
-        const final = step === totalSteps;
-        if (r.skipped) log.info(`step ${step}: float16 gradients overflowed; update skipped, loss scale now ${this.scaler.getScale()}`);
-        if (step === 1 || step % t.logging_steps === 0 || final) {
-          metrics?.log({ step, epoch, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, metrics: r.metrics });
-          log.info(`step ${step}: loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)}`);
-        }
-        progress.update(step, { loss: r.loss, lr: r.lr, samples });
-        let improved = false;
-        if (this.options.validation !== undefined && (step % t.eval_steps === 0 || epochEnd || final)) {
-          const evalMetrics = this.evaluate(step, metrics, log);
-          evaluations.push({ step, metrics: evalMetrics });
-          evalLoss = evalMetrics['eval/loss'] ?? null;
-          improved = this.best.update(evalMetrics);
-          if (improved) log.info(`step ${step}: new best ${this.best.metric} ${this.best.best}`);
-        }
-        stoppedEarly = this.best.shouldStop && !final;
-        if (improved || final || stoppedEarly || step % t.save_steps === 0 || epochEnd) {
-          const saved = this.save(checkpoints, step, epoch, improved);
-          if (improved) bestCheckpoint = saved;
-        }
-        if (stoppedEarly) {
-          log.info(`early stopping at step ${step}: ${this.best.metric} did not improve for ${this.best.patience} evaluations (best ${this.best.best})`);
-          break;
-        }
+    for (let step = startStep + 1; step <= totalSteps; step++) {
+      const examples = this.microBatchesOf(step);
+      const r = this.step(step, examples);
+      lastStep = step;
+      samples += examples.reduce((n, b) => n + b.length, 0);
+      tokens += r.tokens;
+      losses.set(step, r.loss);
+      const epoch = step / stepsPerEpoch;
+      const epochEnd = step % stepsPerEpoch === 0;
+      const final = step === totalSteps;
+      if (r.skipped) log.info(`step ${step}: float16 gradients overflowed; update skipped, loss scale now ${this.scaler.getScale()}`);
+      if (step === 1 || step % t.logging_steps === 0 || final) {
+        metrics?.log({ step, epoch, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, metrics: r.metrics });
+        log.info(`step ${step}: loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)}`);
       }
-      if (this.main) this.saveModel(out);
-      const runtime = (Date.now() - started) / 1000;
-      if (this.main) writeTrainingStats(out, this.stats({ losses, lastStep, runtime, samples, tokens, evalLoss, stoppedEarly }));
-      log.info(`done: ${lastStep} steps, final model in ${out}`);
-      return { globalStep: lastStep, losses, evalLoss, evaluations, bestMetric: this.best.best, bestCheckpoint, stoppedEarly, outputDir: out };
-    } catch (err) {
-      log.error((err as Error).message);
-      throw err;
-    } finally {
-      progress.stop();
-      metrics?.close();
+      progress.update(step, { loss: r.loss, lr: r.lr, samples });
+      let improved = false;
+      if (this.options.validation !== undefined && (step % t.eval_steps === 0 || epochEnd || final)) {
+        const evalMetrics = this.evaluate(step, metrics, log);
+        evaluations.push({ step, metrics: evalMetrics });
+        evalLoss = evalMetrics['eval/loss'] ?? null;
+        improved = this.best.update(evalMetrics);
+        if (improved) log.info(`step ${step}: new best ${this.best.metric} ${this.best.best}`);
+      }
+      stoppedEarly = this.best.shouldStop && !final;
+      if (improved || final || stoppedEarly || step % t.save_steps === 0 || epochEnd) {
+        const saved = run.saveCheckpoint(step, this.trainerState(step, epoch), { best: improved });
+        if (improved) bestCheckpoint = saved;
+      }
+      if (stoppedEarly) {
+        log.info(`early stopping at step ${step}: ${this.best.metric} did not improve for ${this.best.patience} evaluations (best ${this.best.best})`);
+        break;
+      }
     }
+    return {
+      lastStep,
+      result: { globalStep: lastStep, losses, evalLoss, evaluations, bestMetric: this.best.best, bestCheckpoint, stoppedEarly, outputDir: out },
+      stats: (runtime) => this.stats({ losses, lastStep, runtime, samples, tokens, evalLoss, stoppedEarly }),
+    };
   }
 
   private stats(r: { losses: Map<number, number>; lastStep: number; runtime: number; samples: number; tokens: number; evalLoss: number | null; stoppedEarly: boolean }) {
@@ -321,26 +317,15 @@ export class Trainer<E> {
     return extra;
   }
 
-  private saveModel(dir: string): void {
-    saveTrainedModel(this.algorithm.model, dir, this.options.lora ?? null, this.algorithm.baseModelName);
-    if (this.options.tokenizerDir !== undefined) copyTokenizerFiles(this.options.tokenizerDir, dir);
-  }
-
-  /** Writes checkpoint-<step> (rank 0 only); returns its name. */
-  private save(checkpoints: CheckpointManager, step: number, epoch: number, best: boolean): string | null {
-    if (!this.main) return null;
+  /** trainer_state.json of checkpoint-<step>: best metric, early-stopping count and where the data order stood. */
+  private trainerState(step: number, epoch: number): TrainerStateInput {
     const inEpoch = (step - 1) % this.plan.stepsPerEpoch;
-    const dir = checkpoints.save(step, (tmp) => {
-      this.saveModel(tmp);
-      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, scaler: this.scaler, rngDevices: rngDevicesOf(this.device) });
-      saveAlgorithmState(tmp, this.algorithm);
-    }, {
+    return {
       globalStep: step,
       epoch,
       bestMetric: this.best.best,
       evalsSinceImprovement: this.best.sinceImprovement,
       dataPosition: { epoch: Math.floor((step - 1) / this.plan.stepsPerEpoch), batchIndex: (inEpoch + 1) * this.config.gradient_accumulation_steps, seed: this.config.seed },
-    }, { best });
-    return basename(dir);
+    };
   }
 }

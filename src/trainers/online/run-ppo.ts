@@ -9,32 +9,30 @@
  */
 import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
-import { writeResolvedConfig } from '../../config/index.js';
+import { generationOf } from '../../generation/index.js';
+import { loadPrompts } from '../../data/index.js';
 import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
-import { manualSeed } from '../../tensor/index.js';
-import { applyLoraFromConfig } from '../loop/model-io.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { ppoAlgorithm } from './ppo.js';
 import { PolicyValueHead, type ValueSource } from './value.js';
-import { generationOf, loadPrompts, referencePolicy, rolloutScorer, tokenizerOf, trainOnline } from './setup.js';
+import { referencePolicy, rolloutScorer, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
 import { onTrainingDevice } from '../loop/device.js';
+import { prepareRun } from '../loop/prepare.js';
 
 async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
   const p = config.ppo;
   const t = config.training;
-  const tokenizer = tokenizerOf(config);
-  const prompts = await loadPrompts(config, tokenizer);
+  const run = prepareRun(config);
+  const tokenizer = run.tokenizer();
+  const prompts = await loadPrompts(run.config, tokenizer);
   if (prompts.length === 0) throw new Error('ppo: no prompts to train on (data.datasets.prompt.train_files)');
-  writeResolvedConfig(t.output_dir, config);
-  manualSeed(t.seed);
-  const policy = loadCausalLm(resolve(config.model.name_or_path));
-  const lora = applyLoraFromConfig(policy, config.lora);
-  const reference = referencePolicy(config, true, lora !== null);
-  const { scorer, rewardModelPath } = await rolloutScorer(config, tokenizer, p.reward_model_path);
+  const { model: policy, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
+  const reference = referencePolicy(run.config, true, lora !== null);
+  const { scorer, rewardModelPath } = await rolloutScorer(run.config, tokenizer, p.reward_model_path);
   const values: ValueSource = p.value_head === 'shared'
     ? { kind: 'shared', head: new PolicyValueHead('hiddenSize' in policy.config ? policy.config.hiddenSize : policy.config.nEmbd) }
-    : { kind: 'separate', model: SequenceScoreModel.fromPretrained(resolve(p.value_model_path ?? rewardModelPath ?? config.model.name_or_path)).train() };
+    : { kind: 'separate', model: SequenceScoreModel.fromPretrained(resolve(p.value_model_path ?? rewardModelPath ?? run.modelDir), { dtype: run.dtype }).train() };
   const algorithm = ppoAlgorithm(policy, values, reference, scorer, {
     microBatchSize: t.per_device_train_batch_size,
     gradientAccumulationSteps: t.gradient_accumulation_steps,
@@ -54,10 +52,10 @@ async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {})
     whitenRewards: p.whiten_rewards,
     rewardClip: p.reward_clip,
     missingEosPenalty: p.missing_eos_penalty,
-    generation: generationOf(config, tokenizer, policy),
+    generation: generationOf(run.config, tokenizer, policy),
     seed: t.seed,
   });
-  return trainOnline(algorithm, config, prompts, lora, options);
+  return trainOnline(algorithm, run.config, prompts, lora, options);
 }
 
 /** Ppo on training.device (models, batches and optimizer state there). */

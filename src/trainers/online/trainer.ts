@@ -1,27 +1,20 @@
 /**
  * The online-RL loop: each iteration rolls out a batch of prompts with the current policy,
- * scores it, then takes the algorithm's optimizer steps on it. Logging, checkpoints (at
- * iteration ends), exact resume, divergence checks and the progress bar work as in the
- * offline Trainer. A step is one optimizer step.
+ * scores it, then takes the algorithm's optimizer steps on it. A step is one optimizer step.
+ * Around the loop, runSession (shared with the offline Trainer) locks the output dir, resumes,
+ * logs, draws the progress bar and saves; checkpoints fall at iteration ends.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { TrainingConfig } from '../../config/index.js';
 import { shuffledIndices } from '../../data/index.js';
-import { MetricsLogger, TrainingLog, TrainingProgress, writeTrainingStats, type TrainingProgressOptions } from '../../monitor/index.js';
+import type { TrainingProgressOptions } from '../../monitor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from '../loop/update.js';
 import { rngDevicesOf } from '../loop/device.js';
-import { dispose, manualSeed, type Tensor } from '../../tensor/index.js';
-import { copyTokenizerFiles } from '../../tokenizers/index.js';
-import { CheckpointManager, loadTrainingState, saveTrainingState } from '../checkpoint/index.js';
-import { loadAlgorithmState, saveAlgorithmState } from '../loop/algorithm-state.js';
-import { loadTrainedModel, saveTrainedModel } from '../loop/model-io.js';
+import { dispose, type Tensor } from '../../tensor/index.js';
+import { runSession, type LoopEnd, type RunContext, type RunLogging } from '../loop/run-session.js';
 import { scheduleConfig, warmupStepsOf } from '../loop/schedule.js';
-import { TrainingDivergedError, type Algorithm } from '../loop/types.js';
-import { isMainProcess } from '../loop/world.js';
+import { TrainingDivergedError } from '../loop/types.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
 export interface OnlineTrainerOptions {
@@ -31,6 +24,8 @@ export interface OnlineTrainerOptions {
   tokenizerDir?: string;
   progress?: TrainingProgressOptions;
   echo?: boolean;
+  /** logging.level, log_dir and tensorboard (default: the schema's defaults). */
+  logging?: RunLogging;
   /** Called after every optimizer step with its logged row (callbacks, benchmarks). */
   onStep?: (step: number, row: Readonly<Record<string, number>>) => void;
 }
@@ -53,7 +48,6 @@ export class OnlineTrainer<B extends RolloutBuffer> {
   private readonly params: Tensor[];
   private readonly optimizer: AdamW;
   private readonly scheduler: LrScheduler;
-  private readonly main = isMainProcess();
 
   constructor(readonly algorithm: OnlineAlgorithm<B>, private readonly options: OnlineTrainerOptions) {
     const t = options.training;
@@ -81,80 +75,75 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     return order.slice(start, start + n).map((i) => this.options.prompts[i] as OnlinePrompt);
   }
 
-  async train(run: { resume?: string | null } = {}): Promise<OnlineTrainResult> {
+  train(run: { resume?: string | null } = {}): Promise<OnlineTrainResult> {
+    const a = this.algorithm;
+    return runSession({
+      training: this.options.training,
+      ...(this.options.logging === undefined ? {} : { logging: this.options.logging }),
+      totalSteps: this.totalSteps,
+      resume: run.resume ?? null,
+      contents: {
+        model: { module: a.policy, lora: this.options.lora ?? null, ...(a.baseModelName === undefined ? {} : { baseModelName: a.baseModelName }) },
+        ...(a.companions === undefined ? {} : { companions: a.companions }),
+        ...(this.options.tokenizerDir === undefined ? {} : { tokenizerDir: this.options.tokenizerDir }),
+        optimizer: this.optimizer,
+        scheduler: this.scheduler,
+        rngDevices: rngDevicesOf(a.policy.device),
+        algorithm: a,
+      },
+      startLine: `${a.name}: ${this.options.prompts.length} prompts, ${a.promptsPerIteration} per iteration, ${a.updatesPerIteration} updates each, ${this.totalSteps} steps`,
+      ...(this.options.progress === undefined ? {} : { progress: this.options.progress }),
+      ...(this.options.echo === undefined ? {} : { echo: this.options.echo }),
+    }, (session) => this.loop(session));
+  }
+
+  /** The online step loop: roll out, score, then the algorithm's optimizer steps; checkpoints at iteration ends. */
+  private async loop(run: RunContext): Promise<LoopEnd<OnlineTrainResult>> {
     const t = this.options.training;
-    const out = t.output_dir;
     const U = this.algorithm.updatesPerIteration;
-    if (this.main) mkdirSync(out, { recursive: true });
-    const checkpoints = new CheckpointManager(out, { keepLast: t.save_total_limit });
-    const log = new TrainingLog(out, { echo: this.options.echo ?? false });
-    manualSeed(t.seed);
-    let step = 0;
-    const resume = run.resume ?? t.resume_from_checkpoint;
-    if (resume !== null && resume !== undefined) {
-      const { dir, state } = checkpoints.resolveResume(resume);
-      loadTrainedModel(this.algorithm.policy, dir);
-      for (const [name, m] of Object.entries(this.algorithm.companions ?? {})) loadTrainedModel(m, join(dir, name));
-      loadTrainingState(dir, { optimizer: this.optimizer, scheduler: this.scheduler });
-      loadAlgorithmState(dir, this.algorithm as unknown as Algorithm<unknown>);
-      step = state.globalStep;
-      log.info(`resumed from ${dir} at step ${step}`);
-    }
-    const metrics = this.main ? new MetricsLogger(out, { resumeStep: step }) : undefined;
-    const progress = new TrainingProgress(this.totalSteps, { startStep: step, ...this.options.progress, ...(this.main ? {} : { stream: new PassThrough(), tty: false }) });
+    const { log, metrics, progress } = run;
+    let step = run.startStep;
     const history = new Map<number, Record<string, number>>();
-    const started = Date.now();
     let samples = 0;
-    log.info(`${this.algorithm.name}: ${this.options.prompts.length} prompts, ${this.algorithm.promptsPerIteration} per iteration, ${U} updates each, ${this.totalSteps} steps`);
-    this.algorithm.policy.train();
-    try {
-      for (let it = Math.floor(step / U); step < this.totalSteps; it++) {
-        const buffer = await this.algorithm.collect(this.promptsOf(it), it);
-        samples += this.algorithm.promptsPerIteration;
-        try {
-          for (let u = 0; u < U && step < this.totalSteps; u++) {
-            step += 1;
-            const row = { ...buffer.metrics, ...this.update(step, buffer, u) };
-            history.set(step, row);
-            this.options.onStep?.(step, row);
-            if (step === 1 || step % t.logging_steps === 0 || step === this.totalSteps) {
-              const { loss, lr, grad_norm: gradNorm, ...rest } = row;
-              metrics?.log({ step, epoch: step / (this.iterationsPerEpoch * U), loss, lr, gradNorm, metrics: rest });
-              log.info(`step ${step}: loss ${loss?.toFixed(4)} reward ${row['reward']?.toFixed(4) ?? '-'} lr ${lr?.toExponential(2)} grad_norm ${gradNorm?.toFixed(3)}`);
-            }
-            progress.update(step, { loss: row['loss'] ?? NaN, lr: row['lr'] ?? 0, samples: u === 0 ? this.algorithm.promptsPerIteration : 0 });
+    const epochOf = (s: number) => s / (this.iterationsPerEpoch * U);
+    for (let it = Math.floor(step / U); step < this.totalSteps; it++) {
+      const buffer = await this.algorithm.collect(this.promptsOf(it), it);
+      samples += this.algorithm.promptsPerIteration;
+      try {
+        for (let u = 0; u < U && step < this.totalSteps; u++) {
+          step += 1;
+          const row = { ...buffer.metrics, ...this.update(step, buffer, u) };
+          history.set(step, row);
+          this.options.onStep?.(step, row);
+          if (step === 1 || step % t.logging_steps === 0 || step === this.totalSteps) {
+            const { loss, lr, grad_norm: gradNorm, ...rest } = row;
+            metrics?.log({ step, epoch: epochOf(step), loss, lr, gradNorm, metrics: rest });
+            log.info(`step ${step}: loss ${loss?.toFixed(4)} reward ${row['reward']?.toFixed(4) ?? '-'} lr ${lr?.toExponential(2)} grad_norm ${gradNorm?.toFixed(3)}`);
           }
-          this.algorithm.afterIteration?.(buffer);
-        } finally {
-          dispose(buffer);
+          progress.update(step, { loss: row['loss'] ?? NaN, lr: row['lr'] ?? 0, samples: u === 0 ? this.algorithm.promptsPerIteration : 0 });
         }
-        // Checkpoints fall on iteration ends, so a resumed run starts a fresh rollout exactly where this one would.
-        const crossedSave = Math.floor(step / t.save_steps) > Math.floor((step - U) / t.save_steps);
-        if (crossedSave || step >= this.totalSteps) this.save(checkpoints, step);
+        this.algorithm.afterIteration?.(buffer);
+      } finally {
+        dispose(buffer);
       }
-      if (this.main) this.saveModels(out);
-      const runtime = (Date.now() - started) / 1000;
-      const last = history.get(step) ?? {};
-      if (this.main) {
-        writeTrainingStats(out, {
-          algorithm: this.algorithm.name,
-          total_steps: step,
-          global_step: step,
-          train_runtime: runtime,
-          prompts_per_second: runtime > 0 ? samples / runtime : null,
-          final_reward: last['reward'] ?? null,
-          train_loss: last['loss'] ?? null,
-        });
-      }
-      log.info(`done: ${step} steps, final model in ${out}`);
-      return { globalStep: step, history, outputDir: out };
-    } catch (err) {
-      log.error((err as Error).message);
-      throw err;
-    } finally {
-      progress.stop();
-      metrics?.close();
+      // Checkpoints fall on iteration ends, so a resumed run starts a fresh rollout exactly where this one would.
+      const crossedSave = Math.floor(step / t.save_steps) > Math.floor((step - U) / t.save_steps);
+      if (crossedSave || step >= this.totalSteps) run.saveCheckpoint(step, { globalStep: step, epoch: epochOf(step) });
     }
+    const last = history.get(step) ?? {};
+    return {
+      lastStep: step,
+      result: { globalStep: step, history, outputDir: t.output_dir },
+      stats: (runtime) => ({
+        algorithm: this.algorithm.name,
+        total_steps: step,
+        global_step: step,
+        train_runtime: runtime,
+        prompts_per_second: runtime > 0 ? samples / runtime : null,
+        final_reward: last['reward'] ?? null,
+        train_loss: last['loss'] ?? null,
+      }),
+    };
   }
 
   /** One optimizer step over the update's micro-batches. */
@@ -170,20 +159,5 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, 'the loss', loss);
     const { lr, gradNorm } = applyUpdate(step, this.params, this.optimizer, this.scheduler, this.options.training.max_grad_norm);
     return { loss, lr, grad_norm: gradNorm, ...sums };
-  }
-
-  private saveModels(dir: string): void {
-    saveTrainedModel(this.algorithm.policy, dir, this.options.lora ?? null, this.algorithm.baseModelName);
-    if (this.options.tokenizerDir !== undefined) copyTokenizerFiles(this.options.tokenizerDir, dir);
-    for (const [name, m] of Object.entries(this.algorithm.companions ?? {})) saveTrainedModel(m, join(dir, name), null);
-  }
-
-  private save(checkpoints: CheckpointManager, step: number): void {
-    if (!this.main) return;
-    checkpoints.save(step, (tmp) => {
-      this.saveModels(tmp);
-      saveTrainingState(tmp, { optimizer: this.optimizer, scheduler: this.scheduler, rngDevices: rngDevicesOf(this.algorithm.policy.device) });
-      saveAlgorithmState(tmp, this.algorithm as unknown as Algorithm<unknown>);
-    }, { globalStep: step, epoch: step / (this.iterationsPerEpoch * this.algorithm.updatesPerIteration) });
   }
 }

@@ -2,12 +2,9 @@
 import type { HfSerializable } from '../../models/index.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/index.js';
+import type { OnlinePrompt } from '../../data/index.js';
 
-/** A prompt to roll out, with the reference answer rule-based rewards compare against. */
-export interface OnlinePrompt {
-  ids: number[];
-  reference?: string;
-}
+export type { OnlinePrompt };
 
 /** What one iteration collected: tensors freed by the loop after the iteration's updates. */
 export interface RolloutBuffer {

@@ -3,6 +3,6 @@
  * @example
  * const result = await runPrm(loadConfig('examples/configs/prm.yaml'));
  */
-export { runPrm, prmMode } from './run.js';
+export { runPrm } from './run.js';
 export { stepwisePrmAlgorithm } from './stepwise.js';
-export { latentPrmAlgorithm, collateLatents } from './latent.js';
+export { latentPrmAlgorithm } from './latent.js';

@@ -2,26 +2,9 @@
  * Latent process reward model: each example's [steps, hidden] latents go through the trunk as
  * inputsEmbeds, are pooled, and a sigmoid regression head is fitted to the score by MSE.
  */
-import { loadLatentMatrix, type LatentRecord } from '../../data/index.js';
+import { collateLatents, type LatentRecord } from '../../data/index.js';
 import type { LatentPrmModel } from '../../models/index.js';
-import { cat, tensor, zeros, type Tensor } from '../../tensor/index.js';
 import type { Algorithm } from '../loop/index.js';
-
-/** Right-pads the examples' matrices to (B, S, D) with a (B, S) step mask. */
-export function collateLatents(records: readonly LatentRecord[], dtype: 'float32' = 'float32'): { latents: Tensor; mask: Tensor; targets: Tensor } {
-  const matrices = records.map((r) => loadLatentMatrix(r).to(dtype));
-  const S = Math.max(...matrices.map((m) => m.size(0)));
-  const D = matrices[0]?.size(1) ?? 0;
-  const rows: Tensor[] = [];
-  const masks: number[][] = [];
-  matrices.forEach((m, i) => {
-    if (m.size(1) !== D) throw new RangeError(`latent PRM: ${records[i]?.file}:${records[i]?.tensor} has width ${m.size(1)}, the batch has ${D}`);
-    const steps = m.size(0);
-    rows.push((steps < S ? cat([m, zeros([S - steps, D], { dtype })], 0) : m).unsqueeze(0));
-    masks.push(Array.from({ length: S }, (_, t) => (t < steps ? 1 : 0)));
-  });
-  return { latents: cat(rows, 0), mask: tensor(masks, { dtype: 'int64' }), targets: tensor(records.map((r) => r.score), { dtype }) };
-}
 
 /**
  * `loss` is the squared error SUMMED over examples (numTokens = examples). Metrics: mse, mae,

@@ -5,18 +5,15 @@
  * const result = await runReward(loadConfig('examples/configs/reward.yaml'));
  * ```
  */
-import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
-import { writeResolvedConfig } from '../../config/index.js';
-import { collatePreference, loadDataset, padIdOf, tokenizePreference, type PreferenceExample } from '../../data/index.js';
+import { collatePreference, loadRewardExamples, padIdOf, type PreferenceExample } from '../../data/index.js';
 import { SequenceScoreModel } from '../../models/index.js';
 import { rewardModelLoss } from '../../rl/index.js';
-import { manualSeed, noGrad, tensor, tidy } from '../../tensor/index.js';
-import { Tokenizer } from '../../tokenizers/index.js';
+import { noGrad, tensor, tidy } from '../../tensor/index.js';
 import { type Algorithm, type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
-import { datasetFiles, tokenizeOptions } from '../loop/data-files.js';
 import { onTrainingDevice } from '../loop/device.js';
+import { prepareRun } from '../loop/prepare.js';
 
 export interface RewardAlgorithmOptions {
   /** Subtract each pair's `margin` (missing margins count as 0) inside the loss. Default false. */
@@ -82,37 +79,23 @@ export function rewardAccuracy(model: SequenceScoreModel, examples: readonly Pre
   }
 }
 
-/** Reads and tokenizes the preference files named by the config (chat template when the tokenizer has one). */
-export async function loadRewardExamples(config: RunConfig, tokenizer: Tokenizer, split: 'train' | 'validation'): Promise<PreferenceExample[]> {
-  const opts = tokenizeOptions(config, tokenizer);
-  const paths = datasetFiles(config, 'preference', split);
-  const out: PreferenceExample[] = [];
-  for (const path of paths) {
-    const { records } = await loadDataset(path, { format: 'preference', onError: config.data.on_error });
-    for (const r of records) out.push(tokenizePreference(tokenizer, r, opts));
-  }
-  return out.filter((e) => e.promptIds.length + e.chosenIds.length > 0 && e.promptIds.length + e.rejectedIds.length > 0);
-}
-
 export interface RunRewardOptions extends Pick<TrainerOptions<PreferenceExample>, 'progress' | 'echo'> {
   resume?: string | null;
 }
 
-/** Loads a reward model (a fresh score head on a causal LM), tokenizer and pairs from the config, and trains. */
+/** Prepares the run (tokenizer, pairs, resolved config, seed) with a reward model (a fresh score head on a causal LM), and trains. */
 async function runRewardOnDevice(config: RunConfig, options: RunRewardOptions = {}): Promise<TrainResult> {
-  const modelDir = resolve(config.model.name_or_path);
-  const tokenizer = Tokenizer.fromPretrained(modelDir);
-  const train = await loadRewardExamples(config, tokenizer, 'train');
+  const run = prepareRun(config);
+  const tokenizer = run.tokenizer();
+  const train = await loadRewardExamples(run.config, tokenizer, 'train');
   if (train.length === 0) throw new Error('reward: no preference pairs to train on');
-  const validation = await loadRewardExamples(config, tokenizer, 'validation');
-  writeResolvedConfig(config.training.output_dir, config);
-  manualSeed(config.training.seed); // the fresh score head starts the same for the same seed
-  const model = SequenceScoreModel.fromPretrained(modelDir, { pooling: 'last' });
+  const validation = await loadRewardExamples(run.config, tokenizer, 'validation');
+  const { model } = run.startModel((dir, load) => SequenceScoreModel.fromPretrained(dir, { pooling: 'last', dtype: load.dtype }));
   const algorithm = rewardAlgorithm(model, padIdOf(tokenizer), {
     useMargin: config.reward.use_margin,
     centerRewardsCoefficient: config.reward.center_rewards_coefficient,
   });
-  return trainAlgorithm(algorithm, config, { train, validation }, options);
+  return trainAlgorithm(algorithm, run.config, { train, validation }, options);
 }
 
 /** Reward on training.device (models, batches and optimizer state there). */

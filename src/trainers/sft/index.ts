@@ -3,6 +3,5 @@
  * @example
  * const result = await runSft(loadConfig('examples/configs/sft.yaml'));
  */
-export { runSft, sftAlgorithm, packedSftAlgorithm, loadSftExamples } from './trainer.js';
+export { runSft, sftAlgorithm, packedSftAlgorithm } from './trainer.js';
 export type { RunSftOptions } from './trainer.js';
-export { sftLossSum } from './loss.js';

@@ -6,11 +6,12 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
 import { SequenceScoreModel } from '../../../src/models/index.js';
-import { loadDataset, tokenizeTeacherStudent } from '../../../src/data/index.js';
+import { loadDataset, tokenizeTeacherStudent, type CriticPair } from '../../../src/data/index.js';
 import { Tokenizer } from '../../../src/tokenizers/index.js';
 import { readMetrics } from '../../../src/monitor/index.js';
 import { noGrad, tensor, tidy } from '../../../src/tensor/index.js';
-import { compareTeacherStudent, criticAlgorithm, responseMask, runCritic, type CriticPair } from '../../../src/trainers/critic/index.js';
+import { compareTeacherStudent, responseMask } from '../../../src/scoring/index.js';
+import { criticAlgorithm, runCritic } from '../../../src/trainers/critic/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };

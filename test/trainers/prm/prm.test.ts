@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
-import { loadDataset, tokenizeStepwise, writeSampleData, type LatentRecord } from '../../../src/data/index.js';
+import { loadDataset, prmMode, tokenizeStepwise, writeSampleData, type LatentRecord } from '../../../src/data/index.js';
 import { saveSafetensors } from '../../../src/io/index.js';
 import { LatentPrmModel, TokenClassifierModel } from '../../../src/models/index.js';
 import { readMetrics } from '../../../src/monitor/index.js';
 import { noGrad, tensor, tidy } from '../../../src/tensor/index.js';
 import { Tokenizer } from '../../../src/tokenizers/index.js';
-import { latentPrmAlgorithm, prmMode, runPrm, stepwisePrmAlgorithm } from '../../../src/trainers/prm/index.js';
+import { latentPrmAlgorithm, runPrm, stepwisePrmAlgorithm } from '../../../src/trainers/prm/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
-import { padIdOf, type PreferenceExample } from '../../../src/data/index.js';
+import { loadRewardExamples, padIdOf, type PreferenceExample } from '../../../src/data/index.js';
 import { SequenceScoreModel } from '../../../src/models/index.js';
 import { readMetrics } from '../../../src/monitor/index.js';
 import { noGrad, tidy } from '../../../src/tensor/index.js';
 import { Tokenizer } from '../../../src/tokenizers/index.js';
 import { Trainer } from '../../../src/trainers/loop/index.js';
-import { loadRewardExamples, rewardAccuracy, rewardAlgorithm, runReward } from '../../../src/trainers/reward/index.js';
+import { rewardAccuracy, rewardAlgorithm, runReward } from '../../../src/trainers/reward/index.js';
 
 const BASE = 'test/fixtures/models/tiny-qwen2';
 const RM = 'test/fixtures/models/tiny-qwen2-rm';

@@ -33,7 +33,9 @@ test('sft: loss decreases, every parameter changes, and the output dir is comple
   assert.equal(l.length, 8);
   assert.ok(l[7]! < l[0]!, `loss ${l[0]} -> ${l[7]}`);
   const out = c.training.output_dir;
-  for (const f of ['metrics.jsonl', 'runs', 'training.log', 'training_stats.json', 'resolved_config.yaml', 'config.json', 'checkpoint-8']) assert.ok(existsSync(join(out, f)), f);
+  for (const f of ['metrics.jsonl', 'training.log', 'training_stats.json', 'resolved_config.yaml', 'config.json', 'checkpoint-8']) assert.ok(existsSync(join(out, f)), f);
+  assert.equal(existsSync(join(out, 'runs')), false, 'logging.tensorboard defaults to false (as report_to "none"): no event files');
+  assert.equal(existsSync(join(out, '.rlhf.lock')), false, 'the output dir lock is released at the end');
   assert.ok(r.evalLoss !== null && Number.isFinite(r.evalLoss));
   assert.ok(readMetrics(join(out, 'metrics.jsonl')).some((row) => typeof row['eval/perplexity'] === 'number'));
   const before = weights(MODEL);

@@ -3,16 +3,15 @@
  * (batched sampling with the KV cache, under the `generation:` settings).
  */
 import type { GenerationConfig as GenerationSection } from '../../config/index.js';
-import type { TeacherStudentExample, TokenizedExample } from '../../data/index.js';
-import { generate } from '../../generation/index.js';
+import type { TeacherStudentExample, TokenizedExample } from '../collate/index.js';
+import { generate, generationSettings } from '../../generation/index.js';
 import type { PretrainedCausalLm } from '../../models/index.js';
 import { noGrad, tidy } from '../../tensor/index.js';
-import type { CriticPair } from './algorithm.js';
 
-/** The generation settings of a `generation:` section. */
-export function generationSettings(g: GenerationSection, seed: number) {
-  const sample = g.do_sample && g.temperature > 0;
-  return { maxNewTokens: g.max_new_tokens, doSample: sample, temperature: sample ? g.temperature : 1, topK: g.top_k, topP: g.top_p, seed };
+/** A teacher response and a student response to the same prompt: what a critic learns to tell apart. */
+export interface CriticPair {
+  teacher: TokenizedExample;
+  student: TokenizedExample;
 }
 
 /**

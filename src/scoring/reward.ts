@@ -6,10 +6,10 @@
  * const scores = scoreResponses(rm, tokenizer, [{ kind: 'sft', prompt: 'Hi', response: 'Hello!' }]);
  * ```
  */
-import { collateCompletions, collatePreference, padIdOf, tokenizePreference, tokenizeSft, type PreferenceRecord, type SftRecord } from '../../data/index.js';
-import type { SequenceScoreModel } from '../../models/index.js';
-import { noGrad, tidy } from '../../tensor/index.js';
-import type { Tokenizer } from '../../tokenizers/index.js';
+import { collateCompletions, collatePreference, padIdOf, tokenizePreference, tokenizeSft, type PreferenceRecord, type SftRecord } from '../data/index.js';
+import type { SequenceScoreModel } from '../models/index.js';
+import { noGrad, tidy } from '../tensor/index.js';
+import type { Tokenizer } from '../tokenizers/index.js';
 
 export interface ScoreOptions {
   batchSize?: number;

@@ -1,6 +1,6 @@
 /** SFT loss: next-token cross entropy on completion tokens (labels -100 elsewhere). */
-import * as F from '../../nn/functional.js';
-import type { Tensor } from '../../tensor/index.js';
+import * as F from '../nn/functional.js';
+import type { Tensor } from '../tensor/index.js';
 
 /**
  * Summed cross entropy of logits (B, T, V) against labels (B, T), shifted by one so position t

@@ -1,5 +1,5 @@
 /**
- * Optimizer, LR scheduler and RNG state in a checkpoint dir, so a resumed run continues
+ * Optimizer, LR scheduler, loss scaler and RNG state in a checkpoint dir, so a resumed run continues
  * bit-exactly:
  *
  * - `optimizer.safetensors` + `optimizer.json`: the optimizer's stateDict through splitStateDict

@@ -1,34 +1,15 @@
 /**
- * What a checkpoint holds of the trained model: the whole model in HF format, or, when LoRA
- * adapters are attached, only a PEFT adapter (the frozen base is the starting model).
+ * What a checkpoint (and the final output dir) holds of a trained model: the whole model in HF
+ * format, or, when LoRA adapters are attached, only a PEFT adapter (the frozen base is the
+ * starting model).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LoraSection } from '../../config/index.js';
 import { loadPretrainedWeights, savePretrained, type HfSerializable } from '../../models/index.js';
 import type { Module } from '../../nn/module.js';
-import { ADAPTER_WEIGHTS_FILE, PEFT_KEY_PREFIX, applyLora, loraLayers, loraStateDict, saveLoraAdapter, type LoraOptions } from '../../nn/index.js';
+import { ADAPTER_WEIGHTS_FILE, PEFT_KEY_PREFIX, loraLayers, loraStateDict, saveLoraAdapter, type LoraOptions } from '../../nn/index.js';
 import { loadSafetensors } from '../../io/index.js';
 import { noGrad, tidy } from '../../tensor/index.js';
-
-/** The LoraOptions of a `lora:` config section. */
-export function loraOptionsOf(section: LoraSection): LoraOptions {
-  return {
-    r: section.r,
-    alpha: section.alpha,
-    dropout: section.dropout,
-    targetModules: section.target_modules,
-    useRslora: section.use_rslora,
-  };
-}
-
-/** Attaches adapters when `lora.enabled` (freezing the base); returns the options used, or null. */
-export function applyLoraFromConfig(model: Module, section: LoraSection): LoraOptions | null {
-  if (!section.enabled) return null;
-  const options = loraOptionsOf(section);
-  applyLora(model, options);
-  return options;
-}
 
 /** Saves the trained model into `dir`: a PEFT adapter when `lora` is given, else the full HF model. */
 export function saveTrainedModel(model: Module & HfSerializable, dir: string, lora: LoraOptions | null, baseModelName?: string): void {

@@ -2,9 +2,9 @@
  * How a critic scores a response and compares teacher with student: ONE function used by the
  * training loss, by evaluation and by `rlhf eval`, so their accuracies are comparable.
  */
-import { collateCompletions, type TokenizedExample } from '../../data/index.js';
-import type { SequenceScoreModel } from '../../models/index.js';
-import type { Tensor } from '../../tensor/index.js';
+import { collateCompletions, type TokenizedExample } from '../data/index.js';
+import type { SequenceScoreModel } from '../models/index.js';
+import type { Tensor } from '../tensor/index.js';
 
 /**
  * Per-row response mask: completion tokens before the first EOS (the EOS itself and anything

@@ -1,6 +1,6 @@
 /** Which files a run reads for one dataset kind and split, and the tokenization limits, from the config. */
 import type { RunConfig } from '../../config/index.js';
-import type { DataKind } from '../../data/index.js';
+import type { DataKind } from '../records.js';
 import type { TextTokenizer } from '../../tokenizers/index.js';
 
 export type Split = 'train' | 'validation';
