@@ -6,14 +6,15 @@
  *      carries, held-out problems with true answers, correct-versus-wrong answer pairs;
  *   2. SFT of a tiny Qwen2 from fresh weights (runSft);
  *   3. a reward model trained on the pairs from the SFT model (runReward);
- *   4. PPO against that reward model (runPpo), or GRPO with the exact-match reward (runGrpo);
+ *   4. PPO against that reward model (runPpo), or GRPO with the exact-match reward (runGrpo),
  *
- * then a table: greedy exact match on the held-out problems after each stage, the reward
+ * each through `rlhf train`'s dispatch (trainWithConfig, the one CLI file that imports the
+ * trainers); then a table: greedy exact match on the held-out problems after each stage, the reward
  * model's accuracy on held-out pairs, and each stage's time. Everything lands under `out`.
  *
  * ```ts
  * const result = await runDemo({ out: 'outputs/demo', quick: true });
- * result.stages.map((s) => [s.stage, s.exactMatch?.accuracy]);   // [['data', undefined], ['sft', 0.5], ['reward', undefined], ['ppo', 0.52]]
+ * result.stages.map((s) => [s.stage, s.exactMatch?.accuracy]);   // [['data', undefined], ['sft', 0.28], ['reward', undefined], ['ppo', 0.25]]
  * ```
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,11 +23,9 @@ import { fileURLToPath } from 'node:url';
 import type { RunConfig } from '../config/index.js';
 import { writeArithmeticTask } from '../data/index.js';
 import { evaluateCheckpoints, writeEvalOutputs } from '../eval/index.js';
-import { runGrpo, runPpo } from '../trainers/online/index.js';
-import { runReward } from '../trainers/reward/index.js';
-import { runSft } from '../trainers/sft/index.js';
 import { DEMO_SCALES, demoConfigs, demoDataFiles, type DemoRl } from './demo-configs.js';
 import { demoTable, type DemoStageResult } from './demo-table.js';
+import { trainWithConfig } from './train-command.js';
 
 export interface DemoOptions {
   /** Output folder (default outputs/demo); a folder that is neither empty nor an earlier demo's is refused. */
@@ -101,7 +100,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   prepareOutput(out);
   const configs = demoConfigs(out, scale, { rl, seed, modelDir: ARITH_TINY, rewardModel: !options.skipReward });
   const stages: DemoStageResult[] = [];
-  const train = { progress: {}, echo: false };
+  // rlhf train's dispatch: runSft, runReward, then runPpo or runGrpo, each with its progress bar.
+  const train = { echo: false };
   const began = Date.now();
 
   let t = Date.now();
@@ -111,7 +111,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   t = Date.now();
   log(`demo: SFT of a 0.6 M-parameter Qwen2 from fresh weights on the sloppy teacher's answers (${scale.sftSteps} steps)`);
-  const sft = await runSft(configs.sft, train);
+  const sft = await trainWithConfig(configs.sft, train);
   const sftMetrics = await evaluateStage(configs.sft, sft.outputDir);
   stages.push({ stage: 'sft', label: 'SFT', steps: sft.globalStep, seconds: seconds(t), dir: sft.outputDir, exactMatch: exactMatchOf(sftMetrics) });
   log(`demo: SFT done, held-out exact match ${pct(exactMatchOf(sftMetrics).accuracy)}`);
@@ -119,7 +119,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   if (!options.skipReward) {
     t = Date.now();
     log(`demo: reward model from the SFT model on correct-versus-wrong answer pairs (${scale.rewardSteps} steps)`);
-    const reward = await runReward(configs.reward, train);
+    const reward = await trainWithConfig(configs.reward, train);
     const m = await evaluateStage(configs.reward, reward.outputDir);
     const accuracy = m['preference/accuracy'];
     const total = m['preference/count'];
@@ -132,8 +132,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     t = Date.now();
     const what = rl === 'grpo' ? 'GRPO with the exact-match reward' : options.skipReward ? 'PPO with the exact-match reward' : 'PPO against the learned reward model';
     log(`demo: ${what} (${scale.rlSteps} steps)`);
-    const run = rl === 'grpo' ? runGrpo : runPpo;
-    const result = await run(configs.rl, train);
+    const result = await trainWithConfig(configs.rl, train);
     const m = await evaluateStage(configs.rl, result.outputDir);
     const label = rl === 'grpo' ? 'GRPO (exact-match reward)' : options.skipReward ? 'PPO (exact-match reward)' : 'PPO (reward model)';
     stages.push({ stage: rl, label, steps: result.globalStep, seconds: seconds(t), dir: result.outputDir, exactMatch: exactMatchOf(m) });
