@@ -143,8 +143,8 @@ export function demoConfigs(out: string, scale: DemoScale, options: { rl: DemoRl
         // The reward model's scores spread over several units and it misjudges some slips (±1,
         // ±10), which PPO finds: at KL 0.02 (arith-ppo.yaml's, for 0/1 rewards) or 0.1 held-out
         // accuracy fell to 4-13% within 300 steps; 0.5 keeps the policy near SFT while it
-        // learns the carries the reward model does judge well.
-        kl_coef: 0.5,
+        // learns the carries the reward model does judge well. The exact-match reward takes 0.02.
+        kl_coef: options.rewardModel ? 0.5 : 0.02,
         gamma: 1.0,
         gae_lambda: 0.95,
         whiten_advantages: true,

@@ -67,6 +67,8 @@ function prepareOutput(out: string): void {
     for (const name of readdirSync(out)) rmSync(join(out, name), { recursive: true, force: true });
   }
   mkdirSync(out, { recursive: true });
+  // Marked at once, so a rerun after an interrupted demo may replace what it left.
+  writeFileSync(join(out, MARKER), `${JSON.stringify({ status: 'running' })}\n`);
 }
 
 const seconds = (since: number) => (Date.now() - since) / 1000;

@@ -1,7 +1,7 @@
 /**
  * `rlhf demo --quick`: the whole chain (data, SFT, reward model, PPO against it) runs through
  * the CLI, prints a table whose figures are the ones rlhf eval wrote for each stage, and leaves
- * the models and reports in --out. About a minute on 2 CPU cores.
+ * the models and reports in --out. About 65-75 s on 2 shared CPU cores.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { DEMO_SCALES, demoConfigs } from '../../src/cli/demo-configs.js';
 import { demoTable } from '../../src/cli/demo-table.js';
 
 const cli = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -83,4 +84,18 @@ test('demoTable lines up its columns and shows each share with its counts', () =
     '| reward model |   400 |  31 s |                      | 87.5% (175/200)            |',
     '| total        |       | 127 s |                      |                            |',
   ].join('\n'));
+});
+
+test('demo configs: PPO scored by the learned reward model (KL 0.5), or by exact match without one; GRPO by exact match', () => {
+  const model = 'examples/models/arith-tiny';
+  const ppo = demoConfigs('/tmp/d', DEMO_SCALES.full, { rl: 'ppo', seed: 42, modelDir: model, rewardModel: true });
+  assert.deepEqual([ppo.sft.training.algorithm, ppo.reward.training.algorithm, ppo.rl.training.algorithm], ['sft', 'reward', 'ppo']);
+  assert.equal(ppo.reward.model.name_or_path, join('/tmp/d', 'sft'));
+  assert.deepEqual([ppo.rl.ppo.reward_model_path, ppo.rl.rewards.functions, ppo.rl.ppo.kl_coef], [join('/tmp/d', 'reward'), [], 0.5]);
+  assert.deepEqual([ppo.sft.training.max_steps, ppo.reward.training.max_steps, ppo.rl.training.max_steps], [1500, 400, 300]);
+  assert.equal(ppo.rl.evaluation.eval_file, join('/tmp/d', 'data', 'eval.jsonl'));
+  const exact = demoConfigs('/tmp/d', DEMO_SCALES.quick, { rl: 'ppo', seed: 1, modelDir: model, rewardModel: false });
+  assert.deepEqual([exact.rl.ppo.reward_model_path, exact.rl.rewards.functions.map((f) => f.name), exact.rl.ppo.kl_coef], [null, ['exact_match'], 0.02]);
+  const grpo = demoConfigs('/tmp/d', DEMO_SCALES.full, { rl: 'grpo', seed: 42, modelDir: model, rewardModel: true });
+  assert.deepEqual([grpo.rl.training.algorithm, grpo.rl.training.output_dir, grpo.rl.rewards.functions.map((f) => f.name)], ['grpo', join('/tmp/d', 'grpo'), ['exact_match']]);
 });
