@@ -29,9 +29,9 @@ export interface DemoScale {
 }
 
 /**
- * `full`: arith-sft.yaml's SFT, then the reward model and PPO (about 4-5 minutes on 2 CPU
+ * `full`: arith-sft.yaml's SFT, then the reward model and PPO (2-4 minutes on 2 CPU
  * cores); `quick`: every stage shortened, SFT at twice the learning rate (28% held-out after 600
- * steps where 1e-3 gives 9%), about a minute and a half: the chain runs but learns less.
+ * steps where 1e-3 gives 9%), under a minute: the chain runs but learns less.
  */
 export const DEMO_SCALES: Record<'full' | 'quick', DemoScale> = {
   full: { data: { sft: 4000, sftVal: 200, prompts: 1000, eval: 200, pairs: 6000, pairsVal: 200 }, sftSteps: 1500, sftLearningRate: 1e-3, rewardSteps: 400, rlSteps: 300 },
