@@ -16,7 +16,7 @@ const text = (v: string | ChatMessage[]): string => (typeof v === 'string' ? v :
 function promptAndResponse(r: DataRecord): [string, string] {
   switch (r.kind) {
     case 'sft':
-      return [r.prompt, r.response];
+      return [r.prompt === null ? '' : text(r.prompt), text(r.response)];
     case 'conversation':
       return [text(r.messages.filter((m) => m.role !== 'assistant')), text(r.messages.filter((m) => m.role === 'assistant'))];
     case 'preference':

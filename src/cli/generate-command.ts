@@ -5,14 +5,17 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { checkChatTemplateMode, parseChatTemplateMode, tokenizePrompt } from '../data/index.js';
 import { generate } from '../generation/index.js';
 import { noGrad } from '../tensor/index.js';
 import type { ChatMessage } from '../tokenizers/index.js';
 import { generationConfigFrom, openModel, parseDtype, SAMPLING_FLAGS, textStreamer } from './model-session.js';
 
-export const GENERATE_USAGE = `rlhf generate --model DIR (--prompt TEXT ... | --prompts FILE) [--out FILE.jsonl] [--chat]
+export const GENERATE_USAGE = `rlhf generate --model DIR (--prompt TEXT ... | --prompts FILE) [--out FILE.jsonl] [--chat | --chat-template auto|always|never]
     [--batch-size N] [--max-new-tokens N] [--do-sample] [--temperature X] [--top-k N] [--top-p X]
-    [--repetition-penalty X] [--min-new-tokens N] [--stop TEXT ...] [--seed N] [--dtype float32|bfloat16]`;
+    [--repetition-penalty X] [--min-new-tokens N] [--stop TEXT ...] [--seed N] [--dtype float32|bfloat16]
+  Plain-text prompts are encoded as text and "messages" prompts go through the chat template
+  (--chat-template auto, TRL's rule); --chat (= --chat-template always) wraps plain prompts as a user turn.`;
 
 interface PromptItem {
   /** As given, echoed into the output. */
@@ -29,6 +32,7 @@ export function runGenerate(args: string[]): number {
       prompts: { type: 'string' },
       out: { type: 'string' },
       chat: { type: 'boolean' },
+      'chat-template': { type: 'string' },
       'batch-size': { type: 'string' },
       ...SAMPLING_FLAGS,
     },
@@ -40,11 +44,11 @@ export function runGenerate(args: string[]): number {
   const session = openModel(values.model, parseDtype(values.dtype));
   const { model, tokenizer } = session;
   const config = generationConfigFrom(session.defaults, values);
-  const asChat = values.chat === true;
-  const encode = (p: string | ChatMessage[]): number[] =>
-    typeof p === 'string' && !asChat
-      ? tokenizer.encode(p)
-      : tokenizer.applyChatTemplate(typeof p === 'string' ? [{ role: 'user', content: p }] : p, { addGenerationPrompt: true });
+  if (values.chat === true && values['chat-template'] !== undefined && values['chat-template'] !== 'always') {
+    throw new Error(`--chat means --chat-template always; it cannot be combined with --chat-template ${values['chat-template']}`);
+  }
+  const chatTemplate = checkChatTemplateMode(values.chat === true ? 'always' : parseChatTemplateMode(values['chat-template']), tokenizer);
+  const encode = (p: string | ChatMessage[]): number[] => tokenizePrompt(tokenizer, { kind: 'prompt', prompt: p }, { chatTemplate }).inputIds;
   const items: PromptItem[] = [...texts, ...(values.prompts ? readPromptFile(values.prompts) : [])].map((prompt) => ({
     prompt,
     ids: encode(prompt),

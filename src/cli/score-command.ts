@@ -4,15 +4,16 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, parseChatTemplateMode } from '../data/index.js';
 import { SequenceScoreModel } from '../models/index.js';
 import { Tokenizer } from '../tokenizers/index.js';
 import { scorePairs, scoreResponses } from '../scoring/index.js';
 
 export const SCORE_USAGE = `rlhf score --model DIR --data FILE [--tokenizer DIR] [--format auto|sft|preference] [--out FILE.jsonl]
-    [--batch-size N] [--max-length N]
+    [--batch-size N] [--max-length N] [--chat-template auto|always|never]
   Responses (prompt/response) get one reward each; pairs (prompt/chosen/rejected) get both
-  rewards, and the accuracy (chosen > rejected) and mean margin are printed.`;
+  rewards, and the accuracy (chosen > rejected) and mean margin are printed. Plain strings are
+  scored as plain text, message lists through the chat template (auto, TRL's rule, as training).`;
 
 /** 'preference' when the first JSONL record has chosen and rejected, else 'sft'. */
 function detectFormat(path: string): 'sft' | 'preference' {
@@ -30,13 +31,17 @@ function detectFormat(path: string): 'sft' | 'preference' {
 export async function runScore(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { model: { type: 'string' }, tokenizer: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'batch-size': { type: 'string' }, 'max-length': { type: 'string' } },
+    options: { model: { type: 'string' }, tokenizer: { type: 'string' }, data: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, 'batch-size': { type: 'string' }, 'max-length': { type: 'string' }, 'chat-template': { type: 'string' } },
     strict: true,
   });
   if (!values.model || !values.data) throw new Error(`--model and --data are required\n${SCORE_USAGE}`);
   const format = values.format === undefined || values.format === 'auto' ? detectFormat(values.data) : values.format;
   if (format !== 'sft' && format !== 'preference') throw new Error(`--format must be auto, sft or preference, got '${values.format}'`);
-  const options = { batchSize: Number(values['batch-size'] ?? 8), ...(values['max-length'] ? { maxLength: Number(values['max-length']) } : {}) };
+  const options = {
+    batchSize: Number(values['batch-size'] ?? 8),
+    ...(values['max-length'] ? { maxLength: Number(values['max-length']) } : {}),
+    chatTemplate: parseChatTemplateMode(values['chat-template']),
+  };
   const model = SequenceScoreModel.fromPretrained(values.model);
   const tokenizer = Tokenizer.fromPretrained(values.tokenizer ?? values.model);
   const lines: string[] = [];

@@ -11,12 +11,18 @@ export interface RecordSource {
   line: number;
 }
 
-/** Supervised fine-tuning: a prompt and its response (Alpaca's instruction/input/output normalise to this). */
+/**
+ * Supervised fine-tuning in TRL's SFT formats: prompt/completion as plain strings or message
+ * lists (`response` and Alpaca's instruction/input/output read as the same), or language
+ * modelling with no prompt: a `text` string (loss on every token) or a `messages` conversation.
+ */
 export interface SftRecord {
   kind: 'sft';
-  prompt: string;
-  response: string;
-  /** An optional system message. */
+  /** null for language-modelling rows (`text`, `messages`). */
+  prompt: string | ChatMessage[] | null;
+  /** The completion; for language-modelling rows the whole text or conversation. */
+  response: string | ChatMessage[];
+  /** An optional system message (plain-text prompts only). */
   system?: string;
 }
 

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import type { EvalTask, RunConfig } from '../config/index.js';
 import {
-  loadDataset, loadSftExamples, prmMode, readRows, tokenizeOptions, tokenizePrompt, tokenizePreference,
+  checkChatTemplateMode, loadDataset, loadSftExamples, prmMode, readRows, tokenizeOptions, tokenizePrompt, tokenizePreference, usesChatTemplate,
   type DataKind, type PreferenceExample, type PreferenceRecord, type TokenizedExample,
 } from '../data/index.js';
 import type { ChatMessage, Tokenizer } from '../tokenizers/index.js';
@@ -142,7 +142,7 @@ export const firstN = <T>(items: T[], max: number | null): T[] => (max === null 
 
 /** A prompt to complete, with the reference its completion is scored against (null when the record has none). */
 export interface EvalPrompt {
-  /** Prompt ids as generation sees them (chat template and generation prompt when the tokenizer has one). */
+  /** Prompt ids as generation sees them (message lists through the chat template with the generation prompt, plain text encoded; data.chat_template). */
   ids: number[];
   /** The prompt as text, for reports and for the reward model. */
   text: string;
@@ -158,9 +158,8 @@ const asText = (value: string | readonly ChatMessage[], role?: string): string =
  * preference records (the chosen answer), at most evaluation.max_examples.
  */
 export async function loadEvalPrompts(config: RunConfig, tokenizer: Tokenizer, sources: readonly EvalSource[]): Promise<EvalPrompt[]> {
-  const useTemplate = tokenizer.chatTemplate !== null;
   // As online RL's loadPrompts: the prompt's end kept within data.max_prompt_length.
-  const opts = { maxPromptLength: config.data.max_prompt_length, useChatTemplate: useTemplate };
+  const opts = { maxPromptLength: config.data.max_prompt_length, chatTemplate: checkChatTemplateMode(config.data.chat_template, tokenizer) };
   const onError = config.data.on_error;
   const out: EvalPrompt[] = [];
   const add = (prompt: string | ChatMessage[], reference: string | null): void => {
@@ -172,9 +171,12 @@ export async function loadEvalPrompts(config: RunConfig, tokenizer: Tokenizer, s
       for (const r of (await loadDataset(s.path, { format: 'prompt', onError })).records) add(r.prompt, r.reference ?? null);
     } else if (s.kind === 'sft') {
       for (const r of (await loadDataset(s.path, { format: 'sft', onError })).records) {
-        // As tokenizeSft renders it: a system message, or without a template the system text leading the prompt.
-        const prompt = r.system === undefined ? r.prompt : useTemplate ? [{ role: 'system', content: r.system }, { role: 'user', content: r.prompt }] : `${r.system}\n${r.prompt}`;
-        add(prompt, r.response);
+        if (r.prompt === null) continue; // language-modelling rows (text, messages) have no prompt to complete
+        // As tokenizeSft renders it: a system message, or as plain text the system text leading the prompt.
+        const system = r.system;
+        const prompt = system === undefined || typeof r.prompt !== 'string' ? r.prompt
+          : usesChatTemplate(opts.chatTemplate, false) ? [{ role: 'system', content: system }, { role: 'user', content: r.prompt }] : `${system}\n${r.prompt}`;
+        add(prompt, asText(r.response, 'assistant'));
       }
     } else if (s.kind === 'preference') {
       for (const r of (await loadDataset(s.path, { format: 'preference', onError })).records) add(r.prompt, asText(r.chosen, 'assistant'));

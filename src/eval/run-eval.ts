@@ -86,7 +86,7 @@ class EvalSession {
   }
 
   private get scoreOptions() {
-    return { batchSize: this.batchSize, maxLength: this.config.data.max_length, maxPromptLength: this.config.data.max_prompt_length };
+    return { batchSize: this.batchSize, maxLength: this.config.data.max_length, maxPromptLength: this.config.data.max_prompt_length, chatTemplate: this.config.data.chat_template };
   }
 
   async evaluate(dir: ModelDir): Promise<ModelEvaluation> {

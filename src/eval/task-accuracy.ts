@@ -14,6 +14,7 @@
  * ```
  */
 import { tokenizePrompt } from '../data/collate/sft.js';
+import type { ChatTemplateMode } from '../data/collate/types.js';
 import type { PromptRecord } from '../data/records.js';
 import { generate } from '../generation/generate.js';
 import type { GenerationConfig } from '../generation/config.js';
@@ -30,8 +31,8 @@ export interface ExactMatchOptions {
   batchSize?: number;
   /** Generation settings over greedy decoding, e.g. `{ doSample: true, temperature: 1, seed: 0 }`. */
   generation?: Partial<GenerationConfig>;
-  /** Render prompts with the tokenizer's chat template (default: when it has one, as training does). */
-  useChatTemplate?: boolean;
+  /** Which prompts use the chat template, as training's `data.chat_template` (default 'auto': message lists only). */
+  chatTemplate?: ChatTemplateMode;
 }
 
 export interface ExactMatchSample {
@@ -66,7 +67,7 @@ export function exactMatchAccuracy(
   const { maxNewTokens = 16, batchSize = 64, generation = {} } = options;
   if (records.length === 0) throw new Error('exactMatchAccuracy: no records to evaluate');
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`exactMatchAccuracy: batchSize must be a positive integer, got ${batchSize}`);
-  const useChatTemplate = options.useChatTemplate ?? tokenizer.chatTemplate !== null;
+  const chatTemplate = options.chatTemplate ?? 'auto';
   const references = records.map((r, i) => {
     if (r.reference === undefined) throw new Error(`exactMatchAccuracy: record ${i} has no reference`);
     return r.reference;
@@ -80,7 +81,7 @@ export function exactMatchAccuracy(
   const samples: ExactMatchSample[] = [];
   for (let start = 0; start < records.length; start += batchSize) {
     const batch = records.slice(start, start + batchSize);
-    const prompts = batch.map((r) => tokenizePrompt(tokenizer, { kind: 'prompt', prompt: r.prompt }, { useChatTemplate }).inputIds);
+    const prompts = batch.map((r) => tokenizePrompt(tokenizer, { kind: 'prompt', prompt: r.prompt }, { chatTemplate }).inputIds);
     // Only the first batch takes the seed, so later batches continue the stream instead of repeating it.
     const outputs = generate(model, prompts, start === 0 ? config : { ...config, seed: undefined });
     outputs.forEach((out, i) => {

@@ -6,7 +6,7 @@
  * const scores = scoreResponses(rm, tokenizer, [{ kind: 'sft', prompt: 'Hi', response: 'Hello!' }]);
  * ```
  */
-import { collateCompletions, collatePreference, padIdOf, tokenizePreference, tokenizeSft, type PreferenceRecord, type SftRecord } from '../data/index.js';
+import { checkChatTemplateMode, collateCompletions, collatePreference, padIdOf, type ChatTemplateMode, tokenizePreference, tokenizeSft, type PreferenceRecord, type SftRecord } from '../data/index.js';
 import type { SequenceScoreModel } from '../models/index.js';
 import { noGrad, tidy } from '../tensor/index.js';
 import type { Tokenizer } from '../tokenizers/index.js';
@@ -15,10 +15,12 @@ export interface ScoreOptions {
   batchSize?: number;
   maxLength?: number;
   maxPromptLength?: number;
+  /** Which records use the chat template (`data.chat_template`); default 'auto'. */
+  chatTemplate?: ChatTemplateMode;
 }
 
 function tokenizeOptions(tokenizer: Tokenizer, o: ScoreOptions) {
-  return { ...(o.maxLength === undefined ? {} : { maxLength: o.maxLength }), ...(o.maxPromptLength === undefined ? {} : { maxPromptLength: o.maxPromptLength }), useChatTemplate: tokenizer.chatTemplate !== null };
+  return { ...(o.maxLength === undefined ? {} : { maxLength: o.maxLength }), ...(o.maxPromptLength === undefined ? {} : { maxPromptLength: o.maxPromptLength }), chatTemplate: checkChatTemplateMode(o.chatTemplate ?? 'auto', tokenizer) };
 }
 
 /** Reward of each prompt + response (at its last real token), in eval mode without grad. */

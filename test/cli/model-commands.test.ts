@@ -38,6 +38,26 @@ test('rlhf generate writes JSONL completions equal to the library call', () => {
   lm.dispose();
 });
 
+test('rlhf generate --chat-template: always (= --chat) wraps plain prompts, never refuses messages', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rlhf-cli-'));
+  const prompts = join(dir, 'prompts.jsonl');
+  writeFileSync(prompts, `${JSON.stringify({ prompt: 'Hi' })}\n`);
+  const tok = Tokenizer.fromPretrained(qwen);
+  const lm = loadCausalLm(qwen);
+  const [expected] = generate(lm, [tok.applyChatTemplate([{ role: 'user', content: 'Hi' }], { addGenerationPrompt: true })], { maxNewTokens: 4 });
+  lm.dispose();
+  for (const flags of [['--chat'], ['--chat-template', 'always']]) {
+    const out = join(dir, 'out.jsonl');
+    const r = rlhf('generate', '--model', qwen, '--prompts', prompts, '--out', out, '--max-new-tokens', '4', ...flags);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual((JSON.parse(readFileSync(out, 'utf8').trim()) as { token_ids: number[] }).token_ids, expected?.tokenIds, flags.join(' '));
+  }
+  writeFileSync(prompts, `${JSON.stringify({ messages: [{ role: 'user', content: 'Hi' }] })}\n`);
+  const r = rlhf('generate', '--model', qwen, '--prompts', prompts, '--chat-template', 'never');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /data\.chat_template 'never'/);
+});
+
 test('rlhf generate says what is wrong with a malformed prompts file', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rlhf-cli-'));
   const prompts = join(dir, 'bad.jsonl');

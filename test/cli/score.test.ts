@@ -29,13 +29,22 @@ test('rlhf score: pairs get the rewards TRL computed, with accuracy and margin',
   assert.match(summary, new RegExp(`2 pairs, accuracy ${(correct / 2).toFixed(4)}`));
 });
 
-test('rlhf score: single responses score like the chosen side of a pair', () => {
+test('rlhf score: single responses score like the chosen side of a pair (message lists, or plain strings with --chat-template always)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'score-'));
-  const data = join(dir, 'responses.jsonl');
   const e = golden.examples[0];
-  writeFileSync(data, `${JSON.stringify({ prompt: e.prompt[0].content, response: e.chosen[0].content })}\n`);
-  const out = join(dir, 'scores.jsonl');
-  rlhf(['score', '--model', RM, '--tokenizer', TOKENIZER, '--data', data, '--format', 'sft', '--out', out]);
-  const [row] = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  assert.ok(Math.abs(row.score - golden.cases.no_margin.rewards_chosen[0]) < 1e-5, `${row.score}`);
+  const want = golden.cases.no_margin.rewards_chosen[0];
+  const score = (row: unknown, flags: string[] = []): number => {
+    const data = join(dir, 'responses.jsonl');
+    writeFileSync(data, `${JSON.stringify(row)}\n`);
+    const out = join(dir, 'scores.jsonl');
+    rlhf(['score', '--model', RM, '--tokenizer', TOKENIZER, '--data', data, '--format', 'sft', '--out', out, ...flags]);
+    return (JSON.parse(readFileSync(out, 'utf8').trim()) as { score: number }).score;
+  };
+  const conversational = score({ prompt: e.prompt, completion: e.chosen });
+  assert.ok(Math.abs(conversational - want) < 1e-5, `${conversational}`);
+  const plain = { prompt: e.prompt[0].content, response: e.chosen[0].content };
+  const wrapped = score(plain, ['--chat-template', 'always']);
+  assert.ok(Math.abs(wrapped - want) < 1e-5, `${wrapped}`);
+  // auto (TRL's rule): plain strings are plain text, so another input and another score.
+  assert.ok(Math.abs(score(plain) - want) > 1e-4);
 });

@@ -133,7 +133,7 @@ test('rlhf eval: BLEU, ROUGE-L and distinct-n in eval_results.json equal src/eva
   const lm = loadCausalLm(MODEL);
   const eos = tok.eosTokenId ?? undefined;
   for (const r of rows.slice(0, 3)) {
-    const ids = tok.applyChatTemplate([{ role: 'user', content: r.prompt }], { addGenerationPrompt: true }).slice(-64); // data.max_prompt_length keeps the end
+    const ids = tok.encode(r.prompt).slice(-64); // plain-text prompts stay plain text (data.chat_template auto); data.max_prompt_length keeps the end
     const [g] = noGrad(() => generate(lm, [ids], { maxNewTokens: 24, doSample: false, padTokenId: padIdOf(tok), ...(eos === undefined ? {} : { eosTokenId: eos }) }));
     assert.equal(tok.decode(g!.tokenIds, { skipSpecialTokens: true }).trim(), r.output);
   }

@@ -45,7 +45,7 @@ describe('the arith-tiny tokenizer', () => {
   });
 
   it('tokenizes an SFT record without a chat template: raw prompt, then the answer and EOS as completion', () => {
-    const ex = tokenizeSft(tok, { kind: 'sft', prompt: '12+7=', response: '19' }, { useChatTemplate: false });
+    const ex = tokenizeSft(tok, { kind: 'sft', prompt: '12+7=', response: '19' }, { chatTemplate: 'never' });
     assert.deepEqual(ex.inputIds, [1, 2, 10, 7, 12, 1, 9, 15]);
     assert.deepEqual(ex.completionMask, [0, 0, 0, 0, 0, 1, 1, 1]);
   });

@@ -1,5 +1,6 @@
 /** `data:` — where training and validation examples come from. */
 import { z } from 'zod';
+import { CHAT_TEMPLATE_MODES } from '../../data/collate/types.js';
 
 /**
  * Dataset kinds, one per record type in src/data/records.ts (kept in sync by a type check
@@ -38,6 +39,13 @@ export const DataConfig = z
       .describe('A single training file or folder; the short form of datasets.<kind>.train_files.'),
     max_length: z.number().int().positive().default(512).describe('Longest tokenized example (prompt + response); longer ones are truncated.'),
     max_prompt_length: z.number().int().positive().default(256).describe('Longest prompt kept; must be below max_length.'),
+    chat_template: z
+      .enum(CHAT_TEMPLATE_MODES)
+      .default('auto')
+      .describe(
+        "Which records use the tokenizer's chat template. auto (TRL's rule): message lists do, plain strings are tokenized as plain text; " +
+          'always: plain strings too, as one user and one assistant turn; never: plain text only, message lists are refused.',
+      ),
     datasets: z.strictObject(kindEntries).default({}).describe('Files per dataset kind (sft, conversation, preference, prompt, stepwise, teacher_student, latent).'),
     merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config.'),
     merged_cache_path: z.string().nullable().default(null).describe('Where the merged dataset is cached; null = no cache.'),

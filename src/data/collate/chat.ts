@@ -48,9 +48,3 @@ export function renderPromptCompletion(
   if (!isTokenPrefix(promptIds, fullIds)) throw new PrefixStabilityError('the prompt with generation prompt', promptIds, fullIds);
   return { prompt: promptIds, completion: fullIds.slice(promptIds.length) };
 }
-
-/** The eos id, or a clear error for tokenizers without one. */
-export function requireEos(tokenizer: TextTokenizer): number {
-  if (tokenizer.eosTokenId === null) throw new Error('the tokenizer has no eos token; plain-text completions need one to end on');
-  return tokenizer.eosTokenId;
-}

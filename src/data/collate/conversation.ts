@@ -9,6 +9,7 @@ import type { TextTokenizer } from '../../tokenizers/index.js';
 import type { ConversationRecord } from '../records.js';
 import { isTokenPrefix, PrefixStabilityError } from './chat.js';
 import { maskedLabels } from './example.js';
+import { usesChatTemplate } from './plain-text.js';
 import { validateLimits } from './truncate.js';
 import type { TokenizedExample, TokenizeOptions } from './types.js';
 
@@ -29,6 +30,7 @@ export interface ConversationOptions extends TokenizeOptions {
  */
 export function tokenizeConversation(tokenizer: TextTokenizer, record: ConversationRecord, options: ConversationOptions = {}): TokenizedExample {
   validateLimits(options);
+  usesChatTemplate(options.chatTemplate, true); // a conversation under 'never' is refused
   const role = options.assistantRole ?? 'assistant';
   const messages = record.messages;
   if (!messages.some((m) => m.role === role)) throw new Error(`the conversation has no '${role}' turn to train on`);

@@ -10,8 +10,9 @@
  * }
  * ```
  */
-export { IGNORE_INDEX } from './types.js';
+export { CHAT_TEMPLATE_MODES, IGNORE_INDEX } from './types.js';
 export type {
+  ChatTemplateMode,
   PreferenceExample,
   PromptExample,
   TeacherStudentExample,
@@ -26,6 +27,7 @@ export { tokenizePreference } from './preference.js';
 export { tokenizeStepwise } from './stepwise.js';
 export type { StepwiseOptions } from './stepwise.js';
 export { PrefixStabilityError, renderPromptCompletion } from './chat.js';
+export { checkChatTemplateMode, encodePromptCompletion, parseChatTemplateMode, isConversational, usesChatTemplate, withEos } from './plain-text.js';
 export { maskedLabels } from './example.js';
 export { truncatePair, truncatePrompt } from './truncate.js';
 export type { TruncatedPair } from './truncate.js';

@@ -1,11 +1,13 @@
 /**
- * Preference pairs to ids exactly as TRL's DPOTrainer: prompt_ids = template(prompt,
- * addGenerationPrompt), chosen_ids = template(prompt + chosen)[len(prompt_ids):], and the same
- * for rejected. Plain strings without the template: encode(prompt), encode(chosen) + eos.
+ * Preference pairs to ids exactly as TRL's DPOTrainer. Conversational: prompt_ids =
+ * template(prompt, addGenerationPrompt), chosen_ids = template(prompt + chosen)[len(prompt_ids):],
+ * the same for rejected. Plain strings (TRL "standard"): prompt_ids = encode(prompt), chosen_ids =
+ * encode(prompt + chosen + eos)[len(prompt_ids):]. RewardTrainer's sequences are prompt + chosen.
  */
 import type { TextTokenizer } from '../../tokenizers/index.js';
 import type { PreferenceRecord } from '../records.js';
-import { asMessages, renderPromptCompletion, requireEos } from './chat.js';
+import { asMessages, renderPromptCompletion } from './chat.js';
+import { encodePromptCompletion, isConversational, usesChatTemplate } from './plain-text.js';
 import { truncatePair, validateLimits } from './truncate.js';
 import type { PreferenceExample, TokenizeOptions } from './types.js';
 
@@ -19,20 +21,19 @@ import type { PreferenceExample, TokenizeOptions } from './types.js';
  */
 export function tokenizePreference(tokenizer: TextTokenizer, record: PreferenceRecord, options: TokenizeOptions = {}): PreferenceExample {
   validateLimits(options);
-  const conversational = typeof record.prompt !== 'string' || typeof record.chosen !== 'string' || typeof record.rejected !== 'string';
+  const conversational = isConversational(record.prompt) || isConversational(record.chosen) || isConversational(record.rejected);
   let prompt: number[];
   let chosen: number[];
   let rejected: number[];
-  if (conversational || (options.useChatTemplate ?? true)) {
+  if (usesChatTemplate(options.chatTemplate, conversational)) {
     const promptMessages = asMessages(record.prompt, 'user');
     const c = renderPromptCompletion(tokenizer, promptMessages, asMessages(record.chosen, 'assistant'));
     const r = renderPromptCompletion(tokenizer, promptMessages, asMessages(record.rejected, 'assistant'));
     [prompt, chosen, rejected] = [c.prompt, c.completion, r.completion];
   } else {
-    const eos = requireEos(tokenizer);
-    prompt = tokenizer.encode(record.prompt as string);
-    chosen = [...tokenizer.encode(record.chosen as string, { addSpecialTokens: false }), eos];
-    rejected = [...tokenizer.encode(record.rejected as string, { addSpecialTokens: false }), eos];
+    const c = encodePromptCompletion(tokenizer, record.prompt as string, record.chosen as string);
+    const r = encodePromptCompletion(tokenizer, record.prompt as string, record.rejected as string);
+    [prompt, chosen, rejected] = [c.prompt, c.completion, r.completion];
   }
   const longest = Math.max(chosen.length, rejected.length);
   const c = truncatePair(prompt, chosen, options, longest);

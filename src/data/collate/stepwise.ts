@@ -2,14 +2,17 @@
  * Stepwise supervision to ids exactly as TRL's PRMTrainer.tokenize_row: prompt ids (bos
  * first when the tokenizer has one), then each step's ids followed by the separator's ids;
  * the step's 0/1 label sits on the last token of step + separator, -100 everywhere else.
+ * Stepwise records are plain text (TRL has no conversational form); under chatTemplate
+ * 'always' the prompt is rendered as one user turn with the generation prompt.
  */
 import type { TextTokenizer } from '../../tokenizers/index.js';
 import type { StepwiseRecord } from '../records.js';
+import { usesChatTemplate } from './plain-text.js';
 import { truncatePrompt, validateLimits } from './truncate.js';
 import { IGNORE_INDEX, type TokenizedExample, type TokenizeOptions } from './types.js';
 
 /** Options for stepwise records (TRL PRMConfig). */
-export interface StepwiseOptions extends Omit<TokenizeOptions, 'useChatTemplate' | 'truncationMode'> {
+export interface StepwiseOptions extends Omit<TokenizeOptions, 'truncationMode'> {
   /** Text appended after every step; its last token carries the label. Default '\n'. */
   stepSeparator?: string;
   /** Label only the last step (TRL `train_on_last_step_only`). Default false. */
@@ -39,9 +42,7 @@ export function tokenizeStepwise(tokenizer: TextTokenizer, record: StepwiseRecor
     completion.push(...ids);
     stepLabels.push(...ids.map((_, t) => (t === ids.length - 1 ? label : IGNORE_INDEX)));
   });
-  const rawPrompt = tokenizer.encode(record.prompt, { addSpecialTokens: false });
-  const bos = tokenizer.bosTokenId;
-  const p = truncatePrompt(bos === null ? rawPrompt : [bos, ...rawPrompt], options.maxPromptLength);
+  const p = truncatePrompt(promptIds(tokenizer, record.prompt, options), options.maxPromptLength);
   let truncated = p.truncated;
   const cut = (n: number | undefined): void => {
     if (n === undefined || completion.length <= n) return;
@@ -61,4 +62,14 @@ export function tokenizeStepwise(tokenizer: TextTokenizer, record: StepwiseRecor
     promptLength: prompt.length,
     truncated,
   };
+}
+
+/** TRL: bos (when the tokenizer has one) + encode(prompt); under 'always' the chat template's user turn. */
+function promptIds(tokenizer: TextTokenizer, prompt: string, options: StepwiseOptions): number[] {
+  if (usesChatTemplate(options.chatTemplate, false)) {
+    return tokenizer.applyChatTemplate([{ role: 'user', content: prompt }], { addGenerationPrompt: true, tokenize: true });
+  }
+  const ids = tokenizer.encode(prompt, { addSpecialTokens: false });
+  const bos = tokenizer.bosTokenId;
+  return bos === null ? ids : [bos, ...ids];
 }

@@ -53,13 +53,20 @@ export interface TeacherStudentExample {
 /** Which end of a too-long sequence survives (TRL's `truncation_mode`). */
 export type TruncationMode = 'keep_start' | 'keep_end';
 
+/**
+ * When a record goes through the tokenizer's chat template (config `data.chat_template`).
+ * 'auto' is TRL's rule: conversational records (lists of `{role, content}` messages) use the
+ * template, plain strings are tokenized as plain text even when the tokenizer has a template.
+ * 'always' also wraps plain strings as one user turn (prompt) and one assistant turn
+ * (completion). 'never' tokenizes plain strings as text and refuses conversational records.
+ */
+export const CHAT_TEMPLATE_MODES = ['auto', 'always', 'never'] as const;
+export type ChatTemplateMode = (typeof CHAT_TEMPLATE_MODES)[number];
+
 /** Options shared by every record tokenizer. */
 export interface TokenizeOptions {
-  /**
-   * Render prompts and responses with the tokenizer's chat template (TRL's conversational
-   * format). Default true. Conversational records always use the template.
-   */
-  useChatTemplate?: boolean;
+  /** Which records use the chat template; default 'auto' (TRL's rule, see `ChatTemplateMode`). */
+  chatTemplate?: ChatTemplateMode;
   /** Cap on prompt + completion tokens; undefined = no cap. */
   maxLength?: number;
   /** Cap on prompt tokens, keeping the prompt's end (TRL DPO); undefined = no cap. */

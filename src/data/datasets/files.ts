@@ -1,5 +1,6 @@
 /** Which files a run reads for one dataset kind and split, and the tokenization limits, from the config. */
 import type { RunConfig } from '../../config/index.js';
+import { checkChatTemplateMode } from '../collate/plain-text.js';
 import type { DataKind } from '../records.js';
 import type { TextTokenizer } from '../../tokenizers/index.js';
 
@@ -13,7 +14,7 @@ export function datasetFiles(config: RunConfig, kind: DataKind, split: Split, pr
   return files;
 }
 
-/** Truncation limits from `data`, and the chat template whenever the tokenizer has one. */
+/** Truncation limits and `data.chat_template` (the tokenize functions apply it per record). */
 export function tokenizeOptions(config: RunConfig, tokenizer: TextTokenizer & { chatTemplate: unknown }) {
-  return { maxLength: config.data.max_length, maxPromptLength: config.data.max_prompt_length, useChatTemplate: tokenizer.chatTemplate !== null };
+  return { maxLength: config.data.max_length, maxPromptLength: config.data.max_prompt_length, chatTemplate: checkChatTemplateMode(config.data.chat_template, tokenizer) };
 }

@@ -1,7 +1,7 @@
 /** What a process-reward-model run reads: stepwise text or latent sequences, picked by `prm.mode`. */
 import type { RunConfig } from '../../config/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
-import { tokenizeStepwise, type TokenizedExample } from '../collate/index.js';
+import { checkChatTemplateMode, tokenizeStepwise, type TokenizedExample } from '../collate/index.js';
 import { loadDataset } from '../load.js';
 import type { LatentRecord } from '../records.js';
 import { datasetFiles, type Split } from './files.js';
@@ -23,6 +23,7 @@ export async function loadStepwise(config: RunConfig, tokenizer: Tokenizer, spli
         maxPromptLength: config.data.max_prompt_length,
         stepSeparator: config.prm.step_separator,
         trainOnLastStepOnly: config.prm.train_on_last_step_only,
+        chatTemplate: checkChatTemplateMode(config.data.chat_template, tokenizer),
       }));
     }
   }

@@ -1,7 +1,7 @@
 /** The prompts a run config names for online RL (GRPO, PPO), tokenized for generation. */
 import type { RunConfig } from '../../config/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
-import { tokenizePrompt } from '../collate/index.js';
+import { checkChatTemplateMode, tokenizePrompt } from '../collate/index.js';
 import { loadDataset } from '../load.js';
 import { datasetFiles, type Split } from './files.js';
 
@@ -14,11 +14,11 @@ export interface OnlinePrompt {
 /** Prompt records (with their reference answers) tokenized for generation. */
 export async function loadPrompts(config: RunConfig, tokenizer: Tokenizer, split: Split = 'train'): Promise<OnlinePrompt[]> {
   const out: OnlinePrompt[] = [];
-  const useChatTemplate = tokenizer.chatTemplate !== null;
+  const chatTemplate = checkChatTemplateMode(config.data.chat_template, tokenizer);
   for (const path of datasetFiles(config, 'prompt', split)) {
     const { records } = await loadDataset(path, { format: 'prompt', onError: config.data.on_error });
     for (const r of records) {
-      const ex = tokenizePrompt(tokenizer, r, { maxPromptLength: config.data.max_prompt_length, useChatTemplate });
+      const ex = tokenizePrompt(tokenizer, r, { maxPromptLength: config.data.max_prompt_length, chatTemplate });
       if (ex.inputIds.length > 0) out.push({ ids: ex.inputIds, ...(r.reference === undefined ? {} : { reference: r.reference }) });
     }
   }

@@ -15,9 +15,11 @@ import { ASSISTANT, END, goldenPreference, HI, SYSTEM_IDS, tokenizer, USER, YO }
 
 const zeros = (n: number): number[] => new Array<number>(n).fill(0);
 const ignored = (n: number): number[] => new Array<number>(n).fill(IGNORE_INDEX);
+/** Plain strings wrapped in the template (the default 'auto' tokenizes them as plain text). */
+const ALWAYS = { chatTemplate: 'always' } as const;
 
-test('SFT with the chat template: the mask covers exactly the response and <|im_end|>\\n', () => {
-  const ex = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' });
+test("SFT with chatTemplate 'always': the mask covers exactly the response and <|im_end|>\\n", () => {
+  const ex = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, ALWAYS);
   const prompt = [...SYSTEM_IDS, ...USER, ...HI, ...END, ...ASSISTANT];
   assert.deepEqual(ex.inputIds, [...prompt, ...YO, ...END]);
   assert.deepEqual(ex.completionMask, [...zeros(prompt.length), 1, 1, 1, 1]);
@@ -27,7 +29,7 @@ test('SFT with the chat template: the mask covers exactly the response and <|im_
 });
 
 test('SFT with a system message replaces the default system turn', () => {
-  const ex = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo', system: 'Hi' });
+  const ex = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo', system: 'Hi' }, ALWAYS);
   const systemHeader = SYSTEM_IDS.slice(0, 7); // <|im_start|>system\n
   const prompt = [...systemHeader, ...HI, ...END, ...USER, ...HI, ...END, ...ASSISTANT];
   assert.deepEqual(ex.inputIds, [...prompt, ...YO, ...END]);
@@ -35,7 +37,7 @@ test('SFT with a system message replaces the default system turn', () => {
 });
 
 test('SFT without the chat template: prompt ids + response ids + eos', () => {
-  const ex = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { useChatTemplate: false });
+  const ex = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { chatTemplate: 'never' });
   assert.deepEqual(ex.inputIds, [...HI, ...YO, 2]);
   assert.deepEqual(ex.completionMask, [0, 0, 1, 1, 1]);
   assert.deepEqual(ex.labels, [IGNORE_INDEX, IGNORE_INDEX, ...YO, 2]);
@@ -97,14 +99,14 @@ test('preference ids equal TRL DPOTrainer ids (golden.json)', () => {
   });
 });
 
-test('preference from plain strings with the template matches the conversational form', () => {
+test("preference from plain strings under chatTemplate 'always' matches the conversational form", () => {
   const record = goldenPreference.examples[0]!;
   const ex = tokenizePreference(tokenizer, {
     kind: 'preference',
     prompt: record.prompt[0]!.content,
     chosen: record.chosen[0]!.content,
     rejected: record.rejected[0]!.content,
-  });
+  }, ALWAYS);
   assert.deepEqual(ex.promptIds, goldenPreference.prompt_ids[0]);
   assert.deepEqual(ex.chosenIds, goldenPreference.chosen_ids[0]);
 });
@@ -125,19 +127,19 @@ test('preference truncation: prompt keeps its end, completions keep their start'
 });
 
 test('SFT truncation: maxLength cuts the completion end, keep_end cuts the prompt start', () => {
-  const full = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' });
-  const cut = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { maxLength: full.inputIds.length - 2 });
+  const full = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, ALWAYS);
+  const cut = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { ...ALWAYS, maxLength: full.inputIds.length - 2 });
   assert.deepEqual(cut.inputIds, full.inputIds.slice(0, -2));
   assert.deepEqual(cut.completionMask, full.completionMask.slice(0, -2));
   assert.equal(cut.truncated, true);
-  const keepEnd = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { maxLength: 10, truncationMode: 'keep_end' });
+  const keepEnd = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { ...ALWAYS, maxLength: 10, truncationMode: 'keep_end' });
   assert.deepEqual(keepEnd.inputIds, full.inputIds.slice(-10));
   assert.equal(keepEnd.promptLength, 6);
   assert.equal(keepEnd.truncated, true);
-  const prompt = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { maxPromptLength: 4 });
+  const prompt = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { ...ALWAYS, maxPromptLength: 4 });
   assert.deepEqual(prompt.inputIds, [...ASSISTANT, ...YO, ...END]);
   assert.equal(prompt.promptLength, 4);
-  const fits = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { maxLength: full.inputIds.length });
+  const fits = tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { ...ALWAYS, maxLength: full.inputIds.length });
   assert.equal(fits.truncated, false);
   assert.throws(() => tokenizeSft(tokenizer, { kind: 'sft', prompt: 'Hi', response: 'Yo' }, { maxLength: 0 }), /maxLength must be a positive integer, got 0/);
 });
@@ -152,9 +154,9 @@ test('conversation truncation keeps the start by default', () => {
 });
 
 test('prompt-only: the prompt with the generation prompt, truncated at its start', () => {
-  const ex = tokenizePrompt(tokenizer, { kind: 'prompt', prompt: 'Hi' });
+  const ex = tokenizePrompt(tokenizer, { kind: 'prompt', prompt: 'Hi' }, ALWAYS);
   assert.deepEqual(ex.inputIds, [...SYSTEM_IDS, ...USER, ...HI, ...END, ...ASSISTANT]);
-  const cut = tokenizePrompt(tokenizer, { kind: 'prompt', prompt: 'Hi' }, { maxPromptLength: 4 });
+  const cut = tokenizePrompt(tokenizer, { kind: 'prompt', prompt: 'Hi' }, { ...ALWAYS, maxPromptLength: 4 });
   assert.deepEqual(cut.inputIds, ASSISTANT);
   assert.equal(cut.truncated, true);
 });
@@ -174,7 +176,7 @@ test('stepwise: separator after each step, label on its last token (TRL PRMTrain
 });
 
 test('teacher/student: both responses on the same prompt', () => {
-  const ex = tokenizeTeacherStudent(tokenizer, { kind: 'teacher_student', prompt: 'Hi', teacherResponse: 'Yo', studentResponse: 'Hi' });
+  const ex = tokenizeTeacherStudent(tokenizer, { kind: 'teacher_student', prompt: 'Hi', teacherResponse: 'Yo', studentResponse: 'Hi' }, ALWAYS);
   assert.deepEqual(ex.teacher.inputIds.slice(-4), [...YO, ...END]);
   assert.deepEqual(ex.student?.inputIds.slice(-4), [...HI, ...END]);
   assert.equal(ex.teacher.promptLength, ex.student?.promptLength);

@@ -26,7 +26,7 @@ describe('sft', () => {
   });
   it('names the file, line and field of a bad row', () => {
     rejects(() => parseSft({ prompt: 'Q' }, ctx(7)), "t.jsonl:7: field 'response' is missing", 'response');
-    rejects(() => parseSft({ prompt: 'Q', response: 3 }, ctx(2)), "t.jsonl:2: field 'response' must be a string, got number", 'response');
+    rejects(() => parseSft({ prompt: 'Q', response: 3 }, ctx(2)), "t.jsonl:2: field 'response' must be a string or a list of messages, got number", 'response');
     rejects(() => parseSft({ prompt: 'Q', response: '  ' }, ctx(4)), "t.jsonl:4: empty response in field 'response'", 'response');
     rejects(() => parseSft({ prompt: '', response: 'A' }, ctx(4)), "t.jsonl:4: empty prompt in field 'prompt'", 'prompt');
     rejects(() => parseSft({ instruction: 'I', input: '' }, ctx(5)), "t.jsonl:5: field 'output' is missing", 'output');

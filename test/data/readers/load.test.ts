@@ -28,7 +28,7 @@ describe('loadDataset', () => {
     assert.deepEqual(skipped.map((s) => s.line), [5, 6, 7, 8]);
     assert.deepEqual(skipped.slice(0, 3).map((s) => s.message), [
       "field 'response' is missing",
-      "field 'response' must be a string, got number",
+      "field 'response' must be a string or a list of messages, got number",
       "empty response in field 'response'",
     ]);
     assert.match(skipped[3]?.message ?? '', /^invalid JSON: /);

@@ -110,7 +110,7 @@ test('critic: d_acc and score_diff rise when teacher and student differ; eval us
   const saved = SequenceScoreModel.fromPretrained(c.training.output_dir);
   const tok = Tokenizer.fromPretrained(MODEL);
   const { records } = await loadDataset(path, { format: 'teacher_student' });
-  const pairs = records.map((r) => tokenizeTeacherStudent(tok, r, { maxLength: 64, maxPromptLength: 32, useChatTemplate: true }) as CriticPair);
+  const pairs = records.map((r) => tokenizeTeacherStudent(tok, r, { maxLength: 64, maxPromptLength: 32 }) as CriticPair);
   const diff = tidy(() => noGrad(() => compareTeacherStudent(saved, pairs, { padTokenId: 3, eosTokenIds: [EOS] }).diff.toArray() as number[]));
   const meanDiff = diff.reduce((a, b) => a + b, 0) / diff.length;
   assert.ok(Math.abs(meanDiff - (evals.at(-1)!['eval/critic/score_diff'] as number)) < 1e-5, `${meanDiff} vs ${evals.at(-1)!['eval/critic/score_diff']}`);
