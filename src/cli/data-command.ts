@@ -15,7 +15,7 @@ import { runValidate, VALIDATE_USAGE } from './data-validate.js';
 
 export const DATA_USAGE = `rlhf data <tool> ...
   sample [--out DIR (data/sample)] [--sft N] [--preference N] [--eval N] [--seed N]
-  sample --task arithmetic [--out DIR (data/arithmetic)] [--sft N] [--prompts N] [--eval N] [--max-operand N] [--carry-error-rate X] [--seed N]
+  sample --task arithmetic [--out DIR (data/arithmetic)] [--sft N] [--prompts N] [--eval N] [--pairs N] [--pairs-val N] [--max-operand N] [--carry-error-rate X] [--seed N]
   ${VALIDATE_USAGE}
   split FILE [--train-ratio 0.8] [--shuffle] [--seed 42] [--out-dir DIR]
   merge FILE[:WEIGHT] ... --out FILE [--strategy concat|weighted_sampling|balanced] [--size N] [--shuffle] [--seed 42]
@@ -51,6 +51,8 @@ function runSample(args: string[]): number {
       preference: { type: 'string' },
       prompts: { type: 'string' },
       eval: { type: 'string' },
+      pairs: { type: 'string' },
+      'pairs-val': { type: 'string' },
       'max-operand': { type: 'string' },
       'carry-error-rate': { type: 'string' },
       seed: { type: 'string' },
@@ -69,12 +71,14 @@ function runSample(args: string[]): number {
       sft: num('sft', values.sft, 4000),
       prompts: num('prompts', values.prompts, 1000),
       eval: num('eval', values.eval, 200),
+      pairs: num('pairs', values.pairs, 2000),
+      pairsVal: num('pairs-val', values['pairs-val'], 200),
       maxOperand: num('max-operand', values['max-operand'], 99),
       carryErrorRate: num('carry-error-rate', values['carry-error-rate'], 0.6),
       seed: num('seed', values.seed, 0),
     });
   } else {
-    onlyFor(['prompts', 'max-operand', 'carry-error-rate'], 'arithmetic');
+    onlyFor(['prompts', 'pairs', 'pairs-val', 'max-operand', 'carry-error-rate'], 'arithmetic');
     written = writeSampleData(values.out ?? 'data/sample', {
       sft: num('sft', values.sft, 200),
       preference: num('preference', values.preference, 100),

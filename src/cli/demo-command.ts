@@ -1,21 +1,34 @@
-/** `rlhf demo`: flags for the built-in demo run. */
+/** `rlhf demo`: flags for the built-in SFT -> reward model -> PPO run (src/cli/demo.ts). */
 import { parseArgs } from 'node:util';
-import { DEMO_DEFAULTS, runDemo } from './demo.js';
+import { DEMO_RL_ALGORITHMS, type DemoRl } from './demo-configs.js';
+import { runDemo } from './demo.js';
 
-export const DEMO_USAGE = `rlhf demo [--steps N (${DEMO_DEFAULTS.steps})] [--lr X (${DEMO_DEFAULTS.lr})] [--seed N (${DEMO_DEFAULTS.seed})]`;
+export const DEMO_USAGE = `rlhf demo [--quick] [--rl ${DEMO_RL_ALGORITHMS.join('|')} (ppo)] [--skip-reward] [--skip-rl] [--out DIR (outputs/demo)] [--seed N (42)]`;
 
-export function runDemoCommand(args: string[]): number {
-  const { values } = parseArgs({ args, options: { steps: { type: 'string' }, lr: { type: 'string' }, seed: { type: 'string' } }, strict: true });
-  const num = (flag: string, v: string | undefined, fallback: number): number => {
-    if (v === undefined) return fallback;
-    const n = Number(v);
-    if (!Number.isFinite(n)) throw new Error(`--${flag} expects a number, got '${v}'`);
-    return n;
-  };
-  const { first, last } = runDemo({
-    steps: num('steps', values.steps, DEMO_DEFAULTS.steps),
-    lr: num('lr', values.lr, DEMO_DEFAULTS.lr),
-    seed: num('seed', values.seed, DEMO_DEFAULTS.seed),
+export async function runDemoCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      quick: { type: 'boolean' },
+      rl: { type: 'string' },
+      'skip-reward': { type: 'boolean' },
+      'skip-rl': { type: 'boolean' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
+    },
+    strict: true,
   });
-  return last < first ? 0 : 1;
+  const rl = values.rl ?? 'ppo';
+  if (!(DEMO_RL_ALGORITHMS as readonly string[]).includes(rl)) throw new Error(`--rl must be one of ${DEMO_RL_ALGORITHMS.join(', ')}, got '${rl}'\nusage: ${DEMO_USAGE}`);
+  const seed = values.seed === undefined ? 42 : Number(values.seed);
+  if (!Number.isInteger(seed)) throw new Error(`--seed expects an integer, got '${values.seed}'`);
+  await runDemo({
+    rl: rl as DemoRl,
+    quick: values.quick ?? false,
+    skipReward: values['skip-reward'] ?? false,
+    skipRl: values['skip-rl'] ?? false,
+    seed,
+    ...(values.out === undefined ? {} : { out: values.out }),
+  });
+  return 0;
 }

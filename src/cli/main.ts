@@ -25,10 +25,10 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   train: { summary: 'train a model from a run config (sft, reward, dpo, prm, critic, ppo, grpo; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
-  demo: { summary: 'train a tiny transformer LM on synthetic sequences and show the loss falling', usage: DEMO_USAGE, run: runDemoCommand },
+  demo: { summary: 'the whole RLHF chain on an arithmetic task: SFT -> reward model -> PPO (or GRPO), with a table of held-out accuracy per stage (--quick: about a minute)', usage: DEMO_USAGE, run: runDemoCommand },
   generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
   chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },
-  eval: { summary: "automatic metrics of a model or a run's checkpoints (BLEU, ROUGE-L, distinct-n, perplexity, reward, preference accuracy, PRM, critic): eval_results.json + eval_report.md", usage: EVAL_USAGE, run: runEval },
+  eval: { summary: "automatic metrics of a model or a run's checkpoints (exact/numeric-match accuracy, BLEU, ROUGE-L, distinct-n, perplexity, reward, preference accuracy, PRM, critic): eval_results.json + eval_report.md", usage: EVAL_USAGE, run: runEval },
   monitor: { summary: 'charts, HTML report, progress/ETA and health diagnosis of a run (--watch follows a live one)', usage: MONITOR_USAGE, run: runMonitor },
   score: { summary: 'reward-model scores of responses or chosen/rejected pairs (accuracy, margin)', usage: SCORE_USAGE, run: runScore },
   'human-eval': { summary: 'blind pairwise human evaluation of two models: create a task, serve the annotation page, analyze', usage: HUMAN_EVAL_USAGE, run: runHumanEval },

@@ -25,6 +25,19 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
 };
 export const IMPLEMENTED_ALGORITHMS = Object.keys(RUNNERS);
 
+/**
+ * Trains `config` with the runner of its training.algorithm (runSft, runReward, runPpo, ...):
+ * what `rlhf train` and `rlhf demo` run. `echo` copies the log lines to the console.
+ */
+export async function trainWithConfig(config: RunConfig, options: { resume?: string | null; echo?: boolean } = {}): Promise<Pick<TrainResult, 'globalStep' | 'outputDir'>> {
+  const algorithm = config.training.algorithm;
+  const run = RUNNERS[algorithm];
+  if (run === undefined) {
+    throw new Error(`training.algorithm ${algorithm} is not implemented yet; implemented: ${IMPLEMENTED_ALGORITHMS.join(', ')}`);
+  }
+  return run(config, { resume: options.resume ?? null, echo: options.echo ?? false });
+}
+
 export async function runTrain(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -34,12 +47,7 @@ export async function runTrain(args: string[]): Promise<number> {
   if (values.config === undefined) throw new Error(`--config is required\nusage: ${TRAIN_USAGE}`);
   worldInfo(); // refuses a multi-process launch before anything loads
   const config = loadConfig(values.config, { overrides: values.set ?? [] });
-  const algorithm = config.training.algorithm;
-  const run = RUNNERS[algorithm];
-  if (run === undefined) {
-    throw new Error(`training.algorithm ${algorithm} is not implemented yet; implemented: ${IMPLEMENTED_ALGORITHMS.join(', ')}`);
-  }
-  const result = await run(config, { resume: values.resume ?? null, echo: true });
+  const result = await trainWithConfig(config, { resume: values.resume ?? null, echo: true });
   console.log(`trained ${result.globalStep} steps; final model in ${result.outputDir}`);
   return 0;
 }

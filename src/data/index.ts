@@ -14,6 +14,6 @@ export type { MergeStrategy, MergeSource, MergeOptions } from './tools/merge.js'
 export { synthesizePreferences } from './tools/synth-preference.js';
 export { writeSampleData } from './sample/generate.js';
 export type { SampleDataOptions } from './sample/generate.js';
-export { allProblems, answerOf, answerWithoutCarry, arithmeticTask, needsCarry, parseArithmeticPrompt, promptOf, solveArithmetic, writeArithmeticTask } from './sample/arithmetic.js';
+export { allProblems, answerOf, answerWithoutCarry, arithmeticTask, needsCarry, parseArithmeticPrompt, promptOf, solveArithmetic, writeArithmeticTask, wrongAnswerOf } from './sample/arithmetic.js';
 export type { ArithmeticOp, ArithmeticProblem, ArithmeticTaskOptions } from './sample/arithmetic.js';
 export * from './datasets/index.js';

@@ -353,7 +353,7 @@ export async function evaluateModel(config: RunConfig, modelDir: string, options
   return results.models[0] as ModelEvaluation;
 }
 
-const HEADLINE = ['generation/bleu', 'generation/rouge_l_f1', 'generation/distinct_2', 'perplexity/perplexity', 'reward/mean', 'preference/accuracy', 'prm/mse', 'prm/step_accuracy', 'critic/d_acc'];
+const HEADLINE = ['generation/exact_match', 'generation/numeric_match', 'generation/bleu', 'generation/rouge_l_f1', 'generation/distinct_2', 'perplexity/perplexity', 'reward/mean', 'preference/accuracy', 'prm/mse', 'prm/step_accuracy', 'critic/d_acc'];
 
 /** The headline metrics of a model, for a log line. */
 function summary(metrics: Metrics): string {

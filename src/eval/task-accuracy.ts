@@ -20,17 +20,9 @@ import { generate } from '../generation/generate.js';
 import type { GenerationConfig } from '../generation/config.js';
 import type { CausalLm } from '../models/types.js';
 import type { TextTokenizer } from '../tokenizers/index.js';
+import { exactMatch } from './metrics/answer-match.js';
 
-const normalise = (s: string) => s.trim().replace(/\s+/g, ' ');
-
-/**
- * True when the completion equals the reference once both are trimmed and their inner runs of
- * whitespace are single spaces: the same test as the `exact_match` reward function
- * (src/rewards/builtins.ts), so accuracy here is the reward a policy collects there.
- */
-export function exactMatch(completion: string, reference: string): boolean {
-  return normalise(completion) === normalise(reference);
-}
+export { exactMatch };
 
 export interface ExactMatchOptions {
   /** Tokens generated per prompt at most (default 16). */

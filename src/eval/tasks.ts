@@ -15,6 +15,7 @@ import type { Tokenizer } from '../tokenizers/index.js';
 import { sftLossSum } from '../rl/index.js';
 import { compareTeacherStudent, scorePairLogps, scoreResponses, type ScoreOptions } from '../scoring/index.js';
 import type { GenerationConfig } from '../generation/index.js';
+import { answerAccuracy } from './metrics/answer-match.js';
 import { corpusBleu, type BleuTokenizer } from './metrics/bleu.js';
 import { tokenizeCjkAware } from './metrics/cjk.js';
 import { CRITIC_METRIC_KEYS, criticMetrics } from './metrics/critic.js';
@@ -83,8 +84,9 @@ export function textTokenization(bleu: '13a' | 'zh'): TextTokenization {
 const zhTokens = (text: string): string[] => tokenizeZh(text).split(' ').filter((t) => t !== '');
 
 /**
- * Corpus BLEU-4 and mean ROUGE-L F1 against the references (rows that have one), distinct-1/2
- * over all outputs, mean completion length and the share cut at max_new_tokens.
+ * Against the references (rows that have one): exact- and numeric-match accuracy, corpus
+ * BLEU-4 and mean ROUGE-L F1; over all outputs: distinct-1/2, mean completion length and the
+ * share cut at max_new_tokens.
  */
 export function generationMetrics(rows: readonly GenerationRow[], tok: TextTokenization): Metrics {
   if (rows.length === 0) throw new Error('generationMetrics: no generations');
@@ -95,6 +97,9 @@ export function generationMetrics(rows: readonly GenerationRow[], tok: TextToken
   if (scored.length > 0) {
     const hyps = scored.map((r) => r.output);
     const refs = scored.map((r) => r.reference as string);
+    const answers = answerAccuracy(hyps, refs);
+    m['generation/exact_match'] = answers.exactMatch;
+    m['generation/numeric_match'] = answers.numericMatch;
     m['generation/bleu'] = corpusBleu(hyps, [refs], { tokenize: tok.bleu }).score;
     m['generation/rouge_l_f1'] = corpusRougeL(refs, hyps, tok.rouge === 'cjk-aware' ? { tokenize: tokenizeCjkAware } : {}).f1;
   }

@@ -2,6 +2,7 @@
  * Built-in rule-based rewards, registered by name for `rewards.functions` in a config:
  * exact_match, numeric_match, format (regex), length_penalty.
  */
+import { exactMatch, numericMatch } from '../eval/metrics/answer-match.js';
 import type { RewardFunction } from './types.js';
 
 /** Options a built-in may read from its config entry. */
@@ -16,13 +17,7 @@ export interface BuiltinOptions {
   tolerance?: number;
 }
 
-const normalise = (s: string) => s.trim().replace(/\s+/g, ' ');
-
-/** The last number in a text (with sign, decimals, thousands separators removed), or null. */
-export function lastNumber(text: string): number | null {
-  const matches = text.replace(/(\d),(\d{3})/g, '$1$2').match(/-?\d+(?:\.\d+)?/g);
-  return matches === null ? null : Number(matches[matches.length - 1]);
-}
+export { lastNumber } from '../eval/metrics/answer-match.js';
 
 function needReference(name: string, reference: string | undefined): string {
   if (reference === undefined) throw new Error(`${name} needs a reference answer: give the prompt records a "reference" field`);
@@ -31,13 +26,9 @@ function needReference(name: string, reference: string | undefined): string {
 
 export const BUILTIN_REWARDS: Record<string, (options: BuiltinOptions) => RewardFunction> = {
   /** 1 when the completion equals the reference (whitespace-normalised), else 0. */
-  exact_match: () => ({ completion, reference }) => (normalise(completion) === normalise(needReference('exact_match', reference)) ? 1 : 0),
+  exact_match: () => ({ completion, reference }) => (exactMatch(completion, needReference('exact_match', reference)) ? 1 : 0),
   /** 1 when the last number in the completion equals the reference's number (within tolerance). */
-  numeric_match: (o) => ({ completion, reference }) => {
-    const want = lastNumber(needReference('numeric_match', reference));
-    const got = lastNumber(completion);
-    return want !== null && got !== null && Math.abs(got - want) <= (o.tolerance ?? 1e-6) ? 1 : 0;
-  },
+  numeric_match: (o) => ({ completion, reference }) => (numericMatch(completion, needReference('numeric_match', reference), o.tolerance) ? 1 : 0),
   /** 1 when the completion matches `pattern`, else 0. */
   format: (o) => {
     if (o.pattern === undefined) throw new Error('the format reward needs a pattern (a regular expression)');

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { loadConfig, SECTIONS } from '../../src/config/index.js';
+import { CONFIG_ALIASES, loadConfig, SECTIONS } from '../../src/config/index.js';
 import { schemaAt } from '../../src/config/json-schema.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -44,7 +44,7 @@ const FILE_NAME = /\.(jsonl|json|yaml|yml|md|ts|js|safetensors|parquet|txt|py|lo
 /** Code spans that are TypeScript expressions on a model object, not config keys. */
 const MODEL_EXPRESSION = /^model\.(config|layers)\b/;
 
-const aliasPaths = new Set<string>();
+const aliasPaths = new Set(CONFIG_ALIASES.map((a) => a.alias));
 
 /** True when a dotted config path names a key of the schema (or an accepted alias). */
 function isConfigKey(path: string): boolean {

@@ -8,13 +8,19 @@
  * the mistake and gets the carry problems mostly wrong, while the prompt and evaluation splits
  * hold the true answers as `reference`, so an exact-match reward has something to fix.
  *
- * Problems are drawn without replacement, so eval, prompts, sft_val and sft never share one;
- * the same seed writes the same files.
+ * Preference pairs for a reward model (`pairs`, `pairs_val`, none by default) hold the true
+ * answer as `chosen` and a plausible wrong one as `rejected`: mostly the dropped carry on
+ * problems that need one, else a slip such as ±1, ±10 or a digit too many (`wrongAnswerOf`).
+ *
+ * Problems are drawn without replacement, so no two splits share one; the same seed writes
+ * the same files.
  *
  * ```ts
  * writeArithmeticTask('data/arithmetic', { seed: 0 });
  * // sft.jsonl      {"prompt":"58+67=","response":"115"}     (sloppy teacher)
  * // prompts.jsonl  {"prompt":"42-17=","reference":"25"}     (true answers)
+ * writeArithmeticTask('data/arithmetic', { pairs: 2000, pairsVal: 200 });
+ * // pairs.jsonl    {"prompt":"36+48=","chosen":"84","rejected":"74"}
  * solveArithmetic('58+67=');                                 // '125'
  * ```
  */
@@ -49,14 +55,19 @@ export interface ArithmeticTaskOptions {
    * one, so a model that imitates it well still answers them wrongly when decoding greedily.
    */
   carryErrorRate?: number;
+  /** Preference pairs (true answer chosen, a plausible wrong one rejected) for reward-model training (default 0). */
+  pairs?: number;
+  /** Preference pairs on other problems, for the reward model's pair accuracy (default 0). */
+  pairsVal?: number;
   seed?: number;
 }
 
-/** The files writeArithmeticTask writes, `<name>.jsonl` each. */
-export const ARITHMETIC_FILES = ['sft', 'sft_val', 'prompts', 'eval'] as const;
+/** The files writeArithmeticTask writes, `<name>.jsonl` each (the pair splits only when asked for). */
+export const ARITHMETIC_FILES = ['sft', 'sft_val', 'prompts', 'eval', 'pairs', 'pairs_val'] as const;
 
 /** The files written, with their record counts. */
-export type WrittenFiles = Record<(typeof ARITHMETIC_FILES)[number], { path: string; count: number }>;
+export type WrittenFiles = Record<'sft' | 'sft_val' | 'prompts' | 'eval', { path: string; count: number }> &
+  Partial<Record<'pairs' | 'pairs_val', { path: string; count: number }>>;
 
 /** The text a problem is asked as: `58+67=`. */
 export function promptOf(p: ArithmeticProblem): string {
@@ -108,6 +119,27 @@ export function needsCarry(p: ArithmeticProblem): boolean {
   return answerWithoutCarry(p) !== answerOf(p);
 }
 
+/** Share of the rejected answers to carry problems that are the dropped carry; the rest are slips. */
+const DROPPED_CARRY_SHARE = 0.6;
+
+/**
+ * A wrong answer a pupil could plausibly write, drawn with `random`: on a problem that needs a
+ * carry or borrow, mostly (60%) the sloppy teacher's dropped carry, the mistake an SFT model
+ * learns from it; otherwise a slip: ±1 or ±10, the last two digits swapped, a digit too many or
+ * one missing. The length slips teach a reward model that `1147` is no better answer to
+ * `56+58=` than `114`, the first hack PPO finds without them. Never the true answer, never negative.
+ */
+export function wrongAnswerOf(p: ArithmeticProblem, random: () => number): number {
+  const answer = answerOf(p);
+  if (needsCarry(p) && random() < DROPPED_CARRY_SHARE) return answerWithoutCarry(p);
+  const text = String(answer);
+  const swapped = text.length >= 2 ? Number(text.slice(0, -2) + text.slice(-1) + text.slice(-2, -1)) : answer;
+  const extraDigit = answer * 10 + Math.floor(random() * 10);
+  const missingDigit = text.length >= 2 ? Math.floor(answer / 10) : answer;
+  const slips = [answer + 1, answer - 1, answer + 10, answer - 10, swapped, extraDigit, missingDigit].filter((x) => x >= 0 && x !== answer);
+  return slips[Math.floor(random() * slips.length)] as number;
+}
+
 /** Every problem with operands in 0..maxOperand, in a fixed order. */
 export function allProblems(maxOperand: number): ArithmeticProblem[] {
   const out: ArithmeticProblem[] = [];
@@ -122,18 +154,19 @@ export function allProblems(maxOperand: number): ArithmeticProblem[] {
 
 /** The four splits as records, without writing them. */
 export function arithmeticTask(options: ArithmeticTaskOptions = {}) {
-  const { sft = 4000, sftVal = 200, prompts = 1000, eval: evalCount = 200, maxOperand = 99, carryErrorRate = 0.6, seed = 0 } = options;
+  const { sft = 4000, sftVal = 200, prompts = 1000, eval: evalCount = 200, maxOperand = 99, carryErrorRate = 0.6, pairs = 0, pairsVal = 0, seed = 0 } = options;
   if (!Number.isInteger(maxOperand) || maxOperand < 1) throw new RangeError(`maxOperand must be an integer >= 1, got ${maxOperand}`);
   if (!(carryErrorRate >= 0 && carryErrorRate <= 1)) throw new RangeError(`carryErrorRate must be in [0, 1], got ${carryErrorRate}`);
-  const counts = { eval: evalCount, prompts, sft_val: sftVal, sft };
+  const counts = { eval: evalCount, prompts, sft_val: sftVal, sft, pairs, pairs_val: pairsVal };
   for (const [name, n] of Object.entries(counts)) {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`${name} must be a natural number, got ${n}`);
   }
   const random = seededRandom(seed);
   const pool = shuffled(allProblems(maxOperand), random);
-  const wanted = evalCount + prompts + sftVal + sft;
+  const wanted = Object.values(counts).reduce((a, b) => a + b, 0);
   if (wanted > pool.length) {
-    throw new RangeError(`the splits ask for ${wanted} distinct problems (eval ${evalCount} + prompts ${prompts} + sft_val ${sftVal} + sft ${sft}) but operands up to ${maxOperand} give only ${pool.length}`);
+    const parts = Object.entries(counts).filter(([name, n]) => n > 0 || !name.startsWith('pairs')).map(([name, n]) => `${name} ${n}`);
+    throw new RangeError(`the splits ask for ${wanted} distinct problems (${parts.join(' + ')}) but operands up to ${maxOperand} give only ${pool.length}`);
   }
   let next = 0;
   const take = (n: number) => pool.slice(next, (next += n));
@@ -142,21 +175,26 @@ export function arithmeticTask(options: ArithmeticTaskOptions = {}) {
     const sloppy = needsCarry(p) && random() < carryErrorRate;
     return { prompt: promptOf(p), response: String(sloppy ? answerWithoutCarry(p) : answerOf(p)) };
   };
+  const pair = (p: ArithmeticProblem) => ({ prompt: promptOf(p), chosen: String(answerOf(p)), rejected: String(wrongAnswerOf(p, random)) });
+  // Taken after the other splits, so asking for pairs leaves those splits as they were.
   return {
     eval: take(evalCount).map(withReference),
     prompts: take(prompts).map(withReference),
     sft_val: take(sftVal).map(taught),
     sft: take(sft).map(taught),
+    pairs: take(pairs).map(pair),
+    pairs_val: take(pairsVal).map(pair),
   };
 }
 
-/** Writes sft.jsonl, sft_val.jsonl, prompts.jsonl and eval.jsonl into `dir`. */
+/** Writes sft.jsonl, sft_val.jsonl, prompts.jsonl and eval.jsonl into `dir`, and pairs.jsonl, pairs_val.jsonl when asked for. */
 export function writeArithmeticTask(dir: string, options: ArithmeticTaskOptions = {}): WrittenFiles {
   const sets = arithmeticTask(options);
   mkdirSync(dir, { recursive: true });
   const out = {} as WrittenFiles;
   for (const name of ARITHMETIC_FILES) {
-    const rows = sets[name];
+    const rows: readonly object[] = sets[name];
+    if (name.startsWith('pairs') && rows.length === 0) continue;
     const path = join(dir, `${name}.jsonl`);
     writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : ''));
     out[name] = { path, count: rows.length };

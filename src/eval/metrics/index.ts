@@ -1,7 +1,8 @@
 /**
  * Automatic evaluation metrics as pure functions over strings and numbers: BLEU (sacrebleu's
  * 13a and zh tokenizers), ROUGE-L (rouge-score), distinct-n, perplexity, reward statistics,
- * preference accuracy/margin, regression (MSE/MAE/R²) and critic d_acc/score_diff.
+ * preference accuracy/margin, regression (MSE/MAE/R²), critic d_acc/score_diff and answer
+ * accuracy (exact and numeric match).
  * Running a model to get the scores is the caller's job. See docs/evaluation.md.
  */
 export { BLEU_SMOOTHING, BLEU_TOKENIZERS, bleuFromStats, bleuSegmentStats, corpusBleu, sentenceBleu } from './bleu.js';
@@ -22,3 +23,5 @@ export { regressionMetrics } from './regression.js';
 export type { RegressionMetrics } from './regression.js';
 export { CRITIC_METRIC_KEYS, criticMetrics } from './critic.js';
 export type { CriticMetrics } from './critic.js';
+export { answerAccuracy, exactMatch, lastNumber, numericMatch } from './answer-match.js';
+export type { AnswerAccuracy } from './answer-match.js';

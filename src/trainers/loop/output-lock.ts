@@ -11,7 +11,7 @@
  * try { ... } finally { lock.release(); }
  * ```
  */
-import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -63,6 +63,18 @@ function readHolder(path: string): LockHolder | null {
 
 function sameHolder(a: LockHolder | null, b: LockHolder | null): boolean {
   return a !== null && b !== null && a.pid === b.pid && a.host === b.host && a.since === b.since;
+}
+
+/**
+ * Throws OutputDirLockedError when another live run holds `outputDir` (without taking the lock):
+ * for work a run does before its session takes the lock, such as writing resolved_config.yaml.
+ */
+export function assertOutputDirFree(outputDir: string): void {
+  const path = join(outputDir, OUTPUT_LOCK_FILE);
+  if (!existsSync(path)) return;
+  const holder = readHolder(path);
+  const gone = holder !== null && holder.host === hostname() && (holder.pid === process.pid || !isAlive(holder.pid));
+  if (!gone) throw new OutputDirLockedError(path, holder);
 }
 
 /** A held lock on an output dir. */

@@ -19,6 +19,7 @@ import { manualSeed, type Device } from '../../tensor/index.js';
 import { Tokenizer } from '../../tokenizers/index.js';
 import { resolveTrainingDevice } from './device.js';
 import { applyLoraFromConfig } from './lora-config.js';
+import { assertOutputDirFree } from './output-lock.js';
 
 /** How the trained model is loaded: model.dtype, and model.init from_scratch (seeded by training.seed). */
 export interface ModelLoadOptions {
@@ -86,6 +87,7 @@ export function prepareRun(config: RunConfig): PreparedRun {
     startModel(load) {
       if (started) throw new Error('prepareRun: startModel was already called for this run');
       started = true;
+      assertOutputDirFree(config.training.output_dir); // a refused second run must not overwrite the holder's resolved config
       writeResolvedConfig(config.training.output_dir, config);
       const seed = config.training.seed;
       manualSeed(seed); // a fresh head (reward, critic, PRM) or a from_scratch model starts the same for the same seed

@@ -15,6 +15,7 @@ import {
   parseArithmeticPrompt,
   solveArithmetic,
   writeArithmeticTask,
+  wrongAnswerOf,
   type ArithmeticProblem,
 } from '../../../src/data/index.js';
 import { Tokenizer } from '../../../src/tokenizers/index.js';
@@ -101,18 +102,56 @@ test('the same seed writes the same files; another seed other problems', async (
   assert.equal(sft.records.length, 300);
 });
 
+test('preference pairs: the true answer chosen, a plausible wrong one rejected, on problems of their own; the other splits unchanged', () => {
+  const p = (a: number, op: '+' | '-', b: number): ArithmeticProblem => ({ a, op, b });
+  // On a carry problem a first draw under 0.6 takes the dropped carry; a slip takes two draws:
+  // the digit a too-long answer gets, then which slip.
+  const draws = (...xs: number[]) => () => xs.shift() as number;
+  assert.equal(wrongAnswerOf(p(58, '+', 67), draws(0.1)), 115);
+  assert.equal(wrongAnswerOf(p(42, '-', 17), draws(0.5)), 35);
+  // Slips of 12+7=19: [20, 18, 29, 9, 91 (swapped), 19d (a digit too many), 1 (one missing)].
+  assert.equal(wrongAnswerOf(p(12, '+', 7), draws(0, 0)), 20);
+  assert.equal(wrongAnswerOf(p(12, '+', 7), draws(0, 4 / 7)), 91);
+  assert.equal(wrongAnswerOf(p(12, '+', 7), draws(0.35, 5 / 7)), 193);
+  assert.equal(wrongAnswerOf(p(12, '+', 7), draws(0, 0.99)), 1);
+  assert.equal(wrongAnswerOf(p(58, '+', 67), draws(0.7, 0, 0)), 126); // a carry problem's slip
+
+  const plain = arithmeticTask({ seed: 3 });
+  const task = arithmeticTask({ seed: 3, pairs: 3000, pairsVal: 200 });
+  for (const name of ['sft', 'sft_val', 'prompts', 'eval'] as const) assert.deepEqual(task[name], plain[name], name);
+  assert.deepEqual([plain.pairs.length, task.pairs.length, task.pairs_val.length], [0, 3000, 200]);
+  let carry = 0;
+  let dropped = 0;
+  for (const r of [...task.pairs, ...task.pairs_val]) {
+    const truth = recompute(r.prompt);
+    assert.equal(r.chosen, String(truth), r.prompt);
+    assert.match(r.rejected, /^\d+$/);
+    assert.notEqual(r.rejected, r.chosen, r.prompt);
+    const q = parseArithmeticPrompt(r.prompt);
+    if (needsCarry(q)) {
+      carry++;
+      if (r.rejected === String(answerWithoutCarry(q))) dropped++;
+    }
+  }
+  assert.ok(Math.abs(dropped / carry - 0.6) < 0.05, `dropped carry in ${dropped} of ${carry} carry pairs`);
+  const prompts = [...task.sft, ...task.sft_val, ...task.prompts, ...task.eval, ...task.pairs, ...task.pairs_val].map((r) => r.prompt);
+  assert.equal(new Set(prompts).size, prompts.length, 'a problem appears in two splits');
+});
+
 test('sizes beyond the problem space and bad options are refused with the numbers', () => {
   assert.throws(() => arithmeticTask({ maxOperand: 9, sft: 100 }), /ask for 1500 distinct problems \(eval 200 \+ prompts 1000 \+ sft_val 200 \+ sft 100\) but operands up to 9 give only 155/);
   assert.throws(() => arithmeticTask({ carryErrorRate: 1.5 }), /carryErrorRate must be in \[0, 1\], got 1.5/);
   assert.throws(() => parseArithmeticPrompt('1+2'), /not an arithmetic prompt/);
 });
 
-test('rlhf data sample --task arithmetic writes the four files; general-only flags are refused', () => {
+test('rlhf data sample --task arithmetic writes the six files; general-only flags are refused', () => {
   const dir = mkdtempSync(join(tmpdir(), 'arith-cli-'));
   const r = spawnSync(process.execPath, [cli, 'data', 'sample', '--task', 'arithmetic', '--out', dir, '--sft', '100', '--prompts', '20', '--eval', '10', '--seed', '1'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /data sample: 100 sft records -> .*sft\.jsonl/);
   assert.match(r.stdout, /data sample: 20 prompts records -> .*prompts\.jsonl/);
+  assert.match(r.stdout, /data sample: 2000 pairs records -> .*pairs\.jsonl/);
+  assert.match(r.stdout, /data sample: 200 pairs_val records -> .*pairs_val\.jsonl/);
   assert.equal(readFileSync(join(dir, 'eval.jsonl'), 'utf8').trim().split('\n').length, 10);
   const bad = spawnSync(process.execPath, [cli, 'data', 'sample', '--task', 'arithmetic', '--preference', '3', '--out', dir], { encoding: 'utf8' });
   assert.notEqual(bad.status, 0);

@@ -67,6 +67,7 @@ test('a training run is refused while another live process holds its output_dir,
   await assert.rejects(runSft(c, { progress: sink }), new RegExp(`in use by another run: pid ${process.ppid} on host .*rlhf train --config other\\.yaml`));
   assert.equal(existsSync(join(out, 'metrics.jsonl')), false);
   assert.equal(existsSync(join(out, 'training.log')), false);
+  assert.equal(existsSync(join(out, 'resolved_config.yaml')), false, "the holder's resolved config is not overwritten");
   assert.equal(JSON.parse(readFileSync(join(out, OUTPUT_LOCK_FILE), 'utf8')).pid, process.ppid, 'the holder keeps its lock');
 });
 
