@@ -156,7 +156,8 @@ export class Trainer<E> {
       const examples = this.microBatchesOf(step);
       const r = this.step(step, examples);
       lastStep = step;
-      samples += examples.reduce((n, b) => n + b.length, 0);
+      const stepSamples = examples.reduce((n, b) => n + b.length, 0);
+      samples += stepSamples;
       tokens += r.tokens;
       losses.set(step, r.loss);
       const epoch = step / stepsPerEpoch;
@@ -167,7 +168,7 @@ export class Trainer<E> {
         metrics?.log({ step, epoch, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, metrics: r.metrics });
         log.info(`step ${step}: loss ${r.loss.toFixed(4)} lr ${r.lr.toExponential(2)} grad_norm ${r.gradNorm.toFixed(3)}`);
       }
-      progress.update(step, { loss: r.loss, lr: r.lr, samples });
+      progress.update(step, { loss: r.loss, lr: r.lr, samples: stepSamples }); // this step's samples: the bar sums them
       let improved = false;
       if (this.options.validation !== undefined && (step % t.eval_steps === 0 || epochEnd || final)) {
         const evalMetrics = this.evaluate(step, metrics, log);
