@@ -3,21 +3,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { CONFIG_ALIASES, ConfigError, documentedYaml, loadConfig, parseConfig, RunConfig, runConfigJsonSchema } from '../../src/config/index.js';
+import { CONFIG_ALIASES, documentedYaml, loadConfig, parseConfig, RunConfig, runConfigJsonSchema } from '../../src/config/index.js';
+import { errorOf, noEnv } from '../helpers/config-error.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const noEnv = { env: {} };
 const DATA = 'data:\n  dataset_path: d.jsonl\n';
 
-function errorOf(text: string, options: Parameters<typeof parseConfig>[1] = noEnv): ConfigError {
-  try {
-    parseConfig(text, options);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('the alias table: every alias names a real key, none is itself a key', () => {
   assert.deepEqual(CONFIG_ALIASES.map((a) => `${a.alias} -> ${a.key}`), [

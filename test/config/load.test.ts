@@ -6,21 +6,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ALGORITHMS, ConfigError, documentedYaml, levenshtein, loadConfig, nearest, parseConfig, RunConfig, writeResolvedConfig } from '../../src/config/index.js';
+import { errorOf, noEnv } from '../helpers/config-error.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const noEnv = { env: {} };
 const MINIMAL = 'model:\n  name_or_path: m\ndata:\n  dataset_path: d.jsonl\n';
 
-/** The ConfigError a config raises (fails the test when it loads). */
-function errorOf(text: string, options: Parameters<typeof parseConfig>[1] = noEnv): ConfigError {
-  try {
-    parseConfig(text, options);
-  } catch (err) {
-    if (err instanceof ConfigError) return err;
-    throw err;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('a wrong type names the file, the YAML line, the path and the value', () => {
   const text = `${MINIMAL}training:\n  seed: 1\n  learning_rate: abc\n`;
