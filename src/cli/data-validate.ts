@@ -50,7 +50,7 @@ export async function runValidate(args: string[]): Promise<number> {
   if (!file || !format) throw new Error(`usage: rlhf data ${VALIDATE_USAGE}`);
   if (!DATA_KINDS.includes(format)) throw new Error(`--format must be one of ${DATA_KINDS.join(', ')}, got '${format}'`);
   const converter = values.converter as ConverterName | undefined;
-  const { records, skipped } = await loadDataset(file, { format, onError: 'skip', allowEmpty: true, ...(converter ? { converter } : {}) });
+  const { records, skipped } = await loadDataset(file, { format, onError: 'skip', allowEmpty: true, reportSkipped: null, ...(converter ? { converter } : {}) });
   for (const s of skipped) console.log(`${file}:${s.line}: ${s.message}`);
   const pairs = records.map(promptAndResponse);
   const emptyPrompts = pairs.filter(([p]) => p.trim() === '').length;

@@ -25,7 +25,15 @@ export interface LoadOptions<K extends DataKind> extends ParseOptions {
   converter?: ConverterName;
   /** The file container; default: from the extension (.json, .jsonl, .parquet). */
   fileFormat?: FileFormat;
+  /**
+   * Where skipped rows are reported (file:line and the reason, one line each); default stderr.
+   * `null` leaves reporting to the caller (`rlhf data validate` prints its own table).
+   */
+  reportSkipped?: ((line: string) => void) | null;
 }
+
+/** At most this many skipped rows are listed one by one; the rest are counted. */
+const LISTED_SKIPS = 10;
 
 /** A row left out under `onError: 'skip'`. */
 export interface SkippedRow {
@@ -57,6 +65,12 @@ export async function loadDataset<K extends DataKind>(path: string, options: Loa
   if (records.length === 0) {
     const why = skipped.length > 0 ? ` (all ${skipped.length} rows skipped; first at line ${skipped[0]?.line}: ${skipped[0]?.message})` : '';
     throw new DataError({ file: path }, `no records in ${path}${why}`);
+  }
+  const report = options.reportSkipped === undefined ? (line: string) => process.stderr.write(`${line}\n`) : options.reportSkipped;
+  if (report !== null && skipped.length > 0) {
+    report(`data.on_error skip: skipped ${skipped.length} of ${records.length + skipped.length} rows of ${path}`);
+    for (const row of skipped.slice(0, LISTED_SKIPS)) report(`  ${path}:${row.line}: ${row.message}`);
+    if (skipped.length > LISTED_SKIPS) report(`  ... and ${skipped.length - LISTED_SKIPS} more (rlhf data validate ${path} lists them all)`);
   }
   return { records, skipped };
 }

@@ -19,7 +19,14 @@ describe('loadDataset', () => {
   });
 
   it("skips bad rows and reports exactly which lines", async () => {
-    const { records, skipped } = await loadDataset(sft, { format: 'sft', onError: 'skip' });
+    const reported: string[] = [];
+    const { records, skipped } = await loadDataset(sft, { format: 'sft', onError: 'skip', reportSkipped: (line) => reported.push(line) });
+    assert.deepEqual(reported.slice(0, 3), [
+      `data.on_error skip: skipped 4 of 7 rows of ${sft}`,
+      `  ${sft}:5: field 'response' is missing`,
+      `  ${sft}:6: field 'response' must be a string or a list of messages, got number`,
+    ]);
+    assert.equal(reported.length, 5);
     assert.deepEqual(records, [
       { kind: 'sft', prompt: 'What is 2+2?', response: '4' },
       { kind: 'sft', prompt: 'Translate to French\n\ncat', response: 'chat' },
