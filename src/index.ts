@@ -14,7 +14,7 @@ export type { RunConfigInput } from './config/index.js';
 export * from './rl/index.js';
 export * from './scoring/index.js';
 export * from './monitor/index.js';
-export * from './trainers/checkpoint/index.js';
+export * from './checkpoint/index.js';
 export * from './trainers/loop/index.js';
 export * from './trainers/sft/index.js';
 export * from './trainers/reward/index.js';

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ConfigError, evalTasksOf, MODEL_ROLE, type EvalModelRole, type EvalTask, type RunConfig } from '../config/index.js';
 import { ADAPTER_CONFIG_FILE } from '../nn/index.js';
-import { CheckpointManager, checkpointProblems, readTrainerState, TRAINER_STATE_FILE } from '../trainers/checkpoint/index.js';
+import { CheckpointManager, checkpointProblems, readTrainerState, TRAINER_STATE_FILE } from '../checkpoint/index.js';
 import { EvalInputError, taskSources, type EvalProblem, type EvalSource } from './eval-data.js';
 
 /** A model directory to evaluate. */

@@ -21,7 +21,7 @@ import { manualSeed } from '../../tensor/index.js';
 import {
   CheckpointManager, loadCheckpointContents, saveCheckpointContents, saveModelFiles,
   type CheckpointContents, type SaveOptions, type TrainerState, type TrainerStateInput,
-} from '../checkpoint/index.js';
+} from '../../checkpoint/index.js';
 import { OutputDirLock, type LockHolder } from './output-lock.js';
 import { isMainProcess } from './world.js';
 

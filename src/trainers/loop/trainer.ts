@@ -17,7 +17,7 @@ import { shuffledIndices } from '../../data/index.js';
 import { autocast, noGrad, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
 import type { TrainingConfig } from '../../config/index.js';
-import type { TrainerStateInput } from '../checkpoint/index.js';
+import type { TrainerStateInput } from '../../checkpoint/index.js';
 import { BestMetricTracker } from './best-metric.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
 import { runSession, type LoopEnd, type RunContext, type RunLogging } from './run-session.js';

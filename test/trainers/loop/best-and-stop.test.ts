@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
 import { readMetrics } from '../../../src/monitor/index.js';
-import { readTrainerState } from '../../../src/trainers/checkpoint/index.js';
+import { readTrainerState } from '../../../src/checkpoint/index.js';
 import { BestMetricTracker, worldInfo } from '../../../src/trainers/loop/index.js';
 import { runSft } from '../../../src/trainers/sft/index.js';
 

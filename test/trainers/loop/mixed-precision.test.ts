@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
 import { cuda, tensor, tidy, type Tensor } from '../../../src/index.js';
 import { AdamW, GradScaler, linearWithWarmup, LrScheduler } from '../../../src/optim/index.js';
-import { loadTrainingState, saveTrainingState } from '../../../src/trainers/checkpoint/index.js';
+import { loadTrainingState, saveTrainingState } from '../../../src/checkpoint/index.js';
 import { applyUpdate, backwardScoped } from '../../../src/trainers/loop/update.js';
 import { resolveTrainingDevice } from '../../../src/trainers/loop/device.js';
 import { runSft } from '../../../src/trainers/sft/index.js';

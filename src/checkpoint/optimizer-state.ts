@@ -9,9 +9,9 @@
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSafetensors, saveSafetensors } from '../../io/index.js';
-import { joinStateDict, splitStateDict, type GradScaler, type GradScalerStateDict, type LrScheduler, type LrSchedulerStateDict, type OptimizerOptions, type OptimizerStateDict, type OptimizerStateMeta } from '../../optim/index.js';
-import { dispose, getRngState, setRngState, type Device } from '../../tensor/index.js';
+import { loadSafetensors, saveSafetensors } from '../io/index.js';
+import { joinStateDict, splitStateDict, type GradScaler, type GradScalerStateDict, type LrScheduler, type LrSchedulerStateDict, type OptimizerOptions, type OptimizerStateDict, type OptimizerStateMeta } from '../optim/index.js';
+import { dispose, getRngState, setRngState, type Device } from '../tensor/index.js';
 import { CheckpointError } from './errors.js';
 
 export const OPTIMIZER_TENSORS_FILE = 'optimizer.safetensors';

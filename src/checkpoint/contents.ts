@@ -21,12 +21,12 @@
  * ```
  */
 import { join } from 'node:path';
-import type { HfSerializable } from '../../models/index.js';
-import type { LoraOptions } from '../../nn/index.js';
-import type { Module } from '../../nn/module.js';
-import type { GradScaler, LrScheduler } from '../../optim/index.js';
-import type { Device } from '../../tensor/index.js';
-import { copyTokenizerFiles } from '../../tokenizers/index.js';
+import type { HfSerializable } from '../models/index.js';
+import type { LoraOptions } from '../nn/index.js';
+import type { Module } from '../nn/module.js';
+import type { GradScaler, LrScheduler } from '../optim/index.js';
+import type { Device } from '../tensor/index.js';
+import { copyTokenizerFiles } from '../tokenizers/index.js';
 import { loadAlgorithmState, saveAlgorithmState, type StatefulAlgorithm } from './algorithm-state.js';
 import { loadTrainedModel, saveTrainedModel } from './model-state.js';
 import { loadTrainingState, saveTrainingState, type StatefulOptimizer } from './optimizer-state.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CheckpointError, CheckpointManager, readTrainerState } from '../../../src/trainers/checkpoint/index.js';
+import { CheckpointError, CheckpointManager, readTrainerState } from '../../src/checkpoint/index.js';
 
 const out = (): string => mkdtempSync(join(tmpdir(), 'ckpt-'));
 const writeModel = (dir: string): void => {

@@ -5,11 +5,11 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPretrainedWeights, savePretrained, type HfSerializable } from '../../models/index.js';
-import type { Module } from '../../nn/module.js';
-import { ADAPTER_WEIGHTS_FILE, PEFT_KEY_PREFIX, loraLayers, loraStateDict, saveLoraAdapter, type LoraOptions } from '../../nn/index.js';
-import { loadSafetensors } from '../../io/index.js';
-import { noGrad, tidy } from '../../tensor/index.js';
+import { loadPretrainedWeights, savePretrained, type HfSerializable } from '../models/index.js';
+import type { Module } from '../nn/module.js';
+import { ADAPTER_WEIGHTS_FILE, PEFT_KEY_PREFIX, loraLayers, loraStateDict, saveLoraAdapter, type LoraOptions } from '../nn/index.js';
+import { loadSafetensors } from '../io/index.js';
+import { noGrad, tidy } from '../tensor/index.js';
 
 /** Saves the trained model into `dir`: a PEFT adapter when `lora` is given, else the full HF model. */
 export function saveTrainedModel(model: Module & HfSerializable, dir: string, lora: LoraOptions | null, baseModelName?: string): void {

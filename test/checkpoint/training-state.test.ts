@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { manualSeed, randn, tensor, tidy, type Tensor } from '../../../src/index.js';
-import { AdamW, linearWithWarmup, LrScheduler } from '../../../src/optim/index.js';
-import { CheckpointManager, loadTrainingState, saveTrainingState } from '../../../src/trainers/checkpoint/index.js';
+import { manualSeed, randn, tensor, tidy, type Tensor } from '../../src/index.js';
+import { AdamW, linearWithWarmup, LrScheduler } from '../../src/optim/index.js';
+import { CheckpointManager, loadTrainingState, saveTrainingState } from '../../src/checkpoint/index.js';
 
 const GRADS = [[0.3, -1.2, 0.7], [-0.5, 0.9, 0.1], [1.4, 0.2, -0.8], [0.05, -0.6, 0.33], [-1.1, 0.45, 0.2]];
 
