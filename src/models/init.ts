@@ -1,8 +1,10 @@
 /** transformers' _init_weights for decoders: N(0, initializer_range) matrices, zero biases, unit norms. */
 import { noGrad } from '../tensor/index.js';
 import type { Module } from '../nn/module.js';
+import { initSkipped } from '../nn/empty-init.js';
 
 export function initDecoderWeights(module: Module, std: number): void {
+  if (initSkipped()) return; // weights come from a checkpoint (withEmptyInit)
   noGrad(() => {
     for (const [name, p] of module.namedParameters()) {
       if (name.endsWith('.bias')) p.zero_();

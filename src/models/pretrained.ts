@@ -13,6 +13,7 @@ import { loadCheckpoint, saveShardedSafetensors, DEFAULT_MAX_SHARD_BYTES } from 
 import type { Module } from '../nn/module.js';
 import { dispose, noGrad, type DType, type Tensor } from '../tensor/index.js';
 import { CausalLM } from './causal-lm.js';
+import { withEmptyInit } from '../nn/empty-init.js';
 import { parseHfConfig, type DecoderConfig } from './config.js';
 
 export interface FromPretrainedOptions {
@@ -46,7 +47,8 @@ export function readGenerationConfig(dir: string): Record<string, unknown> | und
 /** A causal LM from a Hugging Face directory. */
 export function fromPretrained(dir: string, options: FromPretrainedOptions = {}): CausalLM {
   const { config } = readConfig(dir);
-  const lm = new CausalLM({ ...config, dtype: options.dtype ?? 'float32' });
+  // Every weight comes from the checkpoint (a missing one is an error below), so none is drawn first.
+  const lm = withEmptyInit(() => new CausalLM({ ...config, dtype: options.dtype ?? 'float32' }));
   try {
     // Tied checkpoints sometimes still carry lm_head.weight; it equals the embedding.
     loadPretrainedWeights(lm, dir, { ignoreUnexpected: (key) => config.tieWordEmbeddings && key === 'lm_head.weight' });
@@ -91,7 +93,11 @@ export function loadPretrainedWeights(module: Module, dir: string, options: Load
     noGrad(() => {
       for (const [key, p] of own) {
         const t = state.get(key);
-        if (t) p.copy_(t);
+        if (t === undefined) continue;
+        // A loaded tensor of the parameter's dtype and device becomes its storage (no second copy,
+        // and the parameter's own allocation is freed untouched); others are converted into it.
+        if (t.dtype === p.dtype && t.device === p.device && t.isContiguous) p.setData_(t);
+        else p.copy_(t);
       }
     });
     return missing;

@@ -4,6 +4,7 @@ import { Module } from './module.js';
 import { noGrad } from '../tensor/autograd.js';
 import type { DType } from '../tensor/dtype.js';
 import { empty, ones, randn, zeros, type Device, type Tensor } from '../tensor/tensor.js';
+import { initSkipped } from './empty-init.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -29,8 +30,12 @@ export class Linear extends Module {
     super();
     const { bias = true, dtype = 'float32', device } = options;
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = this.param('weight', noGrad(() => empty([outFeatures, inFeatures], { dtype, device }).uniform_(-bound, bound)));
-    this.bias = bias ? this.param('bias', noGrad(() => empty([outFeatures], { dtype, device }).uniform_(-bound, bound))) : null;
+    const uniform = (shape: number[]) => noGrad(() => {
+      const t = empty(shape, { dtype, device });
+      return initSkipped() ? t : t.uniform_(-bound, bound);
+    });
+    this.weight = this.param('weight', uniform([outFeatures, inFeatures]));
+    this.bias = bias ? this.param('bias', uniform([outFeatures])) : null;
   }
 
   forward(x: Tensor): Tensor {
@@ -45,7 +50,9 @@ export class Embedding extends Module {
 
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: { dtype?: DType } = {}) {
     super();
-    this.weight = this.param('weight', randn([numEmbeddings, embeddingDim], { dtype: options.dtype ?? 'float32' }));
+    const shape = [numEmbeddings, embeddingDim];
+    const dtype = options.dtype ?? 'float32';
+    this.weight = this.param('weight', initSkipped() ? empty(shape, { dtype }) : randn(shape, { dtype }));
   }
 
   forward(ids: Tensor): Tensor {
