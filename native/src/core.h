@@ -106,9 +106,12 @@ void registerOptim(Napi::Env env, Napi::Object exports);
 void registerFused(Napi::Env env, Napi::Object exports);
 void registerSiluMul(Napi::Env env, Napi::Object exports);
 void registerRotary(Napi::Env env, Napi::Object exports);
+void registerLmLoss(Napi::Env env, Napi::Object exports);
 
 // Whether libtorch autocast is on for a device type (the calling thread's state).
 bool autocastEnabled(at::DeviceType d);
+// Its dtype (meaningful while enabled).
+at::ScalarType autocastDtypeOf(at::DeviceType d);
 
 // Helpers for ops returning several tensors.
 Napi::Value wrapAll(Napi::Env env, const std::vector<at::Tensor>& tensors);

@@ -61,13 +61,6 @@ at::DeviceType autocastDevice(const Args& a, size_t i) {
   if (name == "cuda") return at::kCUDA;
   a.typeError(i, "'cpu' or 'cuda'");
 }
-at::ScalarType autocastDtype(at::DeviceType d) {
-#if RLHF_TORCH_AT_LEAST(2, 4)
-  return at::autocast::get_autocast_dtype(d);
-#else
-  return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
-#endif
-}
 void setAutocast(at::DeviceType d, bool enabled, at::ScalarType dtype) {
 #if RLHF_TORCH_AT_LEAST(2, 4)
   at::autocast::set_autocast_enabled(d, enabled);
@@ -84,6 +77,14 @@ void setAutocast(at::DeviceType d, bool enabled, at::ScalarType dtype) {
 }
 }  // namespace
 
+at::ScalarType autocastDtypeOf(at::DeviceType d) {
+#if RLHF_TORCH_AT_LEAST(2, 4)
+  return at::autocast::get_autocast_dtype(d);
+#else
+  return d == at::kCPU ? at::autocast::get_autocast_cpu_dtype() : at::autocast::get_autocast_gpu_dtype();
+#endif
+}
+
 bool autocastEnabled(at::DeviceType d) {
 #if RLHF_TORCH_AT_LEAST(2, 4)
   return at::autocast::is_autocast_enabled(d);
@@ -98,7 +99,7 @@ RLHF_OP(autocastEnter) {
   at::ScalarType dtype = a.dtype(1);
   auto prev = Napi::Array::New(a.env(), 2);
   prev.Set(0u, Napi::Boolean::New(a.env(), autocastEnabled(d)));
-  prev.Set(1u, Napi::Number::New(a.env(), static_cast<int>(autocastDtype(d))));
+  prev.Set(1u, Napi::Number::New(a.env(), static_cast<int>(autocastDtypeOf(d))));
   setAutocast(d, true, dtype);
   at::autocast::increment_nesting();
   return prev;

@@ -16,12 +16,14 @@ import { toHfConfig, type DecoderConfig } from './config.js';
 import { DecoderModel } from './decoder.js';
 import { initDecoderWeights } from './init.js';
 import { lastPositions } from './logits-to-keep.js';
-import type { CausalLm, CausalLmInput, CausalLmOutput } from './types.js';
+import type { CausalLm, CausalLmInput, CausalLmOutput, FusableHeadLm } from './types.js';
 
-export class CausalLM extends Module implements CausalLm {
+export class CausalLM extends Module implements CausalLm, FusableHeadLm {
   readonly model: DecoderModel;
   /** Null when tied to the input embedding. */
   readonly lmHead: Linear | null;
+  /** Losses and log-probs through the fused chunked head (models/lm-loss.ts); false: through the logits. */
+  fusedLmLoss = true;
 
   constructor(readonly config: DecoderConfig) {
     super();
@@ -49,6 +51,15 @@ export class CausalLM extends Module implements CausalLm {
   forward(input: CausalLmInput): CausalLmOutput {
     const hiddenStates = this.model.forward(input);
     return { hiddenStates, logits: this.logitsOf(lastPositions(hiddenStates, input.logitsToKeep)) };
+  }
+
+  forwardHidden(input: CausalLmInput): Tensor {
+    return this.model.forward(input);
+  }
+
+  outputWeight(): Tensor | null {
+    if (this.lmHead === null) return this.model.embedTokens.weight;
+    return this.lmHead.adapter === null && this.lmHead.bias === null ? this.lmHead.weight : null;
   }
 
   /** hidden (..., H) -> logits (..., vocab) */

@@ -50,3 +50,16 @@ export interface CausalLm {
   /** An empty cache for this model. */
   newCache(): KvCache;
 }
+
+/**
+ * A causal LM whose head is one (vocab, H) matrix, so losses and log-probs can run the fused,
+ * chunked head (nn/linear-cross-entropy.ts, models/lm-loss.ts) and never make the logits.
+ */
+export interface FusableHeadLm {
+  /** true (default): trainers' losses and log-probs go through the fused head; false: through the logits. */
+  fusedLmLoss: boolean;
+  /** Final hidden states (B, T, H), without the head. */
+  forwardHidden(input: CausalLmInput): Tensor;
+  /** The head's weight (vocab, H) when the head is exactly hidden @ Wᵀ (no bias, no adapter), else null. */
+  outputWeight(): Tensor | null;
+}

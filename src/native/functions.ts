@@ -44,6 +44,8 @@ export const NATIVE_FUNCTIONS = [
   'benchMatmul', 'profileStart', 'profileStop', 'benchAdd',
   // optim.cc
   'adamStep_',
+  // lm_loss.cc
+  'linearCrossEntropy',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Names declared on `NativeBinding` but missing from NATIVE_FUNCTIONS: must be `never`. */

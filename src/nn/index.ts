@@ -4,6 +4,8 @@ export type { LinearOptions } from './layers.js';
 export { TransformerBlock } from './transformer-block.js';
 export type { TransformerBlockConfig } from './transformer-block.js';
 export * as F from './functional.js';
+export { linearCrossEntropy, linearCrossEntropyChunkRows } from './linear-cross-entropy.js';
+export type { LinearCrossEntropyOptions } from './linear-cross-entropy.js';
 export { ModuleList } from './module-list.js';
 export {
   applyLora, withAdaptersDisabled, mergeLora, unmergeLora, removeLora, loraLayers, loraStateDict, loraConfig, loraScaling, findLoraTargets,

@@ -7,14 +7,12 @@
  * ```
  */
 import { collatePreference, type PreferenceExample } from '../data/index.js';
-import type { PretrainedCausalLm } from '../models/index.js';
-import { sequenceLogprobs } from '../rl/index.js';
+import { causalLmSequenceLogprobs, type PretrainedCausalLm } from '../models/index.js';
 import { noGrad, tidy, type Tensor } from '../tensor/index.js';
 
 /** Summed completion log-probs of the [chosen..., rejected...] rows, split in halves of B. */
 export function pairLogps(model: PretrainedCausalLm, batch: { inputIds: Tensor; attentionMask: Tensor; completionMask: Tensor }, B: number) {
-  const { logits } = model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask });
-  const s = sequenceLogprobs(logits, batch.inputIds, batch.completionMask);
+  const s = causalLmSequenceLogprobs(model, { inputIds: batch.inputIds, attentionMask: batch.attentionMask }, batch.completionMask);
   return {
     chosen: s.logps.slice(0, 0, B),
     rejected: s.logps.slice(0, B, 2 * B),

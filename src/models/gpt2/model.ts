@@ -11,7 +11,7 @@ import { asDecoderCache, DecoderKvCache } from '../cache.js';
 import { lastPositions } from '../logits-to-keep.js';
 import { attentionMaskFor, type AttentionMasking } from '../masks.js';
 import { defaultPositions } from '../rope.js';
-import type { CausalLm, CausalLmInput, CausalLmOutput } from '../types.js';
+import type { CausalLm, CausalLmInput, CausalLmOutput, FusableHeadLm } from '../types.js';
 import { gpt2ToHfConfig, type Gpt2Config } from './config.js';
 
 /** A linear layer with its weight stored (in, out): y = x W + b (transformers' Conv1D). */
@@ -133,9 +133,11 @@ export class Gpt2Model extends Module {
 }
 
 /** GPT-2 with its language-model head (tied to `transformer.wte` unless the config says not). */
-export class Gpt2LMHeadModel extends Module implements CausalLm {
+export class Gpt2LMHeadModel extends Module implements CausalLm, FusableHeadLm {
   readonly transformer: Gpt2Model;
   readonly lmHead: Embedding | null;
+  /** Losses and log-probs through the fused chunked head (models/lm-loss.ts); false: through the logits. */
+  fusedLmLoss = true;
 
   constructor(readonly config: Gpt2Config) {
     super();
@@ -164,6 +166,14 @@ export class Gpt2LMHeadModel extends Module implements CausalLm {
 
   hfConfig(dtype: DType): Record<string, unknown> {
     return gpt2ToHfConfig(this.config, dtype);
+  }
+
+  forwardHidden(input: CausalLmInput): Tensor {
+    return this.transformer.forward(input);
+  }
+
+  outputWeight(): Tensor {
+    return this.lmHead?.weight ?? this.transformer.wte.weight;
   }
 
   forward(input: CausalLmInput): CausalLmOutput {

@@ -6,10 +6,10 @@
 import type { GrpoConfig } from '../../config/index.js';
 import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm } from '../../models/index.js';
-import { groupAdvantages, grpoLoss, selectiveLogSoftmax, type AdvantageType, type GrpoLossType, type ImportanceSamplingLevel, type ScaleRewards } from '../../rl/index.js';
+import { groupAdvantages, grpoLoss, type AdvantageType, type GrpoLossType, type ImportanceSamplingLevel, type ScaleRewards } from '../../rl/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
-import { completionLogits, completionLogps, sampleRollout, sliceBatch, type RolloutBatch } from './rollout.js';
+import { completionLogps, sampleRollout, sliceBatch, type RolloutBatch } from './rollout.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
@@ -118,7 +118,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
       const start = micro * o.microBatchSize;
       const end = start + o.microBatchSize;
       const b = sliceBatch(buffer.batch, start, end);
-      const logps = selectiveLogSoftmax(completionLogits(policy, b), b.completionIds);
+      const logps = completionLogps(policy, b);
       const out = grpoLoss(
         {
           perTokenLogps: logps,

@@ -9,8 +9,7 @@
  * ```
  */
 import { generate, positionIdsFromMask, type GenerationConfig } from '../../generation/index.js';
-import type { CausalLm } from '../../models/index.js';
-import { selectiveLogSoftmax } from '../../rl/index.js';
+import { causalLmCompletionLogps, type CausalLm } from '../../models/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 
 /** Prompt (left-padded) + completion (right-padded) as one batch. */
@@ -99,9 +98,13 @@ export function completionLogits(model: CausalLm, b: RolloutBatch): Tensor {
   return logits.narrow(1, 0, C);
 }
 
-/** Per-token log-probs (B, C) of the completion under `model` (0 after the end). */
+/**
+ * Per-token log-probs (B, C) of the completion under `model` (0 after the end), through the
+ * fused head where the model allows (models/lm-loss.ts), so the (B, C, vocab) logits are never made.
+ */
 export function completionLogps(model: CausalLm, b: RolloutBatch): Tensor {
-  return selectiveLogSoftmax(completionLogits(model, b), b.completionIds).mul(b.completionMask);
+  const input = { inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds };
+  return causalLmCompletionLogps(model, input, b.completionIds, b.completionMask).mul(b.completionMask);
 }
 
 /** The rows `index` (int64 (n,)) of a batch, in that order. */

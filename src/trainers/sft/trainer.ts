@@ -7,23 +7,22 @@
  */
 import type { RunConfig } from '../../config/index.js';
 import { collateCompletions, collatePacked, loadSftExamples, packExamples, padIdOf, type PackedRow, type TokenizedExample } from '../../data/index.js';
-import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
-import { sftLossSum } from '../../rl/index.js';
+import { causalLmLossSum, loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
 import type { Algorithm } from '../loop/index.js';
 import { onTrainingDevice } from '../loop/device.js';
 import { prepareRun } from '../loop/prepare.js';
 
-/** The SFT algorithm: collate with completion masks, summed completion-token cross entropy. */
+/** The SFT algorithm: collate with completion masks, summed completion-token cross entropy (fused head where the model allows). */
 export function sftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labelSmoothing = 0): Algorithm<TokenizedExample> {
   return {
     name: 'sft',
     model,
     loss(examples) {
       const batch = collateCompletions(examples, { padTokenId });
-      const { logits } = model.forward({ inputIds: batch.inputIds, attentionMask: batch.attentionMask });
-      return { ...sftLossSum(logits, batch.labels, labelSmoothing), tokens: batch.attentionMask.sum().item() };
+      const input = { inputIds: batch.inputIds, attentionMask: batch.attentionMask };
+      return { ...causalLmLossSum(model, input, batch.labels, labelSmoothing), tokens: batch.attentionMask.sum().item() };
     },
     evalMetrics: (evalLoss) => ({ perplexity: Math.exp(evalLoss) }),
   };
@@ -39,8 +38,8 @@ export function packedSftAlgorithm(model: PretrainedCausalLm, padTokenId: number
     model,
     loss(rows) {
       const batch = collatePacked(rows, { padTokenId });
-      const { logits } = model.forward({ inputIds: batch.inputIds, positionIds: batch.positionIds });
-      return { ...sftLossSum(logits, batch.labels, labelSmoothing), tokens: rows.reduce((n, r) => n + r.inputIds.length, 0) };
+      const input = { inputIds: batch.inputIds, positionIds: batch.positionIds };
+      return { ...causalLmLossSum(model, input, batch.labels, labelSmoothing), tokens: rows.reduce((n, r) => n + r.inputIds.length, 0) };
     },
     evalMetrics: (evalLoss) => ({ perplexity: Math.exp(evalLoss) }),
   };

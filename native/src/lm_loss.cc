@@ -1,0 +1,208 @@
+// The LM head and its cross entropy in one op, chunk by chunk over the tokens, so the
+// (tokens, vocab) logits never exist whole: at 0.5B Qwen2 (vocab 151,936) a 2 x 512 batch's
+// float32 logits are 622 MB, and the composed path keeps three such tensors alive (logits,
+// log-softmax, gradient). Here one chunk's logits (`chunkRows` x vocab) is the largest temporary.
+//
+//   linearCrossEntropy(hidden (N, H), weight (V, H), labels (N) int64, ignoreIndex, labelSmoothing,
+//                      reduction 'sum' | 'none', chunkRows, needHiddenGrad, needWeightGrad)
+//   == crossEntropy(hidden @ weightᵀ, labels, reduction) with logits upcast to float32 (float64 stays).
+//
+// 'sum' (SFT): the gradients w.r.t. hidden and weight are computed during the forward, chunk by
+// chunk (as Liger-Kernel's fused linear cross entropy: no second pass over the head), and
+// backward only scales them by the incoming scalar gradient. 'none' (DPO/GRPO per-token
+// log-probs, whose upstream gradient is known only in backward): the forward keeps the
+// log-sum-exp per token, and backward recomputes each chunk's logits once.
+//
+// Under autocast (CPU bfloat16, CUDA float16/bfloat16) both matmuls run in the autocast dtype, as
+// the composed linear would, and everything after them in float32; the weight gradient is summed
+// over chunks in float32.
+#include <algorithm>
+
+#include "core.h"
+
+namespace rlhf {
+
+namespace {
+
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+// The dtype the head's matmuls run in: the autocast dtype where autocast is on for the device.
+at::ScalarType matmulDtype(const at::Tensor& hidden) {
+  at::DeviceType d = hidden.device().type();
+  if ((d == at::kCPU || d == at::kCUDA) && autocastEnabled(d)) return autocastDtypeOf(d);
+  return hidden.scalar_type();
+}
+
+struct Head {
+  at::Tensor hidden;  // (N, H) in the matmul dtype
+  at::Tensor weight;  // (V, H) in the matmul dtype
+  at::Tensor labels;  // (N) int64
+  int64_t ignoreIndex;
+  double smoothing;
+  int64_t chunkRows;
+};
+
+// Losses, log-sum-exps and the summed weight gradient: float32, or float64 for float64 inputs.
+at::ScalarType accumulateDtype(const Head& h) { return at::promote_types(h.hidden.scalar_type(), at::kFloat); }
+
+// A chunk's float32 logits, their log-sum-exp, and the labels with ignored ones replaced by 0.
+struct ChunkLogits {
+  at::Tensor logits, lse, safeLabels, valid;
+};
+
+ChunkLogits chunkLogits(const Head& h, int64_t start, int64_t rows) {
+  at::Tensor logits = at::mm(h.hidden.narrow(0, start, rows), h.weight.t()).to(accumulateDtype(h));  // (rows, V)
+  at::Tensor labels = h.labels.narrow(0, start, rows);
+  at::Tensor valid = labels.ne(h.ignoreIndex);
+  return {logits, logits.logsumexp({1}), labels.masked_fill(valid.logical_not(), 0), valid};
+}
+
+// Per-token loss of a chunk: (1 − ε)·(lse − z_y) + ε·(lse − mean(z)), 0 where ignored (torch's
+// cross_entropy with label_smoothing ε: the smoothing term is the mean of −log p over the vocab).
+at::Tensor chunkLoss(const Head& h, const ChunkLogits& c) {
+  at::Tensor nll = c.lse - c.logits.gather(1, c.safeLabels.unsqueeze(1)).squeeze(1);
+  if (h.smoothing > 0) nll = nll * (1 - h.smoothing) + (c.lse - c.logits.mean({1})) * h.smoothing;
+  return nll.masked_fill(c.valid.logical_not(), 0);
+}
+
+// Turns the chunk's logits in place into d(loss_i)/d(logits_i) · scale_i:
+// softmax − (1 − ε)·onehot(y) − ε/V, zero on ignored rows. Returns it in the matmul dtype.
+at::Tensor chunkLogitsGrad(const Head& h, ChunkLogits& c, const at::Tensor& scale) {
+  at::Tensor& g = c.logits;
+  g.sub_(c.lse.unsqueeze(1)).exp_();
+  if (h.smoothing > 0) g.sub_(h.smoothing / static_cast<double>(g.size(1)));
+  g.scatter_add_(1, c.safeLabels.unsqueeze(1), at::full({g.size(0), 1}, -(1 - h.smoothing), g.options()));
+  at::Tensor rowScale = scale.defined() ? scale.to(g.scalar_type()) * c.valid : c.valid.to(g.scalar_type());
+  g.mul_(rowScale.unsqueeze(1));
+  return g.to(h.hidden.scalar_type());
+}
+
+// dHidden rows and the weight gradient's share of one chunk (dWeight in float32, summed over chunks).
+void accumulateGrads(const Head& h, const at::Tensor& g, int64_t start, int64_t rows, at::Tensor& dHidden,
+                     at::Tensor& dWeight) {
+  if (dHidden.defined()) {
+    at::Tensor out = dHidden.narrow(0, start, rows);
+    at::mm_out(out, g, h.weight);
+  }
+  if (dWeight.defined()) {
+    if (g.scalar_type() == dWeight.scalar_type()) {
+      dWeight.addmm_(g.t(), h.hidden.narrow(0, start, rows));
+    } else {
+      dWeight.add_(at::mm(g.t(), h.hidden.narrow(0, start, rows)));
+    }
+  }
+}
+
+// 'sum': the loss and both gradients in one pass over the head; backward scales them.
+struct FusedLinearCrossEntropySum : public torch::autograd::Function<FusedLinearCrossEntropySum> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
+                            int64_t ignoreIndex, double smoothing, int64_t chunkRows, bool needHidden, bool needWeight) {
+    at::ScalarType mm = matmulDtype(hidden);
+    Head h{hidden.to(mm).contiguous(), weight.to(mm), labels, ignoreIndex, smoothing, chunkRows};
+    const int64_t N = hidden.size(0);
+    at::Tensor dHidden = needHidden ? at::empty({N, hidden.size(1)}, h.hidden.options()) : at::Tensor();
+    at::Tensor dWeight = needWeight ? at::zeros(weight.sizes(), weight.options().dtype(accumulateDtype(h))) : at::Tensor();
+    at::Tensor loss = at::zeros({}, hidden.options().dtype(accumulateDtype(h)));
+    for (int64_t start = 0; start < N; start += chunkRows) {
+      const int64_t rows = std::min(chunkRows, N - start);
+      ChunkLogits c = chunkLogits(h, start, rows);
+      loss.add_(chunkLoss(h, c).sum());
+      if (needHidden || needWeight) accumulateGrads(h, chunkLogitsGrad(h, c, at::Tensor()), start, rows, dHidden, dWeight);
+    }
+    ctx->saved_data["dHidden"] = dHidden.defined() ? dHidden.to(hidden.scalar_type()) : dHidden;
+    ctx->saved_data["dWeight"] = dWeight.defined() ? dWeight.to(weight.scalar_type()) : dWeight;
+    return loss;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    if (ctx->saved_data.count("dWeight") == 0) {
+      throw std::runtime_error("linearCrossEntropy: the fused 'sum' path's backward runs once (no retainGraph); use reduction 'none' to backward twice");
+    }
+    at::Tensor dHidden = ctx->saved_data["dHidden"].toTensor();
+    at::Tensor dWeight = ctx->saved_data["dWeight"].toTensor();
+    // Let go of them here, so autograd can adopt dWeight as the parameter's .grad without a copy.
+    ctx->saved_data.erase("dHidden");
+    ctx->saved_data.erase("dWeight");
+    const at::Tensor& g = grads[0];
+    const bool unit = g.numel() == 1 && g.item<double>() == 1.0;
+    auto scaled = [&](at::Tensor t) { return !t.defined() || unit ? t : t * g.to(t.scalar_type()); };
+    return {scaled(dHidden), scaled(dWeight), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+// 'none': per-token losses; backward recomputes each chunk's logits from the saved log-sum-exp.
+struct FusedLinearCrossEntropyTokens : public torch::autograd::Function<FusedLinearCrossEntropyTokens> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& hidden, const at::Tensor& weight, const at::Tensor& labels,
+                            int64_t ignoreIndex, double smoothing, int64_t chunkRows) {
+    at::ScalarType mm = matmulDtype(hidden);
+    Head h{hidden.to(mm).contiguous(), weight.to(mm), labels, ignoreIndex, smoothing, chunkRows};
+    const int64_t N = hidden.size(0);
+    at::Tensor losses = at::empty({N}, hidden.options().dtype(accumulateDtype(h)));
+    at::Tensor lse = at::empty({N}, hidden.options().dtype(accumulateDtype(h)));
+    for (int64_t start = 0; start < N; start += chunkRows) {
+      const int64_t rows = std::min(chunkRows, N - start);
+      ChunkLogits c = chunkLogits(h, start, rows);
+      losses.narrow(0, start, rows).copy_(chunkLoss(h, c));
+      lse.narrow(0, start, rows).copy_(c.lse);
+    }
+    ctx->save_for_backward({hidden, weight, labels, lse});
+    ctx->saved_data["ignoreIndex"] = ignoreIndex;
+    ctx->saved_data["smoothing"] = smoothing;
+    ctx->saved_data["chunkRows"] = chunkRows;
+    ctx->saved_data["matmulDtype"] = static_cast<int64_t>(mm);
+    return losses;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor &hidden = saved[0], &weight = saved[1], &labels = saved[2], &lse = saved[3];
+    auto mm = static_cast<at::ScalarType>(ctx->saved_data["matmulDtype"].toInt());
+    Head h{hidden.to(mm).contiguous(), weight.to(mm), labels, ctx->saved_data["ignoreIndex"].toInt(),
+           ctx->saved_data["smoothing"].toDouble(), ctx->saved_data["chunkRows"].toInt()};
+    const bool needHidden = ctx->needs_input_grad(0), needWeight = ctx->needs_input_grad(1);
+    const int64_t N = hidden.size(0);
+    at::Tensor dHidden = needHidden ? at::empty({N, hidden.size(1)}, h.hidden.options()) : at::Tensor();
+    at::Tensor dWeight = needWeight ? at::zeros(weight.sizes(), weight.options().dtype(accumulateDtype(h))) : at::Tensor();
+    const at::Tensor& g = grads[0];
+    for (int64_t start = 0; start < N && (needHidden || needWeight); start += h.chunkRows) {
+      const int64_t rows = std::min(h.chunkRows, N - start);
+      at::Tensor logits = at::mm(h.hidden.narrow(0, start, rows), h.weight.t()).to(accumulateDtype(h));
+      at::Tensor chunkLabels = labels.narrow(0, start, rows);
+      at::Tensor valid = chunkLabels.ne(h.ignoreIndex);
+      ChunkLogits c{logits, lse.narrow(0, start, rows), chunkLabels.masked_fill(valid.logical_not(), 0), valid};
+      accumulateGrads(h, chunkLogitsGrad(h, c, g.narrow(0, start, rows)), start, rows, dHidden, dWeight);
+    }
+    return {dHidden.defined() ? dHidden.to(hidden.scalar_type()) : dHidden,
+            dWeight.defined() ? dWeight.to(weight.scalar_type()) : dWeight,
+            at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+  }
+};
+
+}  // namespace
+
+// linearCrossEntropy(hidden (N, H), weight (V, H), labels (N), ignoreIndex, labelSmoothing, sum, chunkRows)
+// -> sum: scalar float32; otherwise (N) float32 per-token losses (0 where ignored).
+RLHF_OP(linearCrossEntropy) {
+  const at::Tensor& hidden = a.tensor(0);
+  const at::Tensor& weight = a.tensor(1);
+  const at::Tensor& labels = a.tensor(2);
+  const int64_t ignoreIndex = a.int64(3);
+  const double smoothing = a.number(4);
+  const bool sum = a.boolean(5);
+  const int64_t chunkRows = a.int64(6);
+  if (hidden.dim() != 2 || weight.dim() != 2 || hidden.size(1) != weight.size(1)) a.typeError(0, "hidden (N, H) and weight (V, H)");
+  if (labels.dim() != 1 || labels.size(0) != hidden.size(0) || labels.scalar_type() != at::kLong) a.typeError(2, "int64 labels (N)");
+  if (chunkRows < 1) a.typeError(6, "a positive chunk size");
+  if (sum) {
+    const bool grad = at::GradMode::is_enabled();
+    return wrap(a.env(), FusedLinearCrossEntropySum::apply(hidden, weight, labels, ignoreIndex, smoothing, chunkRows,
+                                                           grad && hidden.requires_grad(), grad && weight.requires_grad()));
+  }
+  return wrap(a.env(), FusedLinearCrossEntropyTokens::apply(hidden, weight, labels, ignoreIndex, smoothing, chunkRows));
+}
+
+static const OpDef ops[] = {RLHF_DEF(linearCrossEntropy)};
+RLHF_REGISTER(registerLmLoss, ops)
+
+}  // namespace rlhf
