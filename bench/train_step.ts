@@ -5,7 +5,7 @@
  *   node dist/bench/train_step.js <sft|dpo|grpo> MODEL_DIR [--bf16] [--lora R] [--plain]
  *        [--steps N] [--batch B] [--length T] [--threads N]            -> one JSON line
  *
- * A step is what the Trainer does for one micro-batch: the algorithm's loss (sftAlgorithm /
+ * A step is what the Trainer does (loss reported per unit: token mean for SFT, pair mean for DPO) for one micro-batch: the algorithm's loss (sftAlgorithm /
  * dpoAlgorithm with a frozen reference copy / GRPO's clipped objective on a fixed rollout of
  * half prompt, half completion, beta 0 as TRL's default), backward, gradients divided by the
  * step's units, clipping at 1.0, AdamW (lr 1e-5, no decay), gradients freed. Phases are timed
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     tidy(() => optimizer.step());
     optimizer.zeroGrad();
     const d = performance.now();
-    phases.push({ forward: (b - a) / 1000, backward: (c - b) / 1000, update: (d - c) / 1000, total: (d - a) / 1000, rssForward, rssBackward, rssUpdate: rss(), tokens: out.tokens ?? out.numTokens, loss });
+    phases.push({ forward: (b - a) / 1000, backward: (c - b) / 1000, update: (d - c) / 1000, total: (d - a) / 1000, rssForward, rssBackward, rssUpdate: rss(), tokens: out.tokens ?? out.numTokens, loss: loss / out.numTokens });
   }
   const timed = phases.slice(1);
   const seconds = timed.reduce((s, p) => s + p.total, 0);

@@ -66,13 +66,19 @@ def main():
         from trl import DPOConfig, DPOTrainer
         n = batch * steps
         data = Dataset.from_dict({
-            "prompt_input_ids": [ids(half, vocab, state) for _ in range(n)],
-            "chosen_input_ids": [ids(half, vocab, state) for _ in range(n)],
-            "rejected_input_ids": [ids(half, vocab, state) for _ in range(n)],
+            "prompt_ids": [ids(half, vocab, state) for _ in range(n)],
+            "chosen_ids": [ids(half, vocab, state) for _ in range(n)],
+            "rejected_ids": [ids(half, vocab, state) for _ in range(n)],
         })
+
+        class PretokenizedDPOTrainer(DPOTrainer):
+            """TRL 1.x always tokenizes text columns; these rows are token ids already (its collator's input)."""
+
+            def _prepare_dataset(self, dataset, *args, **kwargs):
+                return dataset
         ref = None if lora else AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-        cfg = DPOConfig(**common, beta=0.1, max_length=length, dataset_kwargs={"skip_prepare_dataset": True}, remove_unused_columns=False)
-        trainer = DPOTrainer(model=model, ref_model=ref, args=cfg, train_dataset=data, processing_class=tokenizer, peft_config=peft_config, callbacks=[timer])
+        cfg = DPOConfig(**common, beta=0.1, max_length=length, remove_unused_columns=False)
+        trainer = PretokenizedDPOTrainer(model=model, ref_model=ref, args=cfg, train_dataset=data, processing_class=tokenizer, peft_config=peft_config, callbacks=[timer])
         tokens_per_step = 2 * batch * length
     else:
         raise SystemExit(f"mode {mode}: sft or dpo")

@@ -78,20 +78,30 @@ at::Tensor chunkLogitsGrad(const Head& h, ChunkLogits& c, const at::Tensor& scal
   return g.to(h.hidden.scalar_type());
 }
 
-// dHidden rows and the weight gradient's share of one chunk (dWeight in float32, summed over chunks).
+// dHidden rows and the weight gradient's share of one chunk (dWeight summed over chunks in float32;
+// the first chunk writes it, so it needs no zero fill: see weightGradBuffer).
 void accumulateGrads(const Head& h, const at::Tensor& g, int64_t start, int64_t rows, at::Tensor& dHidden,
                      at::Tensor& dWeight) {
   if (dHidden.defined()) {
     at::Tensor out = dHidden.narrow(0, start, rows);
     at::mm_out(out, g, h.weight);
   }
-  if (dWeight.defined()) {
-    if (g.scalar_type() == dWeight.scalar_type()) {
-      dWeight.addmm_(g.t(), h.hidden.narrow(0, start, rows));
-    } else {
-      dWeight.add_(at::mm(g.t(), h.hidden.narrow(0, start, rows)));
-    }
+  if (!dWeight.defined()) return;
+  const at::Tensor hc = h.hidden.narrow(0, start, rows);
+  if (g.scalar_type() != dWeight.scalar_type()) {
+    at::Tensor share = at::mm(g.t(), hc);
+    if (start == 0) dWeight.copy_(share); else dWeight.add_(share);
+  } else if (start == 0) {
+    at::mm_out(dWeight, g.t(), hc);
+  } else {
+    dWeight.addmm_(g.t(), hc);
   }
+}
+
+// The weight gradient's buffer: uninitialised, as the first chunk overwrites it (zeros without tokens).
+at::Tensor weightGradBuffer(const Head& h, const at::Tensor& weight, int64_t tokens) {
+  at::TensorOptions options = weight.options().dtype(accumulateDtype(h));
+  return tokens > 0 ? at::empty(weight.sizes(), options) : at::zeros(weight.sizes(), options);
 }
 
 // 'sum': the loss and both gradients in one pass over the head; backward scales them.
@@ -102,7 +112,7 @@ struct FusedLinearCrossEntropySum : public torch::autograd::Function<FusedLinear
     Head h{hidden.to(mm).contiguous(), weight.to(mm), labels, ignoreIndex, smoothing, chunkRows};
     const int64_t N = hidden.size(0);
     at::Tensor dHidden = needHidden ? at::empty({N, hidden.size(1)}, h.hidden.options()) : at::Tensor();
-    at::Tensor dWeight = needWeight ? at::zeros(weight.sizes(), weight.options().dtype(accumulateDtype(h))) : at::Tensor();
+    at::Tensor dWeight = needWeight ? weightGradBuffer(h, weight, N) : at::Tensor();
     at::Tensor loss = at::zeros({}, hidden.options().dtype(accumulateDtype(h)));
     for (int64_t start = 0; start < N; start += chunkRows) {
       const int64_t rows = std::min(chunkRows, N - start);
@@ -163,7 +173,7 @@ struct FusedLinearCrossEntropyTokens : public torch::autograd::Function<FusedLin
     const bool needHidden = ctx->needs_input_grad(0), needWeight = ctx->needs_input_grad(1);
     const int64_t N = hidden.size(0);
     at::Tensor dHidden = needHidden ? at::empty({N, hidden.size(1)}, h.hidden.options()) : at::Tensor();
-    at::Tensor dWeight = needWeight ? at::zeros(weight.sizes(), weight.options().dtype(accumulateDtype(h))) : at::Tensor();
+    at::Tensor dWeight = needWeight ? weightGradBuffer(h, weight, N) : at::Tensor();
     const at::Tensor& g = grads[0];
     for (int64_t start = 0; start < N && (needHidden || needWeight); start += h.chunkRows) {
       const int64_t rows = std::min(h.chunkRows, N - start);
