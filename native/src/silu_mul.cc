@@ -73,7 +73,63 @@ struct FusedSiluMul : public torch::autograd::Function<FusedSiluMul> {
   }
 };
 
+// down(silu(gate) · up) with the product not kept for backward: the composed form saves it as
+// the down projection's input, (tokens, intermediate) floats per layer, a quarter of a Qwen2
+// layer's activations; here backward recomputes it from gate and up (one cheap pass).
+struct FusedSiluMulLinear : public torch::autograd::Function<FusedSiluMulLinear> {
+  static at::Tensor forward(AutogradContext* ctx, const at::Tensor& g, const at::Tensor& u, const at::Tensor& w) {
+    at::Tensor y = at::matmul(siluMulValue(g, u), w.t());
+    ctx->save_for_backward({g, u, w});
+    return y;
+  }
+
+  static variable_list backward(AutogradContext* ctx, variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    const at::Tensor &g = saved[0], &u = saved[1], &w = saved[2];
+    const int64_t I = g.size(-1), H = w.size(0);
+    at::Tensor dy = grads[0].reshape({-1, H});
+    at::Tensor dw;
+    if (ctx->needs_input_grad(2)) dw = at::mm(dy.t(), siluMulValue(g, u).reshape({-1, I}));
+    at::Tensor dg, du;
+    if (ctx->needs_input_grad(0) || ctx->needs_input_grad(1)) {
+      at::Tensor da = at::mm(dy, w).reshape(g.sizes());
+      dg = at::empty_like(g);
+      du = at::empty_like(u);
+      const float *gp = g.data_ptr<float>(), *up = u.data_ptr<float>(), *dap = da.data_ptr<float>();
+      float *dgp = dg.data_ptr<float>(), *dup = du.data_ptr<float>();
+      at::parallel_for(0, g.numel(), kGrain, [&](int64_t s, int64_t e) { siluMulBackwardRange(gp, up, dap, dgp, dup, s, e); });
+    }
+    return {dg, du, dw};
+  }
+
+  static at::Tensor siluMulValue(const at::Tensor& g, const at::Tensor& u) {
+    at::Tensor y = at::empty_like(g);
+    const float *gp = g.data_ptr<float>(), *up = u.data_ptr<float>();
+    float* yp = y.data_ptr<float>();
+    at::parallel_for(0, g.numel(), kGrain, [&](int64_t s, int64_t e) { siluMulRange(gp, up, yp, s, e); });
+    return y;
+  }
+};
+
+bool fusableLinear(const at::Tensor& g, const at::Tensor& u, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
+  auto plain = [](const at::Tensor& x) { return x.device().is_cpu() && x.scalar_type() == at::kFloat && x.is_contiguous(); };
+  // A bias (rare in gated MLPs) takes the composed path.
+  return fusable(g, u) && plain(w) && w.dim() == 2 && w.size(1) == g.size(-1) && !b && !autocastEnabled(at::kCPU);
+}
+
 }  // namespace
+
+// siluMulLinear(gate, up, weight, bias | null) = linear(silu(gate) · up, weight, bias): the gated
+// MLP's activation and down projection, keeping only gate and up for backward where fusable.
+RLHF_OP(siluMulLinear) {
+  const at::Tensor& g = a.tensor(0);
+  const at::Tensor& u = a.tensor(1);
+  const at::Tensor& w = a.tensor(2);
+  auto b = a.optTensor(3);
+  if (fusableLinear(g, u, w, b)) return wrap(a.env(), FusedSiluMulLinear::apply(g, u, w));
+  at::Tensor act = fusable(g, u) ? FusedSiluMul::apply(g, u) : at::silu(g) * u;
+  return wrap(a.env(), at::linear(act, w, b));
+}
 
 // siluMul(gate, up) = silu(gate) · up.
 RLHF_OP(siluMul) {
@@ -83,7 +139,7 @@ RLHF_OP(siluMul) {
   return wrap(a.env(), at::silu(g) * u);
 }
 
-static const OpDef ops[] = {RLHF_DEF(siluMul)};
+static const OpDef ops[] = {RLHF_DEF(siluMul), RLHF_DEF(siluMulLinear)};
 RLHF_REGISTER(registerSiluMul, ops)
 
 }  // namespace rlhf

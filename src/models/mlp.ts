@@ -1,6 +1,6 @@
 /** The gated feed-forward block: down(act(gate(x)) * up(x)) (SwiGLU with SiLU; Shazeer 2020). */
 import { Linear } from '../nn/layers.js';
-import { siluMul } from '../nn/functional.js';
+import { siluMul, siluMulLinear } from '../nn/functional.js';
 import { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/index.js';
 import type { DecoderConfig } from './config.js';
@@ -22,7 +22,11 @@ export class GatedMlp extends Module {
   forward(x: Tensor): Tensor {
     const gate = this.gateProj.forward(x);
     const up = this.upProj.forward(x);
-    if (this.config.hiddenAct === 'silu') return this.downProj.forward(siluMul(gate, up));
+    if (this.config.hiddenAct === 'silu') {
+      // Without an adapter on down_proj, the product is recomputed in backward instead of kept.
+      const down = this.downProj;
+      return down.adapter === null ? siluMulLinear(gate, up, down.weight, down.bias) : down.forward(siluMul(gate, up));
+    }
     return this.downProj.forward(gate.gelu(this.config.hiddenAct === 'gelu' ? 'none' : 'tanh').mul(up));
   }
 }

@@ -196,6 +196,7 @@ export interface NativeBinding {
   layerNorm(x: H, shape: number[], w: OptH, b: OptH, eps: number): H;
   rmsNorm(x: H, w: OptH, eps: number): H;
   siluMul(gate: H, up: H): H;
+  siluMulLinear(gate: H, up: H, weight: H, bias: OptH): H;
   linearCrossEntropy(hidden: H, weight: H, labels: H, ignoreIndex: number, labelSmoothing: number, sum: boolean, chunkRows: number): H;
   applyRotary(x: H, cos: H, sin: H): H;
   sdpaPacked(q: H, k: H, v: H, starts: H, scale: number | null): H;

@@ -30,7 +30,7 @@ export const NATIVE_FUNCTIONS = [
   'sum', 'mean', 'prod', 'var', 'std', 'amax', 'amin', 'maxAll', 'minAll', 'maxDim', 'minDim', 'argmax',
   'argmin', 'logsumexp', 'cumsum', 'cumprod', 'any', 'all', 'norm',
   // nn.cc
-  'matmul', 'mm', 'bmm', 'einsum', 'linear', 'embedding', 'layerNorm', 'rmsNorm', 'siluMul', 'applyRotary',
+  'matmul', 'mm', 'bmm', 'einsum', 'linear', 'embedding', 'layerNorm', 'rmsNorm', 'siluMul', 'siluMulLinear', 'applyRotary',
   'sdpaPacked', 'packedAttentionAvailable', 'dropout', 'relu', 'gelu', 'silu', 'sigmoid', 'tanh', 'softplus',
   'logsigmoid', 'softmax', 'logSoftmax', 'sdpa', 'hasFusedAttention', 'crossEntropy', 'nllLoss', 'mseLoss',
   'bceWithLogits',

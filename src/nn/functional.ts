@@ -52,6 +52,15 @@ export function siluMul(gate: Tensor, up: Tensor): Tensor {
 }
 
 /**
+ * linear(silu(gate) · up, weight, bias): the gated MLP's activation and down projection. Float32
+ * CPU tensors outside autocast take one native op that keeps only gate and up for backward (the
+ * product, a quarter of a Qwen2 layer's activations, is recomputed there); anything else composes.
+ */
+export function siluMulLinear(gate: Tensor, up: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
+  return wrap(native.siluMulLinear(gate.handle, up.handle, weight.handle, bias?.handle ?? null));
+}
+
+/**
  * Causal attention within each of several sequences packed end to end into one row (padding-free
  * training): q (1, H, N, d), k and v (1, KV, N, d) with H a multiple of KV, sequence u holding
  * positions [starts[u], starts[u + 1]) of the int64 vector starts = [0, ..., N]. Float32 on the

@@ -40,3 +40,24 @@ test('siluMul composes for shapes that broadcast, float64 and non-contiguous inp
   const t = values([6, 4], 13).float().transpose(0, 1); // not contiguous
   assertClose(F.siluMul(t, t).double(), t.double().silu().mul(t.double()).toArray(), FLOAT32);
 }));
+
+/** linear(silu(gate) · up, weight, bias) and the gradients of Σ out · p for gate, up, weight and bias. */
+function runLinear(xs: Tensor[], p: Tensor, fused: boolean): Tensor[] {
+  const [g, u, w, b] = xs.map((t) => t.detach().requiresGrad_(true)) as [Tensor, Tensor, Tensor, Tensor | undefined];
+  const out = fused ? F.siluMulLinear(g, u, w, b) : F.linear(g.silu().mul(u), w, b);
+  out.mul(p.to(out.dtype)).sum().backward();
+  return [out, g.grad!, u.grad!, w.grad!, ...(b === undefined ? [] : [b.grad!])];
+}
+
+test('siluMulLinear (product recomputed in backward) equals linear(silu(gate) · up) in float64, every gradient', scoped(() => {
+  const [B, T, I, H] = [2, 5, 37, 6];
+  const p = values([B, T, H], 24, -1, 1);
+  for (const withBias of [false, true]) { // without a bias: the fused op; with one: composed
+    const xs = [values([B, T, I], 20), values([B, T, I], 21), values([H, I], 22, -0.5, 0.5), ...(withBias ? [values([H], 23, -1, 1)] : [])];
+    const want = runLinear(xs, p, false);
+    const got = runLinear(xs.map((t) => t.float()), p, true);
+    ['out', 'dgate', 'dup', 'dweight', 'dbias'].slice(0, got.length).forEach((name, i) => assertClose(got[i]!.double(), want[i]!.toArray(), { atol: 1e-4, rtol: 1e-4, msg: `${name} bias ${withBias}` }));
+    const again = runLinear(xs, p, true); // float64: composed
+    again.forEach((t, i) => assertClose(t, want[i]!.toArray(), { atol: 1e-12, rtol: 1e-12 }));
+  }
+}));
