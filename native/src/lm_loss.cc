@@ -16,9 +16,13 @@
 // Under autocast (CPU bfloat16, CUDA float16/bfloat16) both matmuls run in the autocast dtype, as
 // the composed linear would, and everything after them in float32; the weight gradient is summed
 // over chunks in float32.
+#include <ATen/Parallel.h>
+
 #include <algorithm>
+#include <cmath>
 
 #include "core.h"
+#include "vec8.h"
 
 namespace rlhf {
 
@@ -46,36 +50,93 @@ struct Head {
 // Losses, log-sum-exps and the summed weight gradient: float32, or float64 for float64 inputs.
 at::ScalarType accumulateDtype(const Head& h) { return at::promote_types(h.hidden.scalar_type(), at::kFloat); }
 
-// A chunk's float32 logits, their log-sum-exp, and the labels with ignored ones replaced by 0.
-struct ChunkLogits {
-  at::Tensor logits, lse, safeLabels, valid;
-};
+// One float32 row of logits z (V): its log-sum-exp (given, or computed and stored), its loss (when the lse is computed here)
+// (1 − ε)·(lse − z_y) + ε·(lse − mean(z)) (torch's cross_entropy with label_smoothing ε; 0 where
+// ignored, label < 0), and with `grad` the row turned in place into
+// scale · (softmax − (1 − ε)·onehot(y) − ε/V), zero where ignored. Two passes over a row that
+// sits in cache, where the ATen composition makes about eight over the chunk in memory.
+__attribute__((target_clones("arch=x86-64-v3", "default"))) void lossRow(float* __restrict z, int64_t V, int64_t label,
+                                                                          float smoothing, bool lseGiven, float* lse,
+                                                                          float* loss, bool grad, float scale) {
+  float l = *lse;
+  if (!lseGiven) {
+    f8 mv = splat(kNegInf);
+    int64_t j = 0;
+    for (; j + 8 <= V; j += 8) {
+      const f8 v = load8(z + j);
+      mv = v > mv ? v : mv;
+    }
+    float m = kNegInf;
+    for (int k = 0; k < 8; k++) m = std::max(m, mv[k]);
+    for (; j < V; j++) m = std::max(m, z[j]);
+    f8 sv = splat(0.0f), zv = splat(0.0f);
+    j = 0;
+    for (; j + 8 <= V; j += 8) {
+      const f8 v = load8(z + j);
+      sv += exp8(v - splat(m));
+      zv += v;
+    }
+    float sum = 0, zsum = 0;
+    for (int k = 0; k < 8; k++) sum += sv[k], zsum += zv[k];
+    for (; j < V; j++) sum += std::exp(z[j] - m), zsum += z[j];
+    l = m + std::log(sum);
+    *lse = l;
+    if (loss != nullptr) {
+      *loss = label < 0 ? 0.0f : (1 - smoothing) * (l - z[label]) + smoothing * (l - zsum / static_cast<float>(V));
+    }
+  }
+  if (!grad) return;
+  const float s = label < 0 ? 0.0f : scale;
+  const f8 lv = splat(l), off = splat(smoothing / static_cast<float>(V)), sc = splat(s);
+  int64_t j = 0;
+  for (; j + 8 <= V; j += 8) store8(z + j, (exp8(load8(z + j) - lv) - off) * sc);
+  for (; j < V; j++) z[j] = (std::exp(z[j] - l) - smoothing / static_cast<float>(V)) * s;
+  if (label >= 0) z[label] -= (1 - smoothing) * s;
+}
 
-ChunkLogits chunkLogits(const Head& h, int64_t start, int64_t rows) {
-  at::Tensor logits = at::mm(h.hidden.narrow(0, start, rows), h.weight.t()).to(accumulateDtype(h));  // (rows, V)
-  at::Tensor labels = h.labels.narrow(0, start, rows);
+// The loss pass over one chunk's logits (rows, V) in the accumulate dtype: fills `lse` (rows)
+// unless `lseGiven`, `loss` (rows) if defined, and with `grad` turns the logits in place into
+// d(loss_i)/d(logits_i) · scale_i (scale 1 where undefined). Float32 runs lossRow per row; other
+// dtypes (float64) the same math in ATen ops.
+void lossPass(const Head& h, at::Tensor& logits, const at::Tensor& labels, at::Tensor lse, bool lseGiven, at::Tensor loss,
+              bool grad, const at::Tensor& scale) {
+  const int64_t rows = logits.size(0), V = logits.size(1);
+  if (logits.scalar_type() == at::kFloat && logits.is_contiguous()) {
+    at::Tensor lab = labels.contiguous(), sc = scale.defined() ? scale.to(at::kFloat).contiguous() : scale;
+    float* zp = logits.data_ptr<float>();
+    float* lp = lse.data_ptr<float>();
+    float* lossp = loss.defined() ? loss.data_ptr<float>() : nullptr;
+    const int64_t* yp = lab.data_ptr<int64_t>();
+    const float* sp = sc.defined() ? sc.data_ptr<float>() : nullptr;
+    const float eps = static_cast<float>(h.smoothing);
+    const int64_t ignore = h.ignoreIndex;
+    at::parallel_for(0, rows, 1, [&](int64_t b, int64_t e) {
+      for (int64_t r = b; r < e; r++) {
+        const int64_t y = yp[r] == ignore ? -1 : yp[r];
+        lossRow(zp + r * V, V, y, eps, lseGiven, lp + r, lossp == nullptr ? nullptr : lossp + r, grad, sp == nullptr ? 1.0f : sp[r]);
+      }
+    });
+    return;
+  }
   at::Tensor valid = labels.ne(h.ignoreIndex);
-  return {logits, logits.logsumexp({1}), labels.masked_fill(valid.logical_not(), 0), valid};
+  at::Tensor safe = labels.masked_fill(valid.logical_not(), 0).unsqueeze(1);
+  if (!lseGiven) lse.copy_(logits.logsumexp({1}));
+  if (loss.defined() && !lseGiven) {
+    at::Tensor nll = lse - logits.gather(1, safe).squeeze(1);
+    if (h.smoothing > 0) nll = nll * (1 - h.smoothing) + (lse - logits.mean({1})) * h.smoothing;
+    loss.copy_(nll.masked_fill(valid.logical_not(), 0));
+  }
+  if (!grad) return;
+  logits.sub_(lse.unsqueeze(1)).exp_();
+  if (h.smoothing > 0) logits.sub_(h.smoothing / static_cast<double>(V));
+  logits.scatter_add_(1, safe, at::full({rows, 1}, -(1 - h.smoothing), logits.options()));
+  at::Tensor rowScale = scale.defined() ? scale.to(logits.scalar_type()) * valid : valid.to(logits.scalar_type());
+  logits.mul_(rowScale.unsqueeze(1));
 }
 
-// Per-token loss of a chunk: (1 − ε)·(lse − z_y) + ε·(lse − mean(z)), 0 where ignored (torch's
-// cross_entropy with label_smoothing ε: the smoothing term is the mean of −log p over the vocab).
-at::Tensor chunkLoss(const Head& h, const ChunkLogits& c) {
-  at::Tensor nll = c.lse - c.logits.gather(1, c.safeLabels.unsqueeze(1)).squeeze(1);
-  if (h.smoothing > 0) nll = nll * (1 - h.smoothing) + (c.lse - c.logits.mean({1})) * h.smoothing;
-  return nll.masked_fill(c.valid.logical_not(), 0);
-}
-
-// Turns the chunk's logits in place into d(loss_i)/d(logits_i) · scale_i:
-// softmax − (1 − ε)·onehot(y) − ε/V, zero on ignored rows. Returns it in the matmul dtype.
-at::Tensor chunkLogitsGrad(const Head& h, ChunkLogits& c, const at::Tensor& scale) {
-  at::Tensor& g = c.logits;
-  g.sub_(c.lse.unsqueeze(1)).exp_();
-  if (h.smoothing > 0) g.sub_(h.smoothing / static_cast<double>(g.size(1)));
-  g.scatter_add_(1, c.safeLabels.unsqueeze(1), at::full({g.size(0), 1}, -(1 - h.smoothing), g.options()));
-  at::Tensor rowScale = scale.defined() ? scale.to(g.scalar_type()) * c.valid : c.valid.to(g.scalar_type());
-  g.mul_(rowScale.unsqueeze(1));
-  return g.to(h.hidden.scalar_type());
+// A chunk's logits in the accumulate dtype (rows, V).
+at::Tensor chunkLogits(const Head& h, int64_t start, int64_t rows) {
+  return at::mm(h.hidden.narrow(0, start, rows), h.weight.t()).to(accumulateDtype(h)).contiguous();
 }
 
 // dHidden rows and the weight gradient's share of one chunk (dWeight summed over chunks in float32;
@@ -116,9 +177,12 @@ struct FusedLinearCrossEntropySum : public torch::autograd::Function<FusedLinear
     at::Tensor loss = at::zeros({}, hidden.options().dtype(accumulateDtype(h)));
     for (int64_t start = 0; start < N; start += chunkRows) {
       const int64_t rows = std::min(chunkRows, N - start);
-      ChunkLogits c = chunkLogits(h, start, rows);
-      loss.add_(chunkLoss(h, c).sum());
-      if (needHidden || needWeight) accumulateGrads(h, chunkLogitsGrad(h, c, at::Tensor()), start, rows, dHidden, dWeight);
+      at::Tensor logits = chunkLogits(h, start, rows);
+      at::Tensor rowLoss = at::empty({rows}, logits.options()), rowLse = at::empty({rows}, logits.options());
+      const bool grad = needHidden || needWeight;
+      lossPass(h, logits, labels.narrow(0, start, rows), rowLse, false, rowLoss, grad, at::Tensor());
+      loss.add_(rowLoss.sum());
+      if (grad) accumulateGrads(h, logits.to(h.hidden.scalar_type()), start, rows, dHidden, dWeight);
     }
     ctx->saved_data["dHidden"] = dHidden.defined() ? dHidden.to(hidden.scalar_type()) : dHidden;
     ctx->saved_data["dWeight"] = dWeight.defined() ? dWeight.to(weight.scalar_type()) : dWeight;
@@ -152,9 +216,8 @@ struct FusedLinearCrossEntropyTokens : public torch::autograd::Function<FusedLin
     at::Tensor lse = at::empty({N}, hidden.options().dtype(accumulateDtype(h)));
     for (int64_t start = 0; start < N; start += chunkRows) {
       const int64_t rows = std::min(chunkRows, N - start);
-      ChunkLogits c = chunkLogits(h, start, rows);
-      losses.narrow(0, start, rows).copy_(chunkLoss(h, c));
-      lse.narrow(0, start, rows).copy_(c.lse);
+      at::Tensor logits = chunkLogits(h, start, rows);
+      lossPass(h, logits, labels.narrow(0, start, rows), lse.narrow(0, start, rows), false, losses.narrow(0, start, rows), false, at::Tensor());
     }
     ctx->save_for_backward({hidden, weight, labels, lse});
     ctx->saved_data["ignoreIndex"] = ignoreIndex;
@@ -177,11 +240,9 @@ struct FusedLinearCrossEntropyTokens : public torch::autograd::Function<FusedLin
     const at::Tensor& g = grads[0];
     for (int64_t start = 0; start < N && (needHidden || needWeight); start += h.chunkRows) {
       const int64_t rows = std::min(h.chunkRows, N - start);
-      at::Tensor logits = at::mm(h.hidden.narrow(0, start, rows), h.weight.t()).to(accumulateDtype(h));
-      at::Tensor chunkLabels = labels.narrow(0, start, rows);
-      at::Tensor valid = chunkLabels.ne(h.ignoreIndex);
-      ChunkLogits c{logits, lse.narrow(0, start, rows), chunkLabels.masked_fill(valid.logical_not(), 0), valid};
-      accumulateGrads(h, chunkLogitsGrad(h, c, g.narrow(0, start, rows)), start, rows, dHidden, dWeight);
+      at::Tensor logits = chunkLogits(h, start, rows);
+      lossPass(h, logits, labels.narrow(0, start, rows), lse.narrow(0, start, rows), true, at::Tensor(), true, g.narrow(0, start, rows));
+      accumulateGrads(h, logits.to(h.hidden.scalar_type()), start, rows, dHidden, dWeight);
     }
     return {dHidden.defined() ? dHidden.to(hidden.scalar_type()) : dHidden,
             dWeight.defined() ? dWeight.to(weight.scalar_type()) : dWeight,

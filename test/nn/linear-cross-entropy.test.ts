@@ -44,12 +44,12 @@ const CASES: Case[] = [
 ];
 
 for (const reduction of ['sum', 'none'] as const) {
-  test(`float32 '${reduction}': fused loss and gradients equal the composed ones`, scoped(() => {
-    for (const c of CASES) {
-      const { fused, plain } = both(c, reduction);
-      assert.equal(fused.out.dtype, 'float32');
+  test(`float32 (native row kernel) and float64 (ATen ops) '${reduction}': fused loss and gradients equal the composed ones`, scoped(() => {
+    for (const [c, dtype] of CASES.flatMap((c) => [[c, 'float32'], [c, 'float64']] as const)) {
+      const { fused, plain } = both(c, reduction, dtype);
+      assert.equal(fused.out.dtype, dtype);
       assert.deepEqual(fused.out.shape, plain.out.shape);
-      const what = JSON.stringify(c);
+      const what = `${dtype} ${JSON.stringify(c)}`;
       assert.ok(maxDiff(fused.out, plain.out) < 1e-4, `${what}: loss ${fused.out.toArray()} vs ${plain.out.toArray()}`);
       assert.ok(maxDiff(fused.dh, plain.dh) < 1e-5, `${what}: d hidden differs by ${maxDiff(fused.dh, plain.dh)}`);
       assert.ok(maxDiff(fused.dw, plain.dw) < 1e-5, `${what}: d weight differs by ${maxDiff(fused.dw, plain.dw)}`);
