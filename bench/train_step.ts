@@ -9,7 +9,8 @@
  * dpoAlgorithm with a frozen reference copy / GRPO's clipped objective on a fixed rollout of
  * half prompt, half completion, beta 0 as TRL's default), backward, gradients divided by the
  * step's units, clipping at 1.0, AdamW (lr 1e-5, no decay), gradients freed. Phases are timed
- * with the RSS after each; step 1 is a warm-up and not reported. --plain runs the logits path
+ * with the RSS after each, and the process's CPU seconds per step (user + system: steadier than wall time on
+ * a shared machine); step 1 is a warm-up and not reported. --plain runs the logits path
  * (model.fusedLmLoss = false) for comparison. bench/train_step_trl.py is TRL's twin.
  */
 import type { PreferenceExample, TokenizedExample } from '../src/data/index.js';
@@ -94,9 +95,10 @@ async function main(): Promise<void> {
   const params = model.trainableParameters();
   const optimizer = new AdamW(params, { lr: 1e-5, weightDecay: 0 });
   const rss = () => process.memoryUsage.rss() / 2 ** 30;
-  const phases: { forward: number; backward: number; update: number; total: number; rssForward: number; rssBackward: number; rssUpdate: number; tokens: number; loss: number }[] = [];
+  const phases: { cpu: number; forward: number; backward: number; update: number; total: number; rssForward: number; rssBackward: number; rssUpdate: number; tokens: number; loss: number }[] = [];
   for (let step = 1; step <= steps; step++) {
     const a = performance.now();
+    const cpuStart = process.cpuUsage();
     const out = tidy(() => (bf16 ? autocast(lossOf, { dtype: 'bfloat16' }) : lossOf()));
     const b = performance.now();
     const rssForward = rss();
@@ -110,7 +112,8 @@ async function main(): Promise<void> {
     tidy(() => optimizer.step());
     optimizer.zeroGrad();
     const d = performance.now();
-    phases.push({ forward: (b - a) / 1000, backward: (c - b) / 1000, update: (d - c) / 1000, total: (d - a) / 1000, rssForward, rssBackward, rssUpdate: rss(), tokens: out.tokens ?? out.numTokens, loss: loss / out.numTokens });
+    const cpu = process.cpuUsage(cpuStart);
+    phases.push({ cpu: (cpu.user + cpu.system) / 1e6, forward: (b - a) / 1000, backward: (c - b) / 1000, update: (d - c) / 1000, total: (d - a) / 1000, rssForward, rssBackward, rssUpdate: rss(), tokens: out.tokens ?? out.numTokens, loss: loss / out.numTokens });
   }
   const timed = phases.slice(1);
   const seconds = timed.reduce((s, p) => s + p.total, 0);
@@ -118,6 +121,7 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({
     side: 'rlhf-ts', mode, precision: bf16 ? 'bf16' : 'fp32', lora: loraRank, fused: !plain, batch, length, loadSeconds,
     firstLoss: phases[0]?.loss, tokensPerSecond: tokens / seconds, secondsPerStep: seconds / timed.length,
+    cpuSecondsPerStep: timed.reduce((s, p) => s + p.cpu, 0) / timed.length,
     maxRssGiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 30, phases,
   }));
 }

@@ -5,7 +5,7 @@ Usage: python bench/train_step_trl.py <sft|dpo> MODEL_DIR [--bf16] [--lora R] [-
 random token ids, all trained on; DPO: B pairs of T/2 prompt + T/2 chosen / rejected tokens, a frozen
 reference copy, or the adapters disabled with LoRA), AdamW lr 1e-5 without decay, clipping at 1.0, no
 eval, no saving, no gradient checkpointing. A step is timed on_step_begin -> on_step_end; step 1 is a
-warm-up and not reported. Peak RSS is ru_maxrss of this process (run one configuration per process).
+warm-up and not reported; CPU seconds per step (process_time) beside the wall time. Peak RSS is ru_maxrss of this process (run one configuration per process).
 """
 import json, resource, sys, tempfile, time
 
@@ -27,14 +27,19 @@ def ids(n, vocab, state):
 
 
 class StepTimer(TrainerCallback):
-    def __init__(self):
-        self.times = []
+    def __init__(self, threads):
+        self.times, self.cpu, self.threads, self.seen_threads = [], [], threads, []
+
+    def on_train_begin(self, args, state, control, **kw):
+        torch.set_num_threads(self.threads)  # the Trainer/accelerate setup may have changed it
 
     def on_step_begin(self, args, state, control, **kw):
-        self.t = time.perf_counter()
+        self.seen_threads.append(torch.get_num_threads())
+        self.t, self.c = time.perf_counter(), time.process_time()
 
     def on_step_end(self, args, state, control, **kw):
         self.times.append(time.perf_counter() - self.t)
+        self.cpu.append(time.process_time() - self.c)
 
 
 def main():
@@ -54,7 +59,7 @@ def main():
                   weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="linear", logging_steps=1, save_strategy="no",
                   report_to=[], bf16=bf16, use_cpu=True, dataloader_num_workers=0, gradient_checkpointing=False,
                   disable_tqdm=True)
-    timer = StepTimer()
+    timer = StepTimer(flag("threads", 2))
     if mode == "sft":
         from trl import SFTConfig, SFTTrainer
         rows = [ids(length, vocab, state) for _ in range(batch * steps)]
@@ -87,7 +92,8 @@ def main():
     print(json.dumps({"side": "trl", "mode": mode, "precision": "bf16" if bf16 else "fp32", "lora": lora, "batch": batch, "length": length,
                       "firstLoss": next((h["loss"] for h in trainer.state.log_history if "loss" in h), None),
                       "tokensPerSecond": tokens_per_step * len(timed) / sum(timed), "secondsPerStep": sum(timed) / len(timed),
-                      "maxRssGiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 2 ** 30, "stepTimes": timer.times}))
+                      "cpuSecondsPerStep": sum(timer.cpu[1:]) / len(timed),
+                      "maxRssGiB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 2 ** 30, "stepTimes": timer.times, "cpuTimes": timer.cpu, "threads": timer.seen_threads}))
 
 
 main()
