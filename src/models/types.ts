@@ -10,6 +10,16 @@ export interface KvCache {
   readonly length: number;
   /** Frees the cached tensors. */
   dispose(): void;
+  /**
+   * Keeps batch rows `index` (int64 (n,)) in that order: one prefill shared by several
+   * completions of a prompt. Optional; without it generate prefills each copy.
+   */
+  selectRows?(index: Tensor): void;
+}
+
+export interface KvCacheOptions {
+  /** Positions to preallocate (prompt + new tokens); the cache still grows past it. */
+  capacity?: number;
 }
 
 export interface CausalLmInput {
@@ -47,6 +57,6 @@ export interface CausalLm {
   forward(input: CausalLmInput): CausalLmOutput;
   /** Where its weights live (every Module has it); generation makes its inputs there. */
   readonly device?: Device;
-  /** An empty cache for this model. */
-  newCache(): KvCache;
+  /** An empty cache for this model, preallocated for `options.capacity` positions where it can. */
+  newCache(options?: KvCacheOptions): KvCache;
 }
