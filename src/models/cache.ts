@@ -9,7 +9,7 @@
  * const cache = model.newCache({ capacity: promptLength + maxNewTokens });
  * ```
  */
-import { empty, keep, type Device, type Tensor } from '../tensor/index.js';
+import { keep, zeros, type Device, type Tensor } from '../tensor/index.js';
 import type { KvCache, KvCacheOptions } from './types.js';
 
 interface LayerBuffers {
@@ -22,10 +22,12 @@ export class DecoderKvCache implements KvCache {
   /** Positions cached before the forward pass now running (layer 0 updates first). */
   private cached = 0;
   private readonly capacity: number;
+  private readonly batch: number | undefined;
 
   constructor(numLayers: number, options: KvCacheOptions = {}) {
-    this.layers = new Array<LayerBuffers | undefined>(numLayers);
+    this.layers = new Array<LayerBuffers | undefined>(numLayers).fill(undefined);
     this.capacity = options.capacity ?? 0;
+    this.batch = options.batch;
   }
 
   get length(): number {
@@ -63,10 +65,13 @@ export class DecoderKvCache implements KvCache {
    * Copies the first `length` positions of `source`'s row 0 into row `row` at columns
    * [column, column + length): a prompt prefilled alone joins a running batch.
    */
-  writeRow(row: number, source: DecoderKvCache, length: number, column: number): void {
-    this.layers.forEach((b, i) => {
+  writeRow(row: number, from: KvCache, length: number, column: number): void {
+    const source = asDecoderCache(from);
+    this.layers.forEach((_, i) => {
       const s = source.layers[i];
-      if (!b || !s) throw new Error(`DecoderKvCache.writeRow: layer ${i} has no keys yet in ${b ? 'the source' : 'this cache'}`);
+      if (!s) throw new Error(`DecoderKvCache.writeRow: layer ${i} of the source holds no keys yet`);
+      if (this.batch === undefined && !this.layers[i]) throw new Error('DecoderKvCache.writeRow: a cache written row by row needs newCache({ batch })');
+      const b = this.layers[i] ?? this.reserve(i, s.keys, Math.max(column + length, 1), this.batch);
       if (column + length > b.keys.size(2)) throw new RangeError(`DecoderKvCache.writeRow: columns [${column}, ${column + length}) exceed the capacity ${b.keys.size(2)}`);
       b.keys.select(0, row).narrow(1, column, length).copy_(s.keys.select(0, 0).narrow(1, 0, length));
       b.values.select(0, row).narrow(1, column, length).copy_(s.values.select(0, 0).narrow(1, 0, length));
@@ -97,14 +102,19 @@ export class DecoderKvCache implements KvCache {
     this.cached = 0;
   }
 
-  /** The layer's buffers with room for `end` positions, like `sample` in batch, heads, dim and dtype. */
-  private reserve(layer: number, sample: Tensor, end: number): LayerBuffers {
+  /**
+   * The layer's buffers with room for `end` positions, like `sample` in batch, heads, dim and
+   * dtype. Zero-filled: columns a row never wrote are masked, but a masked NaN would still poison
+   * attention's weighted sum.
+   */
+  private reserve(layer: number, sample: Tensor, end: number, batch?: number): LayerBuffers {
     const current = this.layers[layer];
     if (current && current.keys.size(2) >= end) return current;
-    const [B, H, , d] = sample.shape as [number, number, number, number];
+    const [sampleBatch, H, , d] = sample.shape as [number, number, number, number];
+    const B = batch ?? current?.keys.size(0) ?? sampleBatch;
     const size = Math.max(end, this.capacity, 2 * (current?.keys.size(2) ?? 0));
     const make = (old: Tensor | undefined): Tensor => {
-      const t = keep(empty([B, H, size, d], { dtype: sample.dtype, device: sample.device as Device }));
+      const t = keep(zeros([B, H, size, d], { dtype: sample.dtype, device: sample.device as Device }));
       if (old) t.narrow(2, 0, this.cached).copy_(old.narrow(2, 0, this.cached));
       return t;
     };

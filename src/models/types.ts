@@ -15,11 +15,22 @@ export interface KvCache {
    * completions of a prompt. Optional; without it generate prefills each copy.
    */
   selectRows?(index: Tensor): void;
+  /**
+   * Continuous batching (optional): copies `source`'s first `length` positions of row 0 into row
+   * `row` at columns [column, column + length).
+   */
+  writeRow?(row: number, source: KvCache, length: number, column: number): void;
+  /** Drops the first `start` columns of every row (continuous batching's compaction). */
+  dropColumns?(start: number): void;
+  /** Sets the filled length that every row shares. */
+  setLength?(length: number): void;
 }
 
 export interface KvCacheOptions {
   /** Positions to preallocate (prompt + new tokens); the cache still grows past it. */
   capacity?: number;
+  /** Rows, for a cache filled row by row (writeRow) before any forward pass. */
+  batch?: number;
 }
 
 export interface CausalLmInput {
