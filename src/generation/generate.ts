@@ -153,7 +153,7 @@ function decodeStep(model: CausalLm, s: StepState, step: number, eos: readonly n
   }
   let last = s.shared ? sharedPrefill(model, s.shared, cache as KvCache, s.device) : undefined;
   if (!last) {
-    const attentionMask = buffers.attentionMask(); // (B, P + T)
+    const attentionMask = buffers.attentionMask().contiguous(); // (B, P + T)
     const input: CausalLmInput = fed === 1
       ? { ...buffers.lastColumn(), attentionMask } // (B, 1) each
       : { inputIds: buffers.sequences().contiguous(), attentionMask, positionIds: positionIdsFromMask(attentionMask) }; // (B, L)
