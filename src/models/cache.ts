@@ -44,7 +44,10 @@ export class DecoderKvCache implements KvCache {
     const buffers = this.reserve(layer, keys, end);
     buffers.keys.narrow(2, this.cached, T).copy_(keys);
     buffers.values.narrow(2, this.cached, T).copy_(values);
+    const first = this.cached === 0;
     if (layer === this.layers.length - 1) this.cached = end;
+    // A prefill attends to exactly what it wrote: its own (contiguous) keys and values.
+    if (first) return { keys, values };
     return { keys: buffers.keys.narrow(2, 0, end), values: buffers.values.narrow(2, 0, end) };
   }
 
