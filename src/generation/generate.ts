@@ -11,7 +11,7 @@
  * ```
  */
 import type { CausalLm, CausalLmInput, KvCache } from '../models/types.js';
-import { arange, getDefaultDevice, manualSeed, noGrad, stack, tensor, tidy, where, type Device, type Tensor } from '../tensor/index.js';
+import { getDefaultDevice, manualSeed, noGrad, stack, tensor, tidy, where, type Device, type Tensor } from '../tensor/index.js';
 import { keep } from '../tensor/scope.js';
 import { SequenceBuffers } from './buffers.js';
 import { eosIds, resolveGenerationConfig, type GenerationConfig } from './config.js';
@@ -79,7 +79,7 @@ export function generate(
     buffers = tidy(() => new SequenceBuffers(padded, cfg.maxNewTokens, filler, device));
     cache = cfg.useCache ? model.newCache({ capacity: buffers.length + cfg.maxNewTokens }) : undefined;
     // One prefill per distinct prompt where the cache can repeat its rows for the copies.
-    const shared = G > 1 && cache?.selectRows !== undefined ? { prompts: leftPad(prompts, filler), copies: G } : undefined;
+    const shared = G > 1 && cache?.repeatRows !== undefined ? { prompts: leftPad(prompts, filler), copies: G } : undefined;
     let liveRows = rows.map(() => true);
     for (let step = 0; step < cfg.maxNewTokens; step++) {
       const state = { buffers, cache, live, filler, shared: step === 0 ? shared : undefined, device };
@@ -185,9 +185,8 @@ function sharedPrefill(model: CausalLm, shared: NonNullable<StepState['shared']>
   const inputIds = tensor(shared.prompts.inputIds, { dtype: 'int64', device }); // (N, L)
   const attentionMask = tensor(shared.prompts.attentionMask, { dtype: 'int64', device });
   const { logits } = model.forward({ inputIds, attentionMask, positionIds: positionIdsFromMask(attentionMask), cache, logitsToKeep: 1 });
-  const rows = arange(inputIds.size(0), undefined, 1, { dtype: 'int64', device }).repeatInterleave(shared.copies);
-  cache.selectRows?.(rows);
-  return logits.select(1, logits.size(1) - 1).to('float32').indexSelect(0, rows); // (N * copies, V)
+  cache.repeatRows?.(shared.copies);
+  return logits.select(1, logits.size(1) - 1).to('float32').repeatInterleave(shared.copies, 0); // (N * copies, V)
 }
 
 function checkInputs(

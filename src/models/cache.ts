@@ -52,13 +52,14 @@ export class DecoderKvCache implements KvCache {
   }
 
   /**
-   * Keeps batch rows `index` (int64 (n,)), in that order, e.g. each prompt's row repeated for its
-   * G completions after one shared prefill (HF's expansion for num_return_sequences).
+   * Repeats every batch row `copies` times, each row's copies adjacent: one prefill shared by a
+   * prompt's completions (HF's repeat_interleave for num_return_sequences). repeat_interleave,
+   * not index_select: libtorch's CPU index_select copies wide rows element by element.
    */
-  selectRows(index: Tensor): void {
+  repeatRows(copies: number): void {
     this.layers.forEach((b, i) => {
       if (!b) return;
-      this.layers[i] = { keys: keep(b.keys.indexSelect(0, index)), values: keep(b.values.indexSelect(0, index)) };
+      this.layers[i] = { keys: keep(b.keys.repeatInterleave(copies, 0)), values: keep(b.values.repeatInterleave(copies, 0)) };
       b.keys.dispose();
       b.values.dispose();
     });

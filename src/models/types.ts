@@ -11,10 +11,10 @@ export interface KvCache {
   /** Frees the cached tensors. */
   dispose(): void;
   /**
-   * Keeps batch rows `index` (int64 (n,)) in that order: one prefill shared by several
-   * completions of a prompt. Optional; without it generate prefills each copy.
+   * Repeats every batch row `copies` times, each row's copies adjacent: one prefill shared by
+   * several completions of a prompt. Optional; without it generate prefills each copy.
    */
-  selectRows?(index: Tensor): void;
+  repeatRows?(copies: number): void;
   /**
    * Continuous batching (optional): copies `source`'s first `length` positions of row 0 into row
    * `row` at columns [column, column + length).
