@@ -6,16 +6,17 @@
 #   LIBTORCH=$(bash scripts/libtorch-from-wheel.sh) npm run build:native
 #   bash scripts/libtorch-from-wheel.sh /path/to/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl
 #
-# Where it looks, in order (the first wheel that passes the check wins):
-#   1. the wheel given as argument;
-#   2. torch-*.whl in pip's configured find-links folders;
-#   3. the torch versions pip's configured indexes offer (resolved by `pip install --dry-run
+# Where it looks: the wheel given as argument; else, for the best kind of build first (see below),
+#   1. torch-*.whl in pip's configured find-links folders;
+#   2. the torch versions pip's configured indexes offer (resolved by `pip install --dry-run
 #      --report`, downloaded only when not already a local file);
-#   4. without a GPU, PyTorch's CPU index (https://download.pytorch.org/whl/cpu), short timeout.
-# Without an NVIDIA GPU (nvidia-smi absent or listing none; RLHF_GPU=0|1 overrides) a `+cpu` build
-# ranks first and a CUDA build is rejected: the plain `torch` of a default index is the CUDA build,
-# whose libtorch_cuda.so needs libcudart and the other CUDA libraries. With a GPU a CUDA build
-# ranks first (building against it needs the CUDA toolkit, as for any CUDA libtorch).
+#   3. without a GPU, PyTorch's CPU index (https://download.pytorch.org/whl/cpu), short timeout;
+# then the same for the next kind. The first wheel that passes the check wins.
+# Without an NVIDIA GPU (nvidia-smi absent or listing none; RLHF_GPU=0|1 overrides) `+cpu` builds
+# come first, then plain ones, and a CUDA build is rejected: the plain `torch` of a default index
+# is the CUDA build, whose libtorch_cuda.so needs libcudart and the other CUDA libraries. With a
+# GPU and the CUDA toolkit (nvcc; building against any CUDA libtorch needs it) CUDA and plain
+# builds come first, then `+cpu`.
 # Cache: ${RLHF_LIBTORCH_CACHE:-${XDG_CACHE_HOME:-~/.cache}/rlhf-ts/libtorch}/<wheel name>/torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,11 @@ if [ -n "${RLHF_GPU:-}" ]; then
   gpu="$RLHF_GPU"
 elif command -v nvidia-smi >/dev/null && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then
   gpu=1
+  # CMake's find_package(Torch) of a CUDA libtorch needs the CUDA toolkit; without it a CPU build is the one that builds.
+  if ! command -v nvcc >/dev/null && [ ! -x /usr/local/cuda/bin/nvcc ]; then
+    say "an NVIDIA GPU but no CUDA toolkit (nvcc): taking a CPU build; install the toolkit (or set LIBTORCH) for a GPU build"
+    gpu=0
+  fi
 else
   gpu=0
 fi
@@ -86,15 +92,12 @@ use_wheel() {
   echo "$dir/torch"
 }
 
-# try_versions INDEX-OPTIONS...: the torch versions pip finds with these options, best first, until one is usable.
+# try_versions KINDS VERSIONS INDEX-OPTIONS...: the versions of those kinds (cpu, cuda, plain) that pip
+# finds with these options, best first, until one is usable.
 try_versions() {
-  local versions v resolved url version build
-  if ! "${pip[@]}" install --help 2>/dev/null | grep -q -- '--report'; then
-    say "$("${pip[@]}" --version | cut -d' ' -f1-2) cannot report what it would install (pip 22.2+ can): pip's indexes not searched"
-    return 1
-  fi
-  versions=$("${pip[@]}" index versions torch "${quick[@]}" "$@" 2>/dev/null | sed -n 's/^Available versions: //p' | tr -d ',')
-  for v in $($pick rank --gpu "$gpu" --arch "$arch" $versions); do
+  local kinds="$1" versions="$2" v resolved url version build
+  shift 2
+  for v in $($pick rank --gpu "$gpu" --arch "$arch" --only "$kinds" $versions); do
     resolved=$("${pip[@]}" install --dry-run --ignore-installed --no-deps --only-binary=:all: -q "${quick[@]}" "$@" \
       --report - "torch==$v" 2>/dev/null | $pick report) || continue
     IFS=$'\t' read -r url version build <<< "$resolved"
@@ -108,28 +111,45 @@ try_versions() {
   return 1
 }
 
+# index_versions INDEX-OPTIONS...: the torch versions pip's indexes (and find-links) offer.
+index_versions() {
+  "${pip[@]}" index versions torch "${quick[@]}" "$@" 2>/dev/null | sed -n 's/^Available versions: //p' | tr -d ','
+}
+
 say "looking for a PyTorch wheel for $arch, $([ "$gpu" = 1 ] && echo 'with an NVIDIA GPU (CUDA build first)' || echo 'no GPU (CPU build)')"
 if [ -n "${1:-}" ]; then
   use_wheel "$1" && exit 0
   say "the wheel $1 cannot be used"
   exit 1
 fi
-
-# 2. pip's find-links folders.
-if [ ${#pip[@]} -gt 0 ]; then
-  for dir in $("${pip[@]}" config list 2>/dev/null | sed -n "s/.*find-links='\(.*\)'/\1/p" | tr ' ' '\n' | sed 's|^file://||' | sort -u); do
-    for wheel in $($pick rank --gpu "$gpu" --arch "$arch" $(ls "$dir"/torch-*.whl 2>/dev/null)); do
-      use_wheel "$wheel" && exit 0
-    done
-  done
-  # 3. pip's configured indexes; 4. PyTorch's CPU index.
-  try_versions && exit 0
-  if [ "$gpu" = 0 ]; then
-    say "trying PyTorch's CPU index https://download.pytorch.org/whl/cpu"
-    try_versions --index-url https://download.pytorch.org/whl/cpu && exit 0
-  fi
-else
-  say "no pip on this machine (python3 -m pip): cannot look for wheels"
+[ ${#pip[@]} -gt 0 ] || { say "no pip on this machine (pip, python3 -m pip): cannot look for wheels"; exit 1; }
+can_report=1
+if ! "${pip[@]}" install --help 2>/dev/null | grep -q -- '--report'; then
+  say "$("${pip[@]}" --version | cut -d' ' -f1-2) cannot report what it would install (pip 22.2+ can): only find-links folders are searched"
+  can_report=""
 fi
+wheels=""
+for dir in $("${pip[@]}" config list 2>/dev/null | sed -n "s/.*find-links='\(.*\)'/\1/p" | tr ' ' '\n' | sed 's|^file://||' | sort -u); do
+  wheels+=" $(ls "$dir"/torch-*.whl 2>/dev/null | tr '\n' ' ')"
+done
+# The best kind first from every source (find-links folders, pip's indexes, PyTorch's CPU index), then the next kind.
+if [ "$gpu" = 1 ]; then passes=(cuda,plain cpu); else passes=(cpu plain); fi
+versions="" cpu_index_versions="" cpu_index_asked=""
+for kinds in "${passes[@]}"; do
+  for wheel in $($pick rank --gpu "$gpu" --arch "$arch" --only "$kinds" $wheels); do
+    use_wheel "$wheel" && exit 0
+  done
+  [ -n "$can_report" ] || continue
+  [ -n "$versions" ] || versions=$(index_versions)
+  try_versions "$kinds" "$versions" && exit 0
+  if [ "$gpu" = 0 ]; then
+    if [ -z "$cpu_index_asked" ]; then
+      say "trying PyTorch's CPU index https://download.pytorch.org/whl/cpu"
+      cpu_index_versions=$(index_versions --index-url https://download.pytorch.org/whl/cpu)
+      cpu_index_asked=1
+    fi
+    try_versions "$kinds" "$cpu_index_versions" --index-url https://download.pytorch.org/whl/cpu && exit 0
+  fi
+done
 say "no usable PyTorch wheel found"
 exit 1

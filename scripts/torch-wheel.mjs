@@ -2,7 +2,7 @@
 // Which PyTorch wheel's libtorch suits this machine: the pure decisions behind
 // scripts/libtorch-from-wheel.sh, in plain Node (it runs before `npm ci` and `tsc`).
 //
-//   node scripts/torch-wheel.mjs rank --gpu 0 --arch x86_64 CANDIDATE...   # usable ones, best first
+//   node scripts/torch-wheel.mjs rank --gpu 0 --arch x86_64 [--only cpu,plain] CANDIDATE...   # usable ones, best first
 //   unzip -Z1 W | node scripts/torch-wheel.mjs check --gpu 0 --version-py <(unzip -p W torch/version.py)
 //   pip install --dry-run --report - ... | node scripts/torch-wheel.mjs report   # url, version, build
 //
@@ -59,11 +59,13 @@ function compareRelease(a, b) {
  * The candidates whose libtorch can serve this machine, best first: without a GPU the
  * `+cpu` builds, then plain ones (to be checked); with one the CUDA and plain builds, then
  * `+cpu`. Within a kind a final release beats a pre-release, then the higher version wins.
- * Wheel names for another OS or CPU architecture, and ROCm/XPU builds, are left out.
+ * Wheel names for another OS or CPU architecture, and ROCm/XPU builds, are left out; `only`
+ * keeps just the named kinds ('cpu', 'cuda', 'plain').
  * @example rankCandidates(['2.14.1', '2.13.0+cpu'], { gpu: false, arch: 'x86_64' }) // ['2.13.0+cpu', '2.14.1']
  */
-export function rankCandidates(candidates, { gpu, arch }) {
+export function rankCandidates(candidates, { gpu, arch, only }) {
   const order = gpu ? { cuda: 0, plain: 0, cpu: 1 } : { cpu: 0, plain: 1 };
+  if (only) for (const kind of Object.keys(order)) if (!only.includes(kind)) delete order[kind];
   const usable = [];
   for (const candidate of candidates) {
     const c = parseCandidate(candidate);
@@ -127,7 +129,8 @@ function main(argv) {
   const gpu = option(args, '--gpu', '0') === '1';
   if (command === 'rank') {
     const arch = option(args, '--arch', process.arch === 'arm64' ? 'aarch64' : 'x86_64');
-    for (const c of rankCandidates(args, { gpu, arch })) console.log(c);
+    const only = option(args, '--only', undefined)?.split(',');
+    for (const c of rankCandidates(args, { gpu, arch, only })) console.log(c);
     return 0;
   }
   if (command === 'check') {
@@ -144,7 +147,7 @@ function main(argv) {
     console.log(`${r.url}\t${r.version}\t${r.build}`);
     return 0;
   }
-  console.error('usage: torch-wheel.mjs rank|check|report [--gpu 0|1] [--arch ARCH] [--version-py FILE] [CANDIDATE...]');
+  console.error('usage: torch-wheel.mjs rank|check|report [--gpu 0|1] [--arch ARCH] [--only KINDS] [--version-py FILE] [CANDIDATE...]');
   return 2;
 }
 

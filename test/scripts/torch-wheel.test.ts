@@ -32,6 +32,13 @@ test('with a GPU: CUDA and plain builds first, newest first, +cpu last', () => {
   assert.deepEqual(run(['rank', '--gpu', '0', '--arch', 'aarch64', cpu213, arm, mac]).lines, [arm]);
 });
 
+test('--only keeps the named kinds: the shell looks for the best kind in every source before the next kind', () => {
+  assert.deepEqual(run(['rank', '--gpu', '1', '--arch', 'x86_64', '--only', 'cuda,plain', cpu213, cu121, plain]).lines, [plain, cu121]);
+  assert.deepEqual(run(['rank', '--gpu', '1', '--arch', 'x86_64', '--only', 'cpu', cpu213, cu121, plain]).lines, [cpu213]);
+  // A kind the machine cannot use stays out even when asked for.
+  assert.deepEqual(run(['rank', '--gpu', '0', '--arch', 'x86_64', '--only', 'cuda,cpu', cpu213, cu121]).lines, [cpu213]);
+});
+
 test('bare versions, as `pip index versions` lists them, rank the same way', () => {
   assert.deepEqual(run(['rank', '--gpu', '0', '2.14.1', '2.13.0+cpu', '2.9.0+cpu', '2.6.0+rocm6.1', '2.10.0rc1+cpu']).lines, ['2.13.0+cpu', '2.9.0+cpu', '2.10.0rc1+cpu', '2.14.1']);
 });
