@@ -82,6 +82,15 @@ if [ -d build ] && [ "$(cat build/.libtorch-source 2>/dev/null || echo system)" 
   rm -rf build
 fi
 
-if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+# npm ci reinstalls node_modules, whose fresh node-addon-api headers would make the addon rebuild from
+# scratch: skip it when node_modules was installed from this very package-lock.json.
+if [ -f package-lock.json ] && sha256sum --status -c node_modules/.rlhf-setup-lock 2>/dev/null; then
+  say "npm dependencies are up to date (node_modules/.rlhf-setup-lock)"
+elif [ -f package-lock.json ]; then
+  npm ci --no-audit --no-fund
+  sha256sum package-lock.json > node_modules/.rlhf-setup-lock
+else
+  npm install --no-audit --no-fund
+fi
 npm run build
 echo "$source_mark" > build/.libtorch-source
