@@ -113,7 +113,7 @@ try_versions() {
 
 # index_versions INDEX-OPTIONS...: the torch versions pip's indexes (and find-links) offer.
 index_versions() {
-  "${pip[@]}" index versions torch "${quick[@]}" "$@" 2>/dev/null | sed -n 's/^Available versions: //p' | tr -d ','
+  { "${pip[@]}" index versions torch "${quick[@]}" "$@" 2>/dev/null || true; } | sed -n 's/^Available versions: //p' | tr -d ','
 }
 
 say "looking for a PyTorch wheel for $arch, $([ "$gpu" = 1 ] && echo 'with an NVIDIA GPU (CUDA build first)' || echo 'no GPU (CPU build)')"
