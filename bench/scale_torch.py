@@ -5,8 +5,8 @@ Usage: python3 bench/scale_torch.py '<task JSON>'
 
 - load: AutoModelForCausalLM.from_pretrained(dir, dtype=...), timed; torch and transformers are
   imported before the clock starts (as node and the addon are on the other side).
-- generate: greedy generate() with the KV cache, min_new_tokens = max_new_tokens, after a 2-token
-  warm-up: 1 new token (prefill + one step) and N new tokens, per batch.
+- generate: greedy generate() with the KV cache, min_new_tokens = max_new_tokens, after one 2-token
+  warm-up at batch 1: per batch, 1 new token (prefill + one step), then N new tokens.
 - rollout: generate(do_sample=True, top_k=0, num_return_sequences=G) on the distinct prompts:
   HF repeats each prompt G times and prefills every copy.
 - train: TRL's SFTTrainer / DPOTrainer / GRPOTrainer (with a constant reward function), PEFT
@@ -62,9 +62,9 @@ def measure_generate():
     with open(TASK["promptsPath"]) as f:
         prompts = json.load(f)
     figures = []
+    greedy(model, prompts[:1], 2)  # warm-up
     for batch in TASK["batches"]:
         rows = prompts[:batch]
-        greedy(model, rows, 2)
         _, one = timed(lambda: greedy(model, rows, 1))
         tokens, n = timed(lambda: greedy(model, rows, TASK["newTokens"]))
         figures.append({"batch": batch, "secondsOne": one, "secondsN": n, "firstRow": tokens[0]})
