@@ -5,11 +5,14 @@ import { buildInfo, cuda, getNumThreads } from '../tensor/index.js';
 import type { CommandIo } from './config-command.js';
 
 export type BlasKind = 'openblas' | 'mkl' | 'reference' | 'unknown';
+/** Where the linked libtorch came from: a PyTorch wheel unpacked by scripts/setup.sh (the default), Debian's libtorch-dev, or a LIBTORCH of the user's. */
+export type LibtorchSource = 'wheel' | 'system' | 'LIBTORCH' | 'unknown';
 
 export interface EnvReport {
   torchVersion: string;
   /** libtorch_cpu.so as mapped into this process, when found. */
   libtorchPath: string | undefined;
+  libtorchSource: LibtorchSource;
   blas: BlasKind;
   blasPath: string | undefined;
   threads: number;
@@ -42,6 +45,41 @@ export function classifyBlas(libraries: readonly string[], buildConfig: string):
   if (/BLAS_INFO=mkl/.test(buildConfig)) return { kind: 'mkl', path: undefined };
   if (/BLAS_INFO=open/.test(buildConfig)) return { kind: 'openblas', path: undefined };
   return { kind: 'unknown', path: undefined };
+}
+
+/**
+ * Where a libtorch came from, by the path of its libtorch_cpu.so: Debian's package lives under
+ * /usr/lib; scripts/setup.sh unpacks a wheel's libtorch into a folder named after the wheel
+ * (`.../torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64/torch/lib`); anything else was a LIBTORCH.
+ * @example libtorchSource('/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13') // 'system'
+ */
+export function libtorchSource(libtorchPath: string | undefined): LibtorchSource {
+  if (libtorchPath === undefined) return 'unknown';
+  if (libtorchPath.startsWith('/usr/lib/')) return 'system';
+  if (/\/torch-\d[^/]*-[^/]+-[^/]+-[^/]+\/torch\/lib\/[^/]+$/.test(libtorchPath)) return 'wheel';
+  return 'LIBTORCH';
+}
+
+/**
+ * Measured on a 0.5B Qwen2 (random weights, 2 threads, issue 16): greedy decoding at batch 1 in
+ * new tokens/s and one fp32 SFT step (2 x 512 tokens) in seconds, on each libtorch.
+ */
+const LIBTORCH_FIGURES = { debian113: { tokPerS: 3.6, sftStepS: 41.5 }, wheel213: { tokPerS: 6.5, sftStepS: 25 } } as const;
+
+/**
+ * What building against the other libtorch would change, and the command that does it.
+ * @example otherLibtorch('system', '1.13.1') // "libtorch 2.x from a PyTorch wheel would be faster ... RLHF_LIBTORCH=wheel bash scripts/setup.sh"
+ */
+export function otherLibtorch(source: LibtorchSource, torchVersion: string): string {
+  const { debian113: old, wheel213: now } = LIBTORCH_FIGURES;
+  const measured = `(0.5B Qwen2, 2 threads: greedy ${now.tokPerS} vs ${old.tokPerS} new tok/s at batch 1, SFT step ${now.sftStepS} vs ${old.sftStepS} s on 2.13 vs 1.13)`;
+  const major = Number(torchVersion.split('.')[0]);
+  if (source === 'system' || major < 2) {
+    return `libtorch 2.x from a PyTorch wheel would be faster at real sizes, with MKL and fused attention ${measured}: RLHF_LIBTORCH=wheel bash scripts/setup.sh`;
+  }
+  const debian = `Debian's libtorch-dev 1.13 would be slower at real sizes ${measured}; it is there to check 1.13 compatibility: RLHF_LIBTORCH=system bash scripts/setup.sh`;
+  if (source === 'LIBTORCH') return `the default is a PyTorch wheel's libtorch (bash scripts/setup.sh without LIBTORCH); ${debian}`;
+  return debian;
 }
 
 /** Paths of the shared objects mapped into this process (empty where /proc is missing). */
@@ -80,9 +118,11 @@ export function collectEnvReport(): EnvReport {
     gpuPresent = false;
   }
   const cudaAvailable = cuda.isAvailable();
+  const libtorchPath = libs.find((l) => /libtorch_cpu\.so/.test(l)) ?? libs.find((l) => /libtorch\.so/.test(l));
   return {
     torchVersion: info.torchVersion,
-    libtorchPath: libs.find((l) => /libtorch_cpu\.so/.test(l)) ?? libs.find((l) => /libtorch\.so/.test(l)),
+    libtorchPath,
+    libtorchSource: libtorchSource(libtorchPath),
     blas: blas.kind,
     blasPath: blas.path,
     threads: getNumThreads(),
@@ -125,12 +165,21 @@ export function adviseEnv(r: EnvReport): string[] {
   return advice;
 }
 
+const LIBTORCH_SOURCES: Record<LibtorchSource, string> = {
+  wheel: "a PyTorch wheel's, unpacked by scripts/setup.sh (the default)",
+  system: "Debian's libtorch-dev (RLHF_LIBTORCH=system, or no wheel was found)",
+  LIBTORCH: 'LIBTORCH, a libtorch of your own',
+  unknown: 'unknown (libtorch not found in /proc/self/maps)',
+};
+
 /** The report as aligned `name: value` lines. */
 export function formatEnvReport(r: EnvReport): string[] {
   const gib = (b: number | undefined) => (b === undefined ? 'unknown' : `${(b / GiB).toFixed(1)} GiB`);
   const rows: [string, string][] = [
     ['libtorch', r.torchVersion],
     ['libtorch path', r.libtorchPath ?? 'not found in /proc/self/maps'],
+    ['libtorch source', LIBTORCH_SOURCES[r.libtorchSource]],
+    ['the other libtorch', otherLibtorch(r.libtorchSource, r.torchVersion)],
     ['BLAS', r.blasPath ? `${r.blas} (${r.blasPath})` : r.blas],
     ['threads', `${r.threads} intra-op of ${r.cores} CPUs`],
     ['CUDA', r.cudaAvailable ? `available, ${r.cudaDevices} device${r.cudaDevices === 1 ? '' : 's'}` : 'not available'],

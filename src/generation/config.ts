@@ -33,6 +33,11 @@ export interface GenerationConfig {
   seed?: number;
   /** Reuse keys/values through the model's KvCache; false re-runs the full sequence each step (HF `use_cache`). */
   useCache: boolean;
+  /**
+   * Completions per prompt (HF `num_return_sequences`); each prompt's are adjacent in the
+   * results. With a cache the prompt is prefilled once and its keys/values shared by its copies.
+   */
+  numReturnSequences: number;
 }
 
 /** HF GenerationConfig's defaults, except `maxNewTokens` (HF caps the total `max_length` at 20 instead). */
@@ -46,6 +51,7 @@ export const GENERATION_DEFAULTS: Readonly<GenerationConfig> = Object.freeze({
   repetitionPenalty: 1,
   stopStrings: [],
   useCache: true,
+  numReturnSequences: 1,
 });
 
 /** Fills in defaults and checks every value, quoting the bad one. */
@@ -75,6 +81,7 @@ export function resolveGenerationConfig(partial: Partial<GenerationConfig> = {})
   if (!Array.isArray(c.stopStrings) || c.stopStrings.some((s) => typeof s !== 'string' || s.length === 0)) {
     fail(`stopStrings (${JSON.stringify(c.stopStrings)}) must be non-empty strings`);
   }
+  if (!Number.isInteger(c.numReturnSequences) || c.numReturnSequences < 1) fail(`numReturnSequences (${c.numReturnSequences}) must be an integer >= 1`);
   if (c.seed !== undefined && (!Number.isInteger(c.seed) || c.seed < 0)) fail(`seed (${c.seed}) must be a non-negative integer`);
   return c;
 }
@@ -119,5 +126,6 @@ export function fromHfGenerationConfig(json: Record<string, unknown>): Partial<G
   else if (Array.isArray(stop) && stop.every((s) => typeof s === 'string')) set('stopStrings', stop);
   else if (stop !== undefined && stop !== null) throw new TypeError(`generation_config.json: stop_strings must be a string or strings, got ${JSON.stringify(stop)}`);
   if (json.use_cache === false) set('useCache', false);
+  set('numReturnSequences', num('num_return_sequences') ?? undefined);
   return out;
 }

@@ -11,7 +11,9 @@
  * ```
  */
 import type { CausalLm, CausalLmInput, KvCache } from '../models/types.js';
-import { cat, getDefaultDevice, manualSeed, noGrad, onesLike, tensor, tidy, type Tensor } from '../tensor/index.js';
+import { getDefaultDevice, manualSeed, noGrad, stack, tensor, tidy, where, type Device, type Tensor } from '../tensor/index.js';
+import { keep } from '../tensor/scope.js';
+import { SequenceBuffers } from './buffers.js';
 import { eosIds, resolveGenerationConfig, type GenerationConfig } from './config.js';
 import { leftPad, positionIdsFromMask } from './padding.js';
 import { chooseTokens, processScores } from './pipeline.js';
@@ -26,8 +28,9 @@ interface RowState {
   stop?: StopStringMatcher;
 }
 
-/** One step's choices, copied to the host. */
+/** One step's choices: the tokens to feed (B) int64 on the device, and the host copy. */
 interface StepChoice {
+  fed: Tensor;
   tokens: number[];
   modelLogprobs: number[];
   processedLogprobs: number[];
@@ -35,7 +38,9 @@ interface StepChoice {
 
 /**
  * Generates up to `maxNewTokens` tokens for each prompt (token ids, no padding) and returns one
- * result per prompt. Synchronous: every step's tensor math runs in its own tidy() under noGrad().
+ * result per prompt, or `numReturnSequences` adjacent results per prompt. Synchronous: every
+ * step's tensor math runs in its own tidy() under noGrad(), and copies one (3, B) tensor to the
+ * host (tokens and both log-probs).
  */
 export function generate(
   model: CausalLm,
@@ -50,33 +55,38 @@ export function generate(
   const padTokenId = cfg.padTokenId ?? model.config.padTokenId ?? eos[0];
   checkInputs(prompts, vocabSize, eos, padTokenId, cfg, options);
   const decode = options.decode;
+  const G = cfg.numReturnSequences;
+  // HF's num_return_sequences order: each prompt's copies adjacent.
+  const expanded = G === 1 ? prompts : prompts.flatMap((p) => Array.from({ length: G }, () => p));
 
   if (cfg.seed !== undefined) manualSeed(cfg.seed);
   const device = options.device ?? model.device ?? getDefaultDevice();
   // Without a pad id every prompt has the same length and no row can finish early, so the value is never used.
   const filler = padTokenId ?? 0;
-  const padded = leftPad(prompts, filler);
-  // HF's input_ids and attention_mask, each grown by one column per step: (B, L).
-  let sequences = tensor(padded.inputIds, { dtype: 'int64', device });
-  let attentionMask = tensor(padded.attentionMask, { dtype: 'int64', device });
-  let cache: KvCache | undefined;
-  const rows: RowState[] = prompts.map((p) => ({
+  const padded = leftPad(expanded, filler);
+  const rows: RowState[] = expanded.map((p) => ({
     tokenIds: [],
     modelLogprobs: [],
     processedLogprobs: [],
     stop: decode && cfg.stopStrings.length > 0 ? new StopStringMatcher(cfg.stopStrings, decode, p) : undefined,
   }));
+  let buffers: SequenceBuffers | undefined;
+  let cache: KvCache | undefined;
+  let live: Tensor | undefined;
+  let pending: Tensor | undefined;
 
   try {
-    cache = cfg.useCache ? model.newCache() : undefined;
+    buffers = tidy(() => new SequenceBuffers(padded, cfg.maxNewTokens, filler, device));
+    cache = cfg.useCache ? model.newCache({ capacity: buffers.length + cfg.maxNewTokens }) : undefined;
+    // One prefill per distinct prompt where the cache can repeat its rows for the copies.
+    const shared = G > 1 && cache?.repeatRows !== undefined ? { prompts: leftPad(prompts, filler), copies: G } : undefined;
+    let liveRows = rows.map(() => true);
     for (let step = 0; step < cfg.maxNewTokens; step++) {
-      const state = { sequences, attentionMask, cache };
+      const state = { buffers, cache, live, filler, shared: step === 0 ? shared : undefined, device };
       const choice = noGrad(() => tidy(() => decodeStep(model, state, step, eos, cfg)));
-      const live = rows.map((r) => r.finishReason === undefined);
-      // Finished rows get padding, as HF's next_tokens * unfinished + pad * (1 - unfinished).
-      const fed = choice.tokens.map((t, i) => (live[i] ? t : filler));
+      const fed = choice.tokens.map((t, i) => (liveRows[i] ? t : filler));
       rows.forEach((row, i) => {
-        if (!live[i]) return;
+        if (!liveRows[i]) return;
         const token = fed[i] as number;
         row.tokenIds.push(token);
         row.modelLogprobs.push(choice.modelLogprobs[i] as number);
@@ -84,21 +94,25 @@ export function generate(
         if (eos.includes(token)) row.finishReason = 'eos';
         else if (row.stop?.push(token)) row.finishReason = 'stop_string';
       });
-      options.onToken?.(step, fed, live);
-      if (step === cfg.maxNewTokens - 1 || rows.every((r) => r.finishReason !== undefined)) break;
-
-      const grown = tidy(() => {
-        const column = tensor(fed, { dtype: 'int64', device }).unsqueeze(1); // (B, 1)
-        return { sequences: cat([sequences, column], 1), attentionMask: cat([attentionMask, onesLike(column)], 1) };
-      });
-      sequences.dispose();
-      attentionMask.dispose();
-      ({ sequences, attentionMask } = grown);
+      pending = choice.fed;
+      options.onToken?.(step, fed, liveRows);
+      const stillLive = rows.map((r) => r.finishReason === undefined);
+      if (step === cfg.maxNewTokens - 1 || stillLive.every((l) => !l)) break;
+      if (stillLive.some((l, i) => l !== liveRows[i])) {
+        live?.dispose();
+        live = tidy(() => keep(tensor(stillLive.map(Number), { dtype: 'int64', device }).ne(0)));
+      }
+      liveRows = stillLive;
+      // Finished rows are fed padding, as HF's next_tokens * unfinished + pad * (1 - unfinished).
+      tidy(() => buffers?.append(choice.fed));
+      choice.fed.dispose();
+      pending = undefined;
     }
   } finally {
+    pending?.dispose();
     cache?.dispose();
-    sequences.dispose();
-    attentionMask.dispose();
+    buffers?.dispose();
+    live?.dispose();
   }
 
   return rows.map((row) => {
@@ -113,39 +127,66 @@ export function generate(
   });
 }
 
+interface StepState {
+  buffers: SequenceBuffers;
+  cache: KvCache | undefined;
+  /** (B) bool, unset while every row is live. */
+  live: Tensor | undefined;
+  filler: number;
+  /** First step only: the distinct prompts, prefilled once and repeated `copies` times. */
+  shared: { prompts: { inputIds: number[][]; attentionMask: number[][] }; copies: number } | undefined;
+  device: Device;
+}
+
 /**
  * One forward pass and token choice. With a cache, the first step feeds the whole padded
  * prompt and later steps only the newest column; without one, every step feeds everything
  * (HF use_cache=False). Either way the mask covers all L positions and the positions are HF's
- * cumsum-of-mask ones for the columns fed.
+ * cumsum-of-mask ones for the columns fed (kept incrementally with a cache).
  */
-function decodeStep(
-  model: CausalLm,
-  { sequences, attentionMask, cache }: { sequences: Tensor; attentionMask: Tensor; cache: KvCache | undefined },
-  step: number,
-  eos: readonly number[],
-  cfg: GenerationConfig,
-): StepChoice {
-  const length = sequences.size(1);
+function decodeStep(model: CausalLm, s: StepState, step: number, eos: readonly number[], cfg: GenerationConfig): StepChoice {
+  const { buffers, cache } = s;
+  const length = buffers.length;
   const fed = cache && step > 0 ? 1 : length;
   if (cache && cache.length !== length - fed) {
     throw new Error(`generate: the KV cache holds ${cache.length} positions before step ${step}, expected ${length - fed}`);
   }
-  const input: CausalLmInput = {
-    inputIds: sequences.narrow(1, length - fed, fed).contiguous(), // (B, T)
-    attentionMask, // (B, P + T)
-    positionIds: positionIdsFromMask(attentionMask).narrow(1, length - fed, fed).contiguous(), // (B, T)
-  };
-  if (cache) input.cache = cache;
-  const { logits } = model.forward({ ...input, logitsToKeep: 1 }); // (B, 1, V)
-  const last = logits.select(1, logits.size(1) - 1).to('float32'); // (B, V), HF's .float()
-  const scores = processScores(last, { sequences, generated: step, eosIds: eos }, cfg);
+  let last = s.shared ? sharedPrefill(model, s.shared, cache as KvCache, s.device) : undefined;
+  if (!last) {
+    const attentionMask = buffers.attentionMask().contiguous(); // (B, P + T)
+    const input: CausalLmInput = fed === 1
+      ? { ...buffers.lastColumn(), attentionMask } // (B, 1) each
+      : { inputIds: buffers.sequences().contiguous(), attentionMask, positionIds: positionIdsFromMask(attentionMask) }; // (B, L)
+    if (cache) input.cache = cache;
+    const { logits } = model.forward({ ...input, logitsToKeep: 1 }); // (B, 1, V)
+    last = logits.select(1, logits.size(1) - 1).to('float32'); // (B, V), HF's .float()
+  }
+  const scores = processScores(last, { sequences: buffers.sequences(), generated: step, eosIds: eos }, cfg);
   const next = chooseTokens(scores, cfg.doSample).unsqueeze(1); // (B, 1)
+  const modelLogprobs = last.logSoftmax(-1).gather(1, next); // (B, 1)
+  // Greedy without processors chooses from the raw logits: one log-softmax serves both.
+  const processedLogprobs = scores === last ? modelLogprobs : scores.logSoftmax(-1).gather(1, next);
+  const host = stack([next.to('float64'), modelLogprobs.to('float64'), processedLogprobs.to('float64')]).flatValues() as number[]; // (3, B, 1)
+  const B = next.size(0);
+  const column = next.squeeze(1);
   return {
-    tokens: next.flatValues() as number[],
-    modelLogprobs: last.logSoftmax(-1).gather(1, next).flatValues() as number[],
-    processedLogprobs: scores.logSoftmax(-1).gather(1, next).flatValues() as number[],
+    fed: keep(s.live ? where(s.live, column, s.filler) : column),
+    tokens: host.slice(0, B),
+    modelLogprobs: host.slice(B, 2 * B),
+    processedLogprobs: host.slice(2 * B),
   };
+}
+
+/**
+ * The first step of `numReturnSequences` decoding: each distinct prompt is prefilled once, then
+ * its cache rows and last logits are repeated for its copies. -> (B * copies, V) float32.
+ */
+function sharedPrefill(model: CausalLm, shared: NonNullable<StepState['shared']>, cache: KvCache, device: Device): Tensor {
+  const inputIds = tensor(shared.prompts.inputIds, { dtype: 'int64', device }); // (N, L)
+  const attentionMask = tensor(shared.prompts.attentionMask, { dtype: 'int64', device });
+  const { logits } = model.forward({ inputIds, attentionMask, positionIds: positionIdsFromMask(attentionMask), cache, logitsToKeep: 1 });
+  cache.repeatRows?.(shared.copies);
+  return logits.select(1, logits.size(1) - 1).to('float32').repeatInterleave(shared.copies, 0); // (N * copies, V)
 }
 
 function checkInputs(

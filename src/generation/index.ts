@@ -4,6 +4,8 @@
  * See docs/generation.md.
  */
 export { generate } from './generate.js';
+export { generateContinuous } from './continuous.js';
+export type { ContinuousOptions } from './continuous.js';
 export { GENERATION_DEFAULTS, resolveGenerationConfig, fromHfGenerationConfig } from './config.js';
 export type { GenerationConfig } from './config.js';
 export type { GenerateOptions, GenerationResult, FinishReason, TokenCallback } from './types.js';

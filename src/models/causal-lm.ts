@@ -16,7 +16,7 @@ import { toHfConfig, type DecoderConfig } from './config.js';
 import { DecoderModel } from './decoder.js';
 import { initDecoderWeights } from './init.js';
 import { lastPositions } from './logits-to-keep.js';
-import type { CausalLm, CausalLmInput, CausalLmOutput, FusableHeadLm } from './types.js';
+import type { CausalLm, CausalLmInput, CausalLmOutput, FusableHeadLm, KvCacheOptions } from './types.js';
 
 export class CausalLM extends Module implements CausalLm, FusableHeadLm {
   readonly model: DecoderModel;
@@ -44,8 +44,8 @@ export class CausalLM extends Module implements CausalLm, FusableHeadLm {
     return toHfConfig({ ...this.config, dtype });
   }
 
-  newCache(): DecoderKvCache {
-    return this.model.newCache();
+  newCache(options: KvCacheOptions = {}): DecoderKvCache {
+    return this.model.newCache(options);
   }
 
   forward(input: CausalLmInput): CausalLmOutput {

@@ -12,7 +12,7 @@ import { SelfAttention, type AttentionContext } from './attention.js';
 import { GatedMlp } from './mlp.js';
 import { defaultPositions, RotaryEmbedding } from './rope.js';
 import { attentionMaskFor, packedSegments } from './masks.js';
-import type { CausalLmInput } from './types.js';
+import type { CausalLmInput, KvCacheOptions } from './types.js';
 import { pack, unpack, unpaddedLayout, type UnpaddedLayout } from './unpadded.js';
 import { packedAttentionAvailable } from '../nn/functional.js';
 
@@ -52,8 +52,8 @@ export class DecoderModel extends Module {
     this.rotary = this.child('rotary_emb', new RotaryEmbedding(config));
   }
 
-  newCache(): DecoderKvCache {
-    return new DecoderKvCache(this.config.numLayers);
+  newCache(options: KvCacheOptions = {}): DecoderKvCache {
+    return new DecoderKvCache(this.config.numLayers, options);
   }
 
   /** -> final hidden states (B, T, H) */

@@ -9,7 +9,7 @@ export { RotaryEmbedding } from './rope.js';
 export { rotaryEmbedding as applyRotary } from '../nn/functional.js';
 export { fromPretrained, savePretrained, readConfig, readRawConfig, readGenerationConfig, loadPretrainedWeights } from './pretrained.js';
 export type { FromPretrainedOptions, SavePretrainedOptions, LoadWeightsOptions, HfSerializable } from './pretrained.js';
-export type { CausalLm, CausalLmInput, CausalLmOutput, KvCache } from './types.js';
+export type { CausalLm, CausalLmInput, CausalLmOutput, KvCache, KvCacheOptions } from './types.js';
 export { SequenceScoreModel } from './reward-model.js';
 export type { SequenceScoreOptions } from './reward-model.js';
 export { ValueHead, RegressionHead, pool } from './heads.js';

@@ -10,6 +10,27 @@ export interface KvCache {
   readonly length: number;
   /** Frees the cached tensors. */
   dispose(): void;
+  /**
+   * Repeats every batch row `copies` times, each row's copies adjacent: one prefill shared by
+   * several completions of a prompt. Optional; without it generate prefills each copy.
+   */
+  repeatRows?(copies: number): void;
+  /**
+   * Continuous batching (optional): copies `source`'s first `length` positions of row 0 into row
+   * `row` at columns [column, column + length).
+   */
+  writeRow?(row: number, source: KvCache, length: number, column: number): void;
+  /** Drops the first `start` columns of every row (continuous batching's compaction). */
+  dropColumns?(start: number): void;
+  /** Sets the filled length that every row shares. */
+  setLength?(length: number): void;
+}
+
+export interface KvCacheOptions {
+  /** Positions to preallocate (prompt + new tokens); the cache still grows past it. */
+  capacity?: number;
+  /** Rows, for a cache filled row by row (writeRow) before any forward pass. */
+  batch?: number;
 }
 
 export interface CausalLmInput {
@@ -47,8 +68,8 @@ export interface CausalLm {
   forward(input: CausalLmInput): CausalLmOutput;
   /** Where its weights live (every Module has it); generation makes its inputs there. */
   readonly device?: Device;
-  /** An empty cache for this model. */
-  newCache(): KvCache;
+  /** An empty cache for this model, preallocated for `options.capacity` positions where it can. */
+  newCache(options?: KvCacheOptions): KvCache;
 }
 
 /**

@@ -210,6 +210,8 @@ export class TensorBase implements Tracked {
    */
   setData_(src: TensorBase): this {
     native.setData(this.handle, src.handle);
+    this.cachedShape = undefined; // the new data may differ in dtype and shape
+    this.cachedDtype = undefined;
     return this;
   }
 

@@ -26,6 +26,7 @@ test('checkDevice names what is wrong and what to use', () => {
 test('setData_ swaps the data but keeps the tensor: identity, leaf status, requiresGrad', () => {
   const layer = new Linear(3, 2);
   const w = layer.weight;
+  assert.equal(w.dtype, 'float32'); // read (and cached) before the swap: the swap must not leave it stale
   w.setData_(tensor([[1, 2, 3], [4, 5, 6]], { dtype: 'float64' }));
   assert.equal(layer.weight, w);
   assert.equal(w.dtype, 'float64');

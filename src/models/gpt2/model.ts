@@ -11,7 +11,7 @@ import { asDecoderCache, DecoderKvCache } from '../cache.js';
 import { lastPositions } from '../logits-to-keep.js';
 import { attentionMaskFor, type AttentionMasking } from '../masks.js';
 import { defaultPositions } from '../rope.js';
-import type { CausalLm, CausalLmInput, CausalLmOutput, FusableHeadLm } from '../types.js';
+import type { CausalLm, CausalLmInput, CausalLmOutput, FusableHeadLm, KvCacheOptions } from '../types.js';
 import { gpt2ToHfConfig, type Gpt2Config } from './config.js';
 
 /** A linear layer with its weight stored (in, out): y = x W + b (transformers' Conv1D). */
@@ -160,8 +160,8 @@ export class Gpt2LMHeadModel extends Module implements CausalLm, FusableHeadLm {
     return m;
   }
 
-  newCache(): DecoderKvCache {
-    return new DecoderKvCache(this.config.nLayer);
+  newCache(options: KvCacheOptions = {}): DecoderKvCache {
+    return new DecoderKvCache(this.config.nLayer, options);
   }
 
   hfConfig(dtype: DType): Record<string, unknown> {

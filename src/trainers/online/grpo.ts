@@ -78,8 +78,9 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
     updatesPerIteration: o.numIterations,
     microBatchesPerUpdate: o.gradientAccumulationSteps,
     async collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<GrpoBuffer> {
+      // Each prompt is prefilled once and shared by its G completions (rows stay prompt-major).
+      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed: o.seed + iteration });
       const repeated = prompts.flatMap((p) => Array.from({ length: G }, () => p));
-      const rollout = sampleRollout(policy, repeated.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration });
       const scores = await scorer.score(rollout, repeated.map((p) => p.reference));
       const stats = groupStats(scores.total, G);
       const lengths = rollout.completions.map((c) => c.length);

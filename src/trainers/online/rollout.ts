@@ -8,7 +8,7 @@
  * const logps = completionLogps(policy, rollout.batch);   // equals rollout.batch.generationLogps
  * ```
  */
-import { generate, positionIdsFromMask, type GenerationConfig } from '../../generation/index.js';
+import { generate, generateContinuous, positionIdsFromMask, type GenerationConfig } from '../../generation/index.js';
 import { causalLmCompletionLogps, type CausalLm } from '../../models/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 
@@ -37,16 +37,32 @@ export interface Rollout {
   truncated: boolean[];
 }
 
-/** Samples one completion per prompt (repeat prompts for groups) and builds the batch. */
-export function sampleRollout(policy: CausalLm, prompts: readonly number[][], config: Partial<GenerationConfig> & { padTokenId: number }): Rollout {
+export interface RolloutOptions {
+  /**
+   * Rows decoded at once. With more rows than this, continuous batching (generateContinuous):
+   * a finished row's slot takes the next prompt. Unset: every row in one batch.
+   */
+  maxBatchSize?: number;
+}
+
+/**
+ * Samples `config.numReturnSequences` (default 1) completions per prompt and builds the batch;
+ * a group's rows are adjacent, in prompt order, and its prompt is prefilled once.
+ */
+export function sampleRollout(policy: CausalLm, prompts: readonly number[][], config: Partial<GenerationConfig> & { padTokenId: number }, options: RolloutOptions = {}): Rollout {
+  const G = config.numReturnSequences ?? 1;
+  const rows = G === 1 ? prompts : prompts.flatMap((p) => Array.from({ length: G }, () => p));
   const wasTraining = (policy as { training?: boolean }).training;
   (policy as { eval?: () => void }).eval?.();
-  const results = tidy(() => noGrad(() => generate(policy, prompts, config)));
+  const continuous = options.maxBatchSize !== undefined && rows.length > options.maxBatchSize;
+  const results = tidy(() => noGrad(() => continuous
+    ? generateContinuous(policy, prompts, config, { maxBatchSize: options.maxBatchSize as number })
+    : generate(policy, prompts, config)));
   if (wasTraining) (policy as { train?: () => void }).train?.();
   const completions = results.map((r) => r.tokenIds);
   const truncated = results.map((r) => r.finishReason === 'length');
-  const batch = buildBatch(prompts, completions, results.map((r) => r.modelLogprobs), config.padTokenId);
-  return { batch, prompts: prompts.map((p) => [...p]), completions, truncated };
+  const batch = buildBatch(rows, completions, results.map((r) => r.modelLogprobs), config.padTokenId);
+  return { batch, prompts: rows.map((p) => [...p]), completions, truncated };
 }
 
 /** Lays out prompts (left-padded) and completions (right-padded) with masks and positions. */
