@@ -392,6 +392,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerFused(env, exports);
   registerSiluMul(env, exports);
   registerRotary(env, exports);
+  registerSafetensorsIo(env, exports);
   return exports;
 }
 

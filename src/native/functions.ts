@@ -44,6 +44,8 @@ export const NATIVE_FUNCTIONS = [
   'benchMatmul', 'profileStart', 'profileStop', 'benchAdd',
   // optim.cc
   'adamStep_',
+  // safetensors_io.cc
+  'readSafetensors',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Names declared on `NativeBinding` but missing from NATIVE_FUNCTIONS: must be `never`. */
