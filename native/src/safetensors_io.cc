@@ -5,9 +5,10 @@
 // is read until a page is touched, training may write the tensor (the written page becomes
 // private memory, the file never changes), and a file replaced by an atomic rename keeps its
 // old contents alive in the mapping. Every other tensor gets its own allocation in the target
-// dtype, filled by pread in chunks (through a small bounce buffer when the dtype changes, so a
-// float32 file loads as bfloat16 without a float32 copy of the whole tensor). The chunks of all
-// files are read in parallel. Tensors that are not asked for are never read.
+// dtype: a conversion reads the mapping chunk by chunk and releases each chunk's pages once
+// converted (so a float32 file loads as bfloat16 without ever holding the float32 data); with
+// mmap off, or for an unaligned tensor, chunks are pread (through a small bounce buffer when the
+// dtype changes). The chunks of all files are read in parallel. Tensors not asked for are never read.
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -76,7 +77,28 @@ struct Chunk {
   int64_t bytes;
   at::Tensor out;  // the whole tensor, flattened
   int64_t first;   // element index in `out`
+  // The bytes in the file's mapping, when they are converted from there (else they are pread).
+  const uint8_t* mapped;
 };
+
+constexpr uintptr_t kPageBytes = 4096;
+constexpr uintptr_t kHugePageBytes = 2 << 20;
+
+// Releases the whole pages of [p, p + bytes) of a mapping that were only read: the process
+// drops them, the page cache keeps them, so converting a file never holds all of it resident.
+void dropPages(const uint8_t* p, int64_t bytes) {
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kPageBytes - 1) & ~(kPageBytes - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(bytes)) & ~(kPageBytes - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+}
+
+// Asks for transparent huge pages on a fresh allocation about to be filled (where the system
+// leaves THP to madvise): 512x fewer page faults while loading, fewer TLB misses after.
+void preferHugePages(void* p, size_t bytes) {
+  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + kHugePageBytes - 1) & ~(kHugePageBytes - 1);
+  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(kHugePageBytes - 1);
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
 
 std::string errnoText(int err) { return std::string(std::strerror(err)); }
 
@@ -121,12 +143,18 @@ void readChunk(const Chunk& c, const FileRequest& req, int fd, std::vector<uint8
     preadExactly(fd, dst, c.bytes, c.offset, error);
     return;
   }
+  int64_t count = c.bytes / static_cast<int64_t>(c10::elementSize(t.fileType));
+  auto fileOptions = at::TensorOptions().dtype(t.fileType);
+  if (c.mapped != nullptr) {
+    // libtorch's own conversion, so the values equal loading then calling .to(dtype).
+    c.out.narrow(0, c.first, count).copy_(at::from_blob(const_cast<uint8_t*>(c.mapped), {count}, fileOptions));
+    dropPages(c.mapped, c.bytes);
+    return;
+  }
   if (bounce.size() < static_cast<size_t>(c.bytes)) bounce.resize(static_cast<size_t>(kChunkBytes));
   preadExactly(fd, bounce.data(), c.bytes, c.offset, error);
   if (!error->empty()) return;
-  int64_t count = c.bytes / static_cast<int64_t>(c10::elementSize(t.fileType));
-  // libtorch's own conversion, so the values equal loading then calling .to(dtype).
-  c.out.narrow(0, c.first, count).copy_(at::from_blob(bounce.data(), {count}, at::TensorOptions().dtype(t.fileType)));
+  c.out.narrow(0, c.first, count).copy_(at::from_blob(bounce.data(), {count}, fileOptions));
 }
 
 class Loader {
@@ -188,11 +216,17 @@ class Loader {
       }
     }
     at::Tensor out = at::empty(t.shape, at::TensorOptions().dtype(t.target));
+    if (out.nbytes() > 0) preferHugePages(out.data_ptr(), out.nbytes());
     at::Tensor flat = out.view({-1});
+    // A conversion reads the mapped file in place (no copy through a buffer) where it may.
+    const uint8_t* source = nullptr;
+    if (useMmap_ && t.target != t.fileType && aligned && bytes > 0) {
+      if (auto m = mappingOf(files_[fi])) source = static_cast<const uint8_t*>(m->base) + offset;
+    }
     int64_t elementBytes = static_cast<int64_t>(c10::elementSize(t.fileType));
     for (int64_t pos = 0; pos < bytes; pos += kChunkBytes) {
       int64_t n = std::min(kChunkBytes, bytes - pos);
-      chunks.push_back(Chunk{fi, ti, offset + pos, n, flat, pos / elementBytes});
+      chunks.push_back(Chunk{fi, ti, offset + pos, n, flat, pos / elementBytes, source == nullptr ? nullptr : source + pos});
     }
     return out;
   }
