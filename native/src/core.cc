@@ -393,6 +393,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerSiluMul(env, exports);
   registerRotary(env, exports);
   registerLmLoss(env, exports);
+  registerSafetensorsIo(env, exports);
   return exports;
 }
 

@@ -20,7 +20,8 @@ export function saveTrainedModel(model: Module & HfSerializable, dir: string, lo
 /** Loads what saveTrainedModel wrote back into the same (adapted) model, for resume. */
 export function loadTrainedModel(model: Module, dir: string): void {
   if (loraLayers(model).length === 0) {
-    noGrad(() => loadPretrainedWeights(model, dir));
+    // Read, not mapped: training rewrites every weight (a mapping would fault and copy each page).
+    noGrad(() => loadPretrainedWeights(model, dir, { mmap: false }));
     return;
   }
   const file = join(dir, ADAPTER_WEIGHTS_FILE);

@@ -41,7 +41,9 @@ export function loadOptimizerState(dir: string, optimizer: StatefulOptimizer): v
   const missing = [OPTIMIZER_TENSORS_FILE, OPTIMIZER_META_FILE].filter((f) => !existsSync(join(dir, f)));
   if (missing.length > 0) throw new CheckpointError(dir, missing.map((f) => `missing ${f}`), 'the optimizer state cannot be restored');
   const meta = JSON.parse(readFileSync(join(dir, OPTIMIZER_META_FILE), 'utf8')) as OptimizerStateMeta;
-  const tensors = loadSafetensors(join(dir, OPTIMIZER_TENSORS_FILE));
+  // Read, not mapped: every moment is rewritten each step, so a mapping would only add a
+  // copy-on-write fault per page.
+  const tensors = loadSafetensors(join(dir, OPTIMIZER_TENSORS_FILE), { mmap: false });
   try {
     optimizer.loadStateDict(joinStateDict(tensors, meta));
   } finally {

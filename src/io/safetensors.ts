@@ -14,6 +14,11 @@ import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync
 import { endianness } from 'node:os';
 import { BYTES_PER_ELEMENT, TYPED_ARRAY, type DType } from '../tensor/dtype.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
+import { readTensorData, type TensorLoadOptions } from './read-tensors.js';
+import { SafetensorsError } from './safetensors-error.js';
+
+export { SafetensorsError };
+export type { TensorLoadOptions };
 
 /** Tensors by name, as a Map or a plain object. */
 export type TensorDict = ReadonlyMap<string, Tensor> | Readonly<Record<string, Tensor>>;
@@ -37,20 +42,6 @@ export interface SafetensorsHeader {
   tensors: Map<string, TensorInfo>;
   /** Byte position in the file where the data section starts (8 + header length). */
   dataStart: number;
-}
-
-/** A file that is not valid safetensors, or a tensor that cannot be written as one. */
-export class SafetensorsError extends Error {
-  override readonly name = 'SafetensorsError';
-  constructor(
-    /** The file (or '<buffer>') at fault. */
-    readonly file: string,
-    message: string,
-    /** The tensor at fault, when there is one. */
-    readonly tensorName?: string,
-  ) {
-    super(`${file}: ${tensorName === undefined ? '' : `tensor '${tensorName}': `}${message}`);
-  }
 }
 
 const FROM_FORMAT: Record<SafetensorsDtype, DType> = {
@@ -111,25 +102,18 @@ export function readSafetensorsMetadata(path: string): SafetensorsHeader {
 
 /**
  * Loads every tensor in a file, or only `names` (a listed name missing from the file is an
- * error). Each tensor's bytes are read once from disk and copied once into libtorch memory.
+ * error; the others are never read). Tensors that keep the file's dtype map the file
+ * (copy-on-write) unless `mmap: false`; `dtype` converts floating-point tensors while reading.
+ * See read-tensors.ts.
+ *
+ * ```ts
+ * loadSafetensors('model.safetensors', { dtype: 'bfloat16' }); // float32 file, bfloat16 tensors, no float32 copy
+ * ```
  */
-export function loadSafetensors(path: string, options: { names?: readonly string[] } = {}): Map<string, Tensor> {
-  const fd = openSync(path, 'r');
-  try {
-    const header = readHeaderFromFile(fd, path);
-    const wanted = selectTensors(header, options.names, path);
-    // One reusable buffer, big enough for the largest tensor: it starts at byte 0 of its
-    // ArrayBuffer, so every TypedArray view over it is aligned.
-    const largest = wanted.reduce((max, [, info]) => Math.max(max, info.dataOffsets[1] - info.dataOffsets[0]), 8);
-    const scratch = new ArrayBuffer(largest);
-    return buildTensors(wanted, path, (info) => {
-      const [begin, end] = info.dataOffsets;
-      readExactly(fd, new Uint8Array(scratch, 0, end - begin), header.dataStart + begin, path);
-      return scratch;
-    });
-  } finally {
-    closeSync(fd);
-  }
+export function loadSafetensors(path: string, options: TensorLoadOptions = {}): Map<string, Tensor> {
+  const header = readSafetensorsMetadata(path);
+  const names = selectTensors(header, options.names, path).map(([name]) => name);
+  return readTensorData([{ path, header, names }], options);
 }
 
 /** Parses a whole safetensors file already in memory. `source` names it in errors. */
@@ -172,6 +156,7 @@ function buildTensors(
   return out;
 }
 
+/** The wanted entries of a header, in file order (so the disk is read front to back). */
 function selectTensors(
   header: SafetensorsHeader,
   names: readonly string[] | undefined,

@@ -12,8 +12,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { basename, dirname, join } from 'node:path';
 import { BYTES_PER_ELEMENT } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { readTensorData, type TensorLoadOptions } from './read-tensors.js';
 import {
-  loadSafetensors, SafetensorsError, saveSafetensors, tensorEntries, writeAll, writeAtomically, type TensorDict,
+  readSafetensorsMetadata, SafetensorsError, saveSafetensors, tensorEntries, writeAll, writeAtomically,
+  type SafetensorsHeader, type TensorDict, type TensorInfo,
 } from './safetensors.js';
 
 /** The single-file checkpoint name. */
@@ -167,47 +169,97 @@ export function readShardIndex(indexPath: string): ShardIndex {
   return { metadata: isObject ? metadata : {}, weight_map: weightMap };
 }
 
+/** Where a checkpoint's tensors live, from its headers alone (no tensor data is read). */
+export interface CheckpointLayout {
+  /** The file or index that describes the checkpoint, for error messages. */
+  source: string;
+  /** Each file's path and header, in shard order. */
+  files: { path: string; header: SafetensorsHeader }[];
+  /** Each tensor's layout and the index into `files` of the file that holds it. */
+  tensors: Map<string, TensorInfo & { file: number }>;
+}
+
 /**
- * Loads a sharded checkpoint from its directory or its index file: every tensor the
- * weight_map lists, each from its shard. A tensor missing from its shard is an error.
+ * Reads the layout of a checkpoint whichever way it was saved (a .safetensors file, an index
+ * .json file, or a directory holding model.safetensors, preferred as transformers does, or the
+ * index): the tensors' names, dtypes and shapes, from the headers only.
  */
-export function loadShardedSafetensors(dirOrIndexPath: string): Map<string, Tensor> {
-  const indexPath = isDirectory(dirOrIndexPath) ? join(dirOrIndexPath, INDEX_FILE_NAME) : dirOrIndexPath;
+export function readCheckpointLayout(path: string): CheckpointLayout {
+  if (!isDirectory(path)) return path.endsWith('.json') ? shardedLayout(path) : singleFileLayout(path);
+  const single = join(path, SINGLE_FILE_NAME);
+  if (existsSync(single)) return singleFileLayout(single);
+  const index = join(path, INDEX_FILE_NAME);
+  if (existsSync(index)) return shardedLayout(index);
+  const why = `no checkpoint found: expected ${SINGLE_FILE_NAME} or ${INDEX_FILE_NAME} in this directory`;
+  throw new SafetensorsError(path, why);
+}
+
+function singleFileLayout(path: string): CheckpointLayout {
+  const header = readSafetensorsMetadata(path);
+  const tensors = new Map([...header.tensors].map(([name, info]) => [name, { ...info, file: 0 }]));
+  return { source: path, files: [{ path, header }], tensors };
+}
+
+/** Every tensor the index's weight_map lists, each in the shard it names. */
+function shardedLayout(indexPath: string): CheckpointLayout {
   const dir = dirname(indexPath);
   const { weight_map: weightMap } = readShardIndex(indexPath);
-
-  const namesByFile = new Map<string, string[]>();
+  const fileIndex = new Map<string, number>();
+  const files: CheckpointLayout['files'] = [];
+  const tensors: CheckpointLayout['tensors'] = new Map();
   for (const [name, file] of Object.entries(weightMap)) {
-    const names = namesByFile.get(file) ?? [];
-    names.push(name);
-    namesByFile.set(file, names);
-  }
-  const out = new Map<string, Tensor>();
-  try {
-    for (const [file, names] of namesByFile) {
+    let i = fileIndex.get(file);
+    if (i === undefined) {
       const path = join(dir, file);
-      if (!existsSync(path)) throw new SafetensorsError(indexPath, `shard ${file} is missing`, names[0]);
-      for (const [name, t] of loadSafetensors(path, { names })) out.set(name, t);
+      if (!existsSync(path)) throw new SafetensorsError(indexPath, `shard ${file} is missing`, name);
+      i = files.push({ path, header: readSafetensorsMetadata(path) }) - 1;
+      fileIndex.set(file, i);
     }
-  } catch (err) {
-    for (const t of out.values()) t.dispose();
-    throw err;
+    const shard = files[i] as CheckpointLayout['files'][number];
+    const info = shard.header.tensors.get(name);
+    if (info === undefined) throw new SafetensorsError(shard.path, 'not found in the file', name);
+    tensors.set(name, { ...info, file: i });
   }
-  return out;
+  return { source: indexPath, files, tensors };
+}
+
+/**
+ * Loads the tensors of a checkpoint `readCheckpointLayout` described, or only `options.names`:
+ * tensors not named are never read (nor a shard holding none of them), and the
+ * shards' reads run in parallel. Options as for loadSafetensors (dtype while reading, mmap).
+ */
+export function loadCheckpointLayout(layout: CheckpointLayout, options: TensorLoadOptions = {}): Map<string, Tensor> {
+  const names = options.names ?? [...layout.tensors.keys()];
+  const byFile = layout.files.map(() => [] as string[]);
+  for (const name of new Set(names)) {
+    const info = layout.tensors.get(name);
+    if (info === undefined) throw new SafetensorsError(layout.source, 'not found in the checkpoint', name);
+    byFile[info.file]?.push(name);
+  }
+  const files = layout.files.map((f, i) => {
+    // File order within each shard, so each is read front to back.
+    const wanted = new Set(byFile[i]);
+    return { ...f, names: [...f.header.tensors.keys()].filter((n) => wanted.has(n)) };
+  });
+  return readTensorData(files.filter((f) => f.names.length > 0), options);
+}
+
+/** Loads a sharded checkpoint from its directory or its index file (every tensor the weight_map lists, unless `names`). */
+export function loadShardedSafetensors(dirOrIndexPath: string, options: TensorLoadOptions = {}): Map<string, Tensor> {
+  const indexPath = isDirectory(dirOrIndexPath) ? join(dirOrIndexPath, INDEX_FILE_NAME) : dirOrIndexPath;
+  return loadCheckpointLayout(shardedLayout(indexPath), options);
 }
 
 /**
  * Loads a checkpoint whichever way it was saved: a .safetensors file, an index .json file, or
  * a directory holding model.safetensors (preferred, as transformers does) or the index.
+ *
+ * ```ts
+ * loadCheckpoint('models/qwen2-0.5b', { dtype: 'bfloat16' }); // shards read in parallel, converted while reading
+ * ```
  */
-export function loadCheckpoint(path: string): Map<string, Tensor> {
-  if (!isDirectory(path)) return path.endsWith('.json') ? loadShardedSafetensors(path) : loadSafetensors(path);
-  const single = join(path, SINGLE_FILE_NAME);
-  if (existsSync(single)) return loadSafetensors(single);
-  const index = join(path, INDEX_FILE_NAME);
-  if (existsSync(index)) return loadShardedSafetensors(index);
-  const why = `no checkpoint found: expected ${SINGLE_FILE_NAME} or ${INDEX_FILE_NAME} in this directory`;
-  throw new SafetensorsError(path, why);
+export function loadCheckpoint(path: string, options: TensorLoadOptions = {}): Map<string, Tensor> {
+  return loadCheckpointLayout(readCheckpointLayout(path), options);
 }
 
 function isDirectory(path: string): boolean {

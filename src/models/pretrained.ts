@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadCheckpoint, saveShardedSafetensors, DEFAULT_MAX_SHARD_BYTES } from '../io/index.js';
+import { loadCheckpointLayout, readCheckpointLayout, saveShardedSafetensors, DEFAULT_MAX_SHARD_BYTES } from '../io/index.js';
 import type { Module } from '../nn/module.js';
 import { dispose, noGrad, type DType, type Tensor } from '../tensor/index.js';
 import { CausalLM } from './causal-lm.js';
@@ -17,8 +17,14 @@ import { withEmptyInit } from '../nn/empty-init.js';
 import { parseHfConfig, type DecoderConfig } from './config.js';
 
 export interface FromPretrainedOptions {
-  /** Parameter dtype after loading (default: float32). */
+  /** Parameter dtype after loading (default: float32); the checkpoint is converted while it is read. */
   dtype?: DType;
+  /**
+   * Parameters that keep the checkpoint's dtype are views of a private (copy-on-write) mapping
+   * of its files (default true). `false` reads them into process memory: for checkpoints that
+   * may be rewritten in place (not by an atomic rename) while the model lives.
+   */
+  mmap?: boolean;
 }
 
 /** A directory's config.json as JSON, with its path for error messages. */
@@ -51,7 +57,10 @@ export function fromPretrained(dir: string, options: FromPretrainedOptions = {})
   const lm = withEmptyInit(() => new CausalLM({ ...config, dtype: options.dtype ?? 'float32' }));
   try {
     // Tied checkpoints sometimes still carry lm_head.weight; it equals the embedding.
-    loadPretrainedWeights(lm, dir, { ignoreUnexpected: (key) => config.tieWordEmbeddings && key === 'lm_head.weight' });
+    loadPretrainedWeights(lm, dir, {
+      ignoreUnexpected: (key) => config.tieWordEmbeddings && key === 'lm_head.weight',
+      ...(options.mmap === undefined ? {} : { mmap: options.mmap }),
+    });
   } catch (err) {
     lm.dispose();
     throw err;
@@ -62,40 +71,48 @@ export function fromPretrained(dir: string, options: FromPretrainedOptions = {})
 export interface LoadWeightsOptions {
   /** Keys the module has that the checkpoint may lack (e.g. a new reward head). */
   allowMissing?: (key: string) => boolean;
-  /** Checkpoint keys the module does not use. */
+  /** Checkpoint keys the module does not use (never read). */
   ignoreUnexpected?: (key: string) => boolean;
+  /** Map the checkpoint where a parameter keeps its dtype (default true); see FromPretrainedOptions.mmap. */
+  mmap?: boolean;
 }
 
 /**
- * Copies a checkpoint's tensors into a module's parameters by name; every missing key,
- * unexpected key and shape mismatch is reported at once, naming the checkpoint.
- * Returns the keys that were missing and allowed.
+ * Loads a checkpoint's tensors into a module's parameters by name; every missing key,
+ * unexpected key and shape mismatch is reported at once, naming the checkpoint, before any
+ * tensor data is read (the headers give names and shapes). Each parameter's tensor is read in
+ * the parameter's dtype (converted while reading) and becomes its storage; keys the module does
+ * not use are never read. Returns the keys that were missing and allowed.
  */
 export function loadPretrainedWeights(module: Module, dir: string, options: LoadWeightsOptions = {}): string[] {
-  const { allowMissing = () => false, ignoreUnexpected = () => false } = options;
+  const { allowMissing = () => false, ignoreUnexpected = () => false, mmap = true } = options;
   const where = existsSync(join(dir, 'model.safetensors')) ? join(dir, 'model.safetensors') : dir;
-  const state = loadCheckpoint(dir);
-  try {
-    const own = new Map(module.namedParameters());
-    const missing = [...own.keys()].filter((k) => !state.has(k));
-    const problems: string[] = [];
-    const badMissing = missing.filter((k) => !allowMissing(k));
-    if (badMissing.length) problems.push(`missing keys: ${badMissing.join(', ')}`);
-    const unexpected = [...state.keys()].filter((k) => !own.has(k) && !ignoreUnexpected(k));
-    if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
-    for (const [key, p] of own) {
-      const t = state.get(key);
-      if (t && t.shape.join() !== p.shape.join()) {
-        problems.push(`'${key}' is [${t.shape}] in the checkpoint but [${p.shape}] by config.json`);
-      }
+  const layout = readCheckpointLayout(dir);
+  const own = new Map(module.namedParameters());
+  const missing = [...own.keys()].filter((k) => !layout.tensors.has(k));
+  const problems: string[] = [];
+  const badMissing = missing.filter((k) => !allowMissing(k));
+  if (badMissing.length) problems.push(`missing keys: ${badMissing.join(', ')}`);
+  const unexpected = [...layout.tensors.keys()].filter((k) => !own.has(k) && !ignoreUnexpected(k));
+  if (unexpected.length) problems.push(`unexpected keys: ${unexpected.join(', ')}`);
+  for (const [key, p] of own) {
+    const info = layout.tensors.get(key);
+    if (info && info.shape.join() !== p.shape.join()) {
+      problems.push(`'${key}' is [${info.shape}] in the checkpoint but [${p.shape}] by config.json`);
     }
-    if (problems.length) throw new Error(`${where}: the checkpoint does not match the model: ${problems.join('; ')}`);
+  }
+  if (problems.length) throw new Error(`${where}: the checkpoint does not match the model: ${problems.join('; ')}`);
+
+  const names = [...own.keys()].filter((k) => layout.tensors.has(k));
+  const dtypeOf = (name: string): DType => (own.get(name) as Tensor).dtype;
+  const state = loadCheckpointLayout(layout, { names, dtype: dtypeOf, mmap });
+  try {
     noGrad(() => {
       for (const [key, p] of own) {
         const t = state.get(key);
         if (t === undefined) continue;
         // A loaded tensor of the parameter's dtype and device becomes its storage (no second copy,
-        // and the parameter's own allocation is freed untouched); others are converted into it.
+        // and the parameter's own allocation is freed untouched); one for another device is copied there.
         if (t.dtype === p.dtype && t.device === p.device && t.isContiguous) p.setData_(t);
         else p.copy_(t);
       }

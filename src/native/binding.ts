@@ -14,6 +14,15 @@ type H = NativeHandle;
 type Operand = H | number | boolean;
 type OptH = H | null;
 
+/** One file's part of a readSafetensors call: which tensors to make from which bytes. */
+export interface FileReadRequest {
+  path: string;
+  /** Byte position where the data section starts; tensor ranges count from here. */
+  dataStart: number;
+  /** dtype: the file's dtype code; target: the tensor's; [begin, end): bytes within the data section. */
+  tensors: { dtype: number; target: number; shape: number[]; begin: number; end: number }[];
+}
+
 /** The raw addon surface; argument order mirrors native/src/*.cc. */
 export interface NativeBinding {
   setErrorClass(cls: new (message: string, op: string, inputs: string) => Error): void;
@@ -248,6 +257,14 @@ export interface NativeBinding {
   profileStart(path: string): void;
   profileStop(): void;
   benchAdd(a: H, b: H, iters: number): number;
+
+  // safetensors_io.cc
+  /**
+   * Tensors from files' bytes: views of a private file mapping where `useMmap` and the dtype and
+   * alignment allow, else read (and converted) into new memory. Throws an Error carrying
+   * `fileIndex` and `tensorIndex` (-1: the whole file) on failure.
+   */
+  readSafetensors(files: FileReadRequest[], useMmap: boolean): { tensors: H[][]; bytesRead: number; tensorsMapped: number };
 
   // optim.cc
   /** One Adam/AdamW update in place (AMSGrad with maxExpAvgSq); `step` counts this update. */

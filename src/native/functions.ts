@@ -46,6 +46,8 @@ export const NATIVE_FUNCTIONS = [
   'adamStep_',
   // lm_loss.cc
   'linearCrossEntropy',
+  // safetensors_io.cc
+  'readSafetensors',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Names declared on `NativeBinding` but missing from NATIVE_FUNCTIONS: must be `never`. */

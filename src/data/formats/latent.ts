@@ -38,9 +38,12 @@ export function parseLatent(value: unknown, ctx: ParseContext): LatentRecord {
   return { kind: 'latent', tensor, file, score };
 }
 
-/** Loads one record's [steps, hidden] matrix (only that tensor's bytes are read). */
+/**
+ * Loads one record's [steps, hidden] matrix (only that tensor's bytes are read). Read, not
+ * mapped: a user's data file may be rewritten in place while batches hold its tensors.
+ */
 export function loadLatentMatrix(record: LatentRecord): Tensor {
-  const matrix = loadSafetensors(record.file, { names: [record.tensor] }).get(record.tensor);
+  const matrix = loadSafetensors(record.file, { names: [record.tensor], mmap: false }).get(record.tensor);
   if (matrix === undefined) throw new Error(`${record.file}: tensor '${record.tensor}' not found`);
   return matrix;
 }

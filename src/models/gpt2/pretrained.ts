@@ -13,6 +13,7 @@ export function gpt2FromPretrained(dir: string, options: FromPretrainedOptions =
   try {
     loadPretrainedWeights(model, dir, {
       ignoreUnexpected: (key) => MASK_BUFFER.test(key) || (config.tieWordEmbeddings && key === 'lm_head.weight'),
+      ...(options.mmap === undefined ? {} : { mmap: options.mmap }),
     });
   } catch (err) {
     model.dispose();
