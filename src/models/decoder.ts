@@ -5,7 +5,7 @@
 import { Embedding, RMSNorm } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { ModuleList } from '../nn/module-list.js';
-import type { Device, Tensor } from '../tensor/index.js';
+import { tidy, type Device, type Tensor } from '../tensor/index.js';
 import { asDecoderCache, DecoderKvCache } from './cache.js';
 import type { DecoderConfig } from './config.js';
 import { SelfAttention, type AttentionContext } from './attention.js';
@@ -84,7 +84,9 @@ export class DecoderModel extends Module {
     const { cos, sin } = this.rotary.tables(positions, h.dtype);
     const shape = { batch: B, length: T, past, dtype: h.dtype, device: h.device as Device, causal: this.config.isCausal, ...(segmentIds === undefined ? {} : { segmentIds }) };
     const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, shape), cache };
-    for (const layer of this.layers) h = layer.forward(h, ctx);
+    // One scope per layer: its temporaries are freed when it returns (autograd keeps what backward
+    // needs), so a long prefill holds one layer's intermediates at a time, not all of them.
+    for (const layer of this.layers) h = tidy(() => layer.forward(h, ctx));
     return this.norm.forward(h);
   }
 
@@ -98,7 +100,7 @@ export class DecoderModel extends Module {
     let h = pack(embeds, layout); // (1, N, H)
     const { cos, sin } = this.rotary.tables(pack(positions, layout), h.dtype);
     const ctx: AttentionContext = { cos, sin, mask: null, isCausal: false, maskIsCausal: false, packedStarts: layout.starts };
-    for (const layer of this.layers) h = layer.forward(h, ctx);
+    for (const layer of this.layers) h = tidy(() => layer.forward(h, ctx));
     return unpack(this.norm.forward(h), layout);
   }
 }

@@ -6,7 +6,7 @@ import { Embedding, LayerNorm } from '../../nn/layers.js';
 import { dropout, linear, scaledDotProductAttention } from '../../nn/functional.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module-list.js';
-import { empty, noGrad, type Device, type DType, type Tensor } from '../../tensor/index.js';
+import { empty, noGrad, tidy, type Device, type DType, type Tensor } from '../../tensor/index.js';
 import { asDecoderCache, DecoderKvCache } from '../cache.js';
 import { lastPositions } from '../logits-to-keep.js';
 import { attentionMaskFor, type AttentionMasking } from '../masks.js';
@@ -127,7 +127,7 @@ export class Gpt2Model extends Module {
     }
     let h = dropout(tokens.add(this.wpe.forward(positionIds ?? defaultPositions(B, T, past, tokens.device as Device))), this.config.embdPdrop, this.training);
     const masking = attentionMaskFor(attentionMask, { batch: B, length: T, past, dtype: h.dtype, device: h.device as Device, causal: true });
-    for (const block of this.h) h = block.forward(h, masking, cache);
+    for (const block of this.h) h = tidy(() => block.forward(h, masking, cache));
     return this.lnF.forward(h);
   }
 }
