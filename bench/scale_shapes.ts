@@ -10,17 +10,8 @@ export const SCALES = ['0.5b', '1.5b', '7b', 'smoke'] as const;
 export type Scale = (typeof SCALES)[number];
 
 /** The fields of a Qwen2.5 config.json the bench builds (rms_norm_eps 1e-6, qkv bias, silu everywhere). */
-export interface ScaleShape {
-  vocabSize: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  tieWordEmbeddings: boolean;
-  ropeTheta: number;
-  maxPositionEmbeddings: number;
-}
+export type ScaleShape = Pick<DecoderConfig, 'vocabSize' | 'hiddenSize' | 'intermediateSize' | 'numLayers' | 'numHeads' | 'numKvHeads'
+  | 'tieWordEmbeddings' | 'ropeTheta' | 'maxPositionEmbeddings'>;
 
 /** Qwen2.5-0.5B, -1.5B and -7B (their config.json on the hub), and the smoke shape. */
 export const SCALE_SHAPES: Record<Scale, ScaleShape> = {

@@ -18,6 +18,7 @@ import { eosIds, resolveGenerationConfig, type GenerationConfig } from './config
 import { chooseTokens, processScores } from './pipeline.js';
 import { applyRepetitionPenalty, suppressTokens } from './processors.js';
 import { StopStringMatcher } from './stop-strings.js';
+import { toResults, type RowState } from './generate.js';
 import type { FinishReason, GenerateOptions, GenerationResult } from './types.js';
 
 export interface ContinuousOptions extends Omit<GenerateOptions, 'onToken'> {
@@ -27,13 +28,8 @@ export interface ContinuousOptions extends Omit<GenerateOptions, 'onToken'> {
 
 type SlotCache = KvCache & Required<Pick<KvCache, 'writeRow' | 'dropColumns' | 'setLength'>>;
 
-interface Row {
+interface Row extends RowState {
   prompt: readonly number[];
-  tokenIds: number[];
-  modelLogprobs: number[];
-  processedLogprobs: number[];
-  finishReason?: FinishReason;
-  stop?: StopStringMatcher;
 }
 
 /** One prompt's prefill, kept while its copies (numReturnSequences) are admitted. */
@@ -195,16 +191,7 @@ export function generateContinuous(
     for (let s = 0; s < S; s++) start[s] = (start[s] as number) - drop;
   }
 
-  return rows.map((row) => {
-    const result: GenerationResult = {
-      tokenIds: row.tokenIds,
-      modelLogprobs: row.modelLogprobs,
-      processedLogprobs: row.processedLogprobs,
-      finishReason: row.finishReason ?? 'length',
-    };
-    if (decode) result.text = decode(row.tokenIds);
-    return result;
-  });
+  return toResults(rows, decode);
 }
 
 /** A prompt's forward pass alone: its cache and its last logits (1, V) float32. */

@@ -20,7 +20,7 @@ import { chooseTokens, processScores } from './pipeline.js';
 import { StopStringMatcher } from './stop-strings.js';
 import type { FinishReason, GenerateOptions, GenerationResult } from './types.js';
 
-interface RowState {
+export interface RowState {
   tokenIds: number[];
   modelLogprobs: number[];
   processedLogprobs: number[];
@@ -115,6 +115,11 @@ export function generate(
     live?.dispose();
   }
 
+  return toResults(rows, decode);
+}
+
+/** A finished row as generate() returns it; a row that never ended ran out of tokens ('length'). */
+export function toResults(rows: readonly RowState[], decode: ((ids: number[]) => string) | undefined): GenerationResult[] {
   return rows.map((row) => {
     const result: GenerationResult = {
       tokenIds: row.tokenIds,
