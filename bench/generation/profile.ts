@@ -3,20 +3,20 @@
  * Qwen2-0.5B-shaped model cut to a few layers (random weights), summed by op name, beside the
  * wall time of the same steps (the difference is JS / N-API overhead).
  *
- *   node dist/bench/generation/profile.js [layers=4] [batch=8] [out=/tmp/gen-profile.json]
+ *   node dist/bench/generation/profile.js [layers=4] [batch=8] [out=/tmp/gen-profile.json] [dtype=float32]
  */
 import { readFileSync } from 'node:fs';
 import { CausalLM, decoderConfig } from '../../src/models/index.js';
 import { generate } from '../../src/generation/index.js';
 import { native } from '../../src/native/binding.js';
-import { setNumThreads } from '../../src/tensor/index.js';
+import { setNumThreads, type DType } from '../../src/tensor/index.js';
 import { benchPrompts } from './prompts.js';
 
-const [layers = '4', batch = '8', out = '/tmp/gen-profile.json'] = process.argv.slice(2);
+const [layers = '4', batch = '8', out = '/tmp/gen-profile.json', dtype = 'float32'] = process.argv.slice(2);
 setNumThreads(Number(process.env.THREADS ?? 2));
 const model = CausalLM.fromConfig(decoderConfig({
   modelType: 'qwen2', vocabSize: 151936, hiddenSize: 896, intermediateSize: 4864, numLayers: Number(layers),
-  numHeads: 14, numKvHeads: 2, headDim: 64, qkvBias: true, ropeTheta: 1e6,
+  numHeads: 14, numKvHeads: 2, headDim: 64, qkvBias: true, ropeTheta: 1e6, dtype: dtype as DType,
 })).eval();
 const prompts = benchPrompts(Number(batch), 64);
 const cfg = { maxNewTokens: 17, eosTokenId: [] as number[], padTokenId: 0 };

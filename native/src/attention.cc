@@ -3,6 +3,7 @@
 // where it has none (1.13) the math written out, causal blocks that skip masked keys, and a
 // one-query form for decoding.
 #include "core.h"
+#include "decode_attention.h"
 #include "blas.h"
 #include "cpu_attention.h"
 
@@ -137,6 +138,9 @@ RLHF_OP(sdpa) {
   bool pairable = grouped || heads == kvHeads || kvHeads == 1;
   if (!forceMath && L > 1 && pairable && cpuAttentionFits(q, k, v, mask, dropout, skipFuture)) {
     return wrap(a.env(), cpuAttention(q, k, v, mask, skipFuture, s));
+  }
+  if (!forceMath && L == 1 && !causal && dropout == 0 && headsPair && decodeAttentionFits(q, k, v, mask)) {
+    return wrap(a.env(), decodeAttention(q, k, v, mask, s));
   }
 #if RLHF_TORCH_AT_LEAST(2, 5)
   // Key/value heads shared by query groups without copying them out per query head.

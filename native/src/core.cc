@@ -391,6 +391,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerOptim(env, exports);
   registerFused(env, exports);
   registerSiluMul(env, exports);
+  registerDecodeKernels(env, exports);
   registerRotary(env, exports);
   registerLmLoss(env, exports);
   registerSafetensorsIo(env, exports);

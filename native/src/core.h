@@ -105,6 +105,7 @@ void registerBench(Napi::Env env, Napi::Object exports);
 void registerOptim(Napi::Env env, Napi::Object exports);
 void registerFused(Napi::Env env, Napi::Object exports);
 void registerSiluMul(Napi::Env env, Napi::Object exports);
+void registerDecodeKernels(Napi::Env env, Napi::Object exports);
 void registerRotary(Napi::Env env, Napi::Object exports);
 void registerLmLoss(Napi::Env env, Napi::Object exports);
 void registerSafetensorsIo(Napi::Env env, Napi::Object exports);

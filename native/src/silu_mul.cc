@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "core.h"
+#include "skinny_linear.h"
 #include "vec8.h"
 
 namespace rlhf {
@@ -126,9 +127,12 @@ RLHF_OP(siluMulLinear) {
   const at::Tensor& u = a.tensor(1);
   const at::Tensor& w = a.tensor(2);
   auto b = a.optTensor(3);
-  if (fusableLinear(g, u, w, b)) return wrap(a.env(), FusedSiluMulLinear::apply(g, u, w));
+  // Without a backward there is nothing to save: the product goes through linearForward (the
+  // few-row kernel of a decoding step).
+  const bool backward = at::GradMode::is_enabled() && (g.requires_grad() || u.requires_grad() || w.requires_grad());
+  if (backward && fusableLinear(g, u, w, b)) return wrap(a.env(), FusedSiluMulLinear::apply(g, u, w));
   at::Tensor act = fusable(g, u) ? FusedSiluMul::apply(g, u) : at::silu(g) * u;
-  return wrap(a.env(), at::linear(act, w, b));
+  return wrap(a.env(), linearForward(act, w, b));
 }
 
 // siluMul(gate, up) = silu(gate) · up.

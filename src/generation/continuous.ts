@@ -13,7 +13,8 @@
  * from the same distributions as generate() but in another order, so seeded samples differ.
  */
 import type { CausalLm, KvCache } from '../models/types.js';
-import { arange, full, getDefaultDevice, keep, manualSeed, noGrad, ones, stack, tensor, tidy, where, zeros, type Device, type Tensor } from '../tensor/index.js';
+import { arange, full, getDefaultDevice, keep, manualSeed, ones, stack, tensor, tidy, where, zeros, type Device, type Tensor } from '../tensor/index.js';
+import { decodingStep } from './step-scope.js';
 import { eosIds, resolveGenerationConfig, type GenerationConfig } from './config.js';
 import { chooseTokens, processScores } from './pipeline.js';
 import { applyRepetitionPenalty, suppressTokens } from './processors.js';
@@ -110,7 +111,7 @@ export function generateContinuous(
         prefill = prefillAlone(model, prompt, ids, device);
       }
       const p = ids.length;
-      const first = noGrad(() => tidy(() => {
+      const first = decodingStep(() => {
         slots.writeRow(s, prefill?.cache as KvCache, p, column - p);
         tokens.select(0, s).fill_(filler);
         tokens.select(0, s).narrow(0, column - p, p).copy_(tensor([...ids], { dtype: 'int64', device }));
@@ -119,7 +120,7 @@ export function generateContinuous(
         positions.select(0, s).fill_(p);
         const sequences = tensor([[...ids]], { dtype: 'int64', device });
         return choose(prefill?.logits as Tensor, sequences, [0]);
-      }));
+      });
       if (!record(r, first[0] as number, first[1] as number, first[2] as number)) {
         slotRow[s] = r;
         start[s] = column - p;
@@ -147,7 +148,7 @@ export function generateContinuous(
     for (let s = 0; s < S; s++) admit(s);
     while (slotRow.some((r) => r >= 0)) {
       if (column >= capacity) compact();
-      const host = noGrad(() => tidy(() => {
+      const host = decodingStep(() => {
         const live = slotRow.map((r) => r >= 0);
         tokens.narrow(1, column, 1).copy_(tensor(pending.map((t, s) => (live[s] ? t : filler)), { dtype: 'int64', device }).unsqueeze(1));
         mask.narrow(1, column, 1).fill_(1);
@@ -162,7 +163,7 @@ export function generateContinuous(
         positions.add_(1);
         const generated = slotRow.map((r) => (r >= 0 ? (rows[r] as Row).tokenIds.length : cfg.minNewTokens));
         return choose(logits.select(1, 0).to('float32'), tokens.narrow(1, 0, column + 1), generated);
-      }));
+      });
       column += 1;
       for (let s = 0; s < S; s++) {
         const r = slotRow[s] as number;
@@ -197,7 +198,7 @@ export function generateContinuous(
 /** A prompt's forward pass alone: its cache and its last logits (1, V) float32. */
 function prefillAlone(model: CausalLm, prompt: number, ids: readonly number[], device: Device): Prefill {
   const cache = model.newCache({ capacity: ids.length });
-  const logits = noGrad(() => tidy(() => {
+  const logits = decodingStep(() => {
     const inputIds = tensor([[...ids]], { dtype: 'int64', device });
     const out = model.forward({
       inputIds,
@@ -207,7 +208,7 @@ function prefillAlone(model: CausalLm, prompt: number, ids: readonly number[], d
       logitsToKeep: 1,
     });
     return keep(out.logits.select(1, 0).to('float32'));
-  }));
+  });
   return { prompt, cache, logits };
 }
 

@@ -11,7 +11,8 @@
  * ```
  */
 import type { CausalLm, CausalLmInput, KvCache } from '../models/types.js';
-import { getDefaultDevice, manualSeed, noGrad, stack, tensor, tidy, where, type Device, type Tensor } from '../tensor/index.js';
+import { getDefaultDevice, manualSeed, stack, tensor, tidy, where, type Device, type Tensor } from '../tensor/index.js';
+import { decodingStep } from './step-scope.js';
 import { keep } from '../tensor/scope.js';
 import { SequenceBuffers } from './buffers.js';
 import { eosIds, resolveGenerationConfig, type GenerationConfig } from './config.js';
@@ -39,8 +40,8 @@ interface StepChoice {
 /**
  * Generates up to `maxNewTokens` tokens for each prompt (token ids, no padding) and returns one
  * result per prompt, or `numReturnSequences` adjacent results per prompt. Synchronous: every
- * step's tensor math runs in its own tidy() under noGrad(), and copies one (3, B) tensor to the
- * host (tokens and both log-probs).
+ * step's tensor math runs in its own tidy() under noGrad() with the decoding kernels on
+ * (step-scope.ts), and copies one (3, B) tensor to the host (tokens and both log-probs).
  */
 export function generate(
   model: CausalLm,
@@ -83,7 +84,7 @@ export function generate(
     let liveRows = rows.map(() => true);
     for (let step = 0; step < cfg.maxNewTokens; step++) {
       const state = { buffers, cache, live, filler, shared: step === 0 ? shared : undefined, device };
-      const choice = noGrad(() => tidy(() => decodeStep(model, state, step, eos, cfg)));
+      const choice = decodingStep(() => decodeStep(model, state, step, eos, cfg));
       const fed = choice.tokens.map((t, i) => (liveRows[i] ? t : filler));
       rows.forEach((row, i) => {
         if (!liveRows[i]) return;

@@ -244,6 +244,8 @@ export interface NativeBinding {
   getRngState(device: string | null): H;
   setRngState(state: H, device: string | null): void;
   getNumThreads(): number;
+  setDecodeKernels(on: boolean): boolean;
+  decodeKernelSupport(): { float32: boolean; bfloat16: boolean };
   setNumThreads(n: number): void;
   cudaIsAvailable(): boolean;
   cudaDeviceCount(): number;

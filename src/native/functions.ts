@@ -48,6 +48,8 @@ export const NATIVE_FUNCTIONS = [
   'linearCrossEntropy',
   // safetensors_io.cc
   'readSafetensors',
+  // decode_kernels.cc
+  'setDecodeKernels', 'decodeKernelSupport',
 ] as const satisfies readonly (keyof NativeBinding)[];
 
 /** Names declared on `NativeBinding` but missing from NATIVE_FUNCTIONS: must be `never`. */

@@ -22,7 +22,7 @@ export { TorchError } from './errors.js';
 export { tidy, keep, dispose, memory } from './scope.js';
 export { cat, stack, where, einsum, maximum, minimum, pow } from './functional.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
-export { manualSeed, getRngState, setRngState, getNumThreads, setNumThreads, cuda, buildInfo, autocast } from './runtime.js';
+export { manualSeed, getRngState, setRngState, getNumThreads, setNumThreads, setDecodeKernels, decodeKernelSupport, withDecodeKernels, cuda, buildInfo, autocast } from './runtime.js';
 export type { AutocastOptions } from './runtime.js';
 export { getDefaultDevice, setDefaultDevice, withDefaultDevice, checkDevice, canonicalDevice } from './default-device.js';
 export type { Operand } from './methods/operand.js';

@@ -37,6 +37,34 @@ export function setNumThreads(n: number): void {
   native.setNumThreads(n);
 }
 
+let decodeKernelsAllowed = true;
+
+/**
+ * Generation's decoding steps run linear layers of at most 32 rows and one-token attention through
+ * the addon's own kernels (AVX-512; bf16 products need AVX512_BF16), which read each weight once
+ * and beat libtorch's GEMMs at these shapes (docs/performance.md). Off: libtorch's kernels
+ * throughout (benchmarks compare the two). Every other forward uses libtorch's kernels either way.
+ */
+export function setDecodeKernels(enabled: boolean): void {
+  decodeKernelsAllowed = enabled;
+}
+/** The dtypes this CPU runs through the decoding kernels. */
+export function decodeKernelSupport(): { float32: boolean; bfloat16: boolean } {
+  return native.decodeKernelSupport();
+}
+/**
+ * Runs `fn` (decoding steps, no gradient) with the decoding kernels on where setDecodeKernels allows:
+ * their summation order differs from libtorch's in the last bits, so they stay inside generation.
+ */
+export function withDecodeKernels<T>(fn: () => T): T {
+  const previous = native.setDecodeKernels(decodeKernelsAllowed);
+  try {
+    return fn();
+  } finally {
+    native.setDecodeKernels(previous);
+  }
+}
+
 export const cuda = {
   isAvailable: (): boolean => native.cudaIsAvailable(),
   deviceCount: (): number => native.cudaDeviceCount(),
