@@ -8,6 +8,9 @@ export const GenerationConfig = z
     top_k: z.number().int().min(0).default(0).describe('Sample from the k most likely tokens; 0 = no limit.'),
     top_p: z.number().gt(0).max(1).default(1.0).describe('Nucleus sampling mass, in (0, 1]; 1 = no limit.'),
     do_sample: z.boolean().default(true).describe('Sample (true) or decode greedily (false).'),
+    max_batch_size: z.number().int().positive().nullable().default(null).describe(
+      'PPO/GRPO rollouts: rows decoded together (vLLM max_num_seqs). With more rows, continuous batching: a finished row\'s slot takes the next prompt. null: every row of the rollout in one batch.',
+    ),
   })
   .describe('Sampling for rollouts and evaluation.');
 

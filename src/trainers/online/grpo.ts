@@ -9,7 +9,7 @@ import type { PretrainedCausalLm } from '../../models/index.js';
 import { groupAdvantages, grpoLoss, type AdvantageType, type GrpoLossType, type ImportanceSamplingLevel, type ScaleRewards } from '../../rl/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
-import { completionLogps, sampleRollout, sliceBatch, type RolloutBatch } from './rollout.js';
+import { completionLogps, rolloutOptions, sampleRollout, sliceBatch, type RolloutBatch } from './rollout.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
@@ -29,6 +29,8 @@ export interface GrpoAlgorithmOptions {
   numIterations: number;
   maskTruncatedCompletions: boolean;
   generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
+  /** Rows decoded together in a rollout (generation.max_batch_size); null: all of them. */
+  rolloutMaxBatchSize?: number | null;
   seed: number;
 }
 
@@ -79,7 +81,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
     microBatchesPerUpdate: o.gradientAccumulationSteps,
     async collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<GrpoBuffer> {
       // Each prompt is prefilled once and shared by its G completions (rows stay prompt-major).
-      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed: o.seed + iteration });
+      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed: o.seed + iteration }, rolloutOptions(o));
       const repeated = prompts.flatMap((p) => Array.from({ length: G }, () => p));
       const scores = await scorer.score(rollout, repeated.map((p) => p.reference));
       const stats = groupStats(scores.total, G);

@@ -14,7 +14,7 @@ import {
 import { shuffledIndices } from '../../data/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
-import { completionLogps, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
+import { completionLogps, rolloutOptions, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
 import { logitsAndValues, valueCompanions, type ValueSource } from './value.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
@@ -39,6 +39,8 @@ export interface PpoAlgorithmOptions {
   rewardClip: number | null;
   missingEosPenalty: number | null;
   generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
+  /** Rows decoded together in a rollout (generation.max_batch_size); null: all of them. */
+  rolloutMaxBatchSize?: number | null;
   seed: number;
 }
 
@@ -83,7 +85,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
     updatesPerIteration: o.ppoEpochs * o.numMiniBatches,
     microBatchesPerUpdate: o.gradientAccumulationSteps,
     async collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<PpoBuffer> {
-      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration });
+      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration }, rolloutOptions(o));
       const scored = await scorer.score(rollout, prompts.map((p) => p.reference));
       const scores = scored.total.map((s, i) => {
         let v = rollout.truncated[i] && o.missingEosPenalty !== null ? s - o.missingEosPenalty : s;

@@ -45,6 +45,11 @@ export interface RolloutOptions {
   maxBatchSize?: number;
 }
 
+/** sampleRollout's options from a trainer's `rolloutMaxBatchSize` (generation.max_batch_size). */
+export function rolloutOptions(o: { rolloutMaxBatchSize?: number | null }): RolloutOptions {
+  return o.rolloutMaxBatchSize === undefined || o.rolloutMaxBatchSize === null ? {} : { maxBatchSize: o.rolloutMaxBatchSize };
+}
+
 /**
  * Samples `config.numReturnSequences` (default 1) completions per prompt and builds the batch;
  * a group's rows are adjacent, in prompt order, and its prompt is prefilled once.

@@ -41,6 +41,7 @@ async function runGrpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}
     numIterations: g.num_iterations,
     maskTruncatedCompletions: g.mask_truncated_completions,
     generation: generationOf(run.config, tokenizer, policy),
+    rolloutMaxBatchSize: run.config.generation.max_batch_size,
     seed: t.seed,
   });
   return trainOnline(algorithm, run.config, prompts, lora, options);

@@ -54,6 +54,7 @@ async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {})
     rewardClip: p.reward_clip,
     missingEosPenalty: p.missing_eos_penalty,
     generation: generationOf(run.config, tokenizer, policy),
+    rolloutMaxBatchSize: run.config.generation.max_batch_size,
     seed: t.seed,
   });
   return trainOnline(algorithm, run.config, prompts, lora, options);

@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { ConfigError, parseConfig, RunConfig } from '../../../src/config/index.js';
 import { runGrpo, runPpo } from '../../../src/trainers/online/index.js';
+import { CausalLM } from '../../../src/models/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
@@ -57,6 +58,33 @@ test('grpo: a run resumed from a checkpoint logs the same metrics as an uninterr
       const b = resumed.history.get(step)?.[k] as number;
       assert.ok(Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(a)), `step ${step} ${k}: ${a} vs ${b}`);
     }
+  }
+});
+
+test('grpo: generation.max_batch_size decodes at most that many rows at once, with the same greedy completions', async () => {
+  // Rows of every decoding forward (those that extend a KV cache).
+  const decoded: number[] = [];
+  const forward = CausalLM.prototype.forward;
+  CausalLM.prototype.forward = function (this: CausalLM, input) {
+    if (input.cache !== undefined && input.inputIds !== undefined) decoded.push(input.inputIds.shape[0] as number);
+    return forward.call(this, input);
+  };
+  try {
+    const greedy = { max_new_tokens: 8, do_sample: false };
+    const whole = await runGrpo(config('grpo', { max_steps: 2 }, { generation: greedy }), { progress: sink });
+    assert.equal(Math.max(...decoded), 8, 'without a cap the 2 prompts x group 4 decode as one batch of 8');
+    decoded.length = 0;
+    const capped = await runGrpo(config('grpo', { max_steps: 2 }, { generation: { ...greedy, max_batch_size: 3 } }), { progress: sink });
+    assert.equal(Math.max(...decoded), 3);
+    for (const step of [1, 2]) {
+      for (const k of ['reward', 'completions/mean_length', 'loss']) {
+        const a = whole.history.get(step)?.[k] as number;
+        const b = capped.history.get(step)?.[k] as number;
+        assert.ok(Math.abs(a - b) <= 1e-5 * Math.max(1, Math.abs(a)), `step ${step} ${k}: ${a} vs ${b}`);
+      }
+    }
+  } finally {
+    CausalLM.prototype.forward = forward;
   }
 });
 
