@@ -12,7 +12,7 @@
  * RLHF_BENCH_BATCHES (1,8,32), RLHF_BENCH_STEPS (3), RLHF_BENCH_ROLLOUT_PROMPTS (2), RLHF_BENCH_PYTHON.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -133,7 +133,24 @@ function measureLoad(args: ScaleArgs, ts: Runner, py: (task: ScaleTask, what: st
   if (args.dtypes.includes('bf16') && args.dtypes.includes('fp32')) cases.push({ from: 'fp32', to: 'bf16' });
   const rows = cases.map(({ from, to }) => {
     const task: ScaleTask = { task: 'load', threads: args.threads, dir: checkpointDir(args.dir, from), dtype: to };
-    return { from, to, ours: ts(task, `load ${from} -> ${to}`), peer: py(task, `load ${from} -> ${to}`) };
+    // Each side finds the checkpoint in the page cache (else whichever runs first reads the disk).
+    warmPageCache(task.dir);
+    const ours = ts(task, `load ${from} -> ${to}`);
+    warmPageCache(task.dir);
+    return { from, to, ours, peer: py(task, `load ${from} -> ${to}`) };
   });
   return printLoad(args.scale, rows);
+}
+
+/** Reads every safetensors file of dir once, so loads are timed from the page cache. */
+function warmPageCache(dir: string): void {
+  const buffer = Buffer.alloc(64 << 20);
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.safetensors'))) {
+    const fd = openSync(join(dir, name), 'r');
+    try {
+      while (readSync(fd, buffer, 0, buffer.length, null) > 0);
+    } finally {
+      closeSync(fd);
+    }
+  }
 }
