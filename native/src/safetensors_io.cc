@@ -339,7 +339,26 @@ RLHF_OP(readSafetensors) {
   return out;
 }
 
-static const OpDef ops[] = {RLHF_DEF(readSafetensors)};
+// writeTensorBytes(t, fd) -> bytes: t's bytes in row-major order written at fd's position, from
+// the tensor's own memory (a CPU, contiguous copy only where it is not), so saving a model never
+// holds a second copy of it (a copy into JS memory lives until the next garbage collection).
+RLHF_OP(writeTensorBytes) {
+  const at::Tensor t = a.tensor(0).detach().to(at::kCPU).contiguous();
+  const int fd = static_cast<int>(a.int64(1));
+  const auto* p = static_cast<const uint8_t*>(t.data_ptr());
+  const int64_t total = static_cast<int64_t>(t.nbytes());
+  int64_t done = 0;
+  while (done < total) {
+    const ssize_t n = write(fd, p + done, static_cast<size_t>(std::min<int64_t>(total - done, 1 << 30)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) throw Napi::Error::New(a.env(), "writeTensorBytes: write failed after " + std::to_string(done) + " of " +
+                                                    std::to_string(total) + " bytes: " + errnoText(n < 0 ? errno : EIO));
+    done += n;
+  }
+  return Napi::Number::New(a.env(), static_cast<double>(total));
+}
+
+static const OpDef ops[] = {RLHF_DEF(readSafetensors), RLHF_DEF(writeTensorBytes)};
 RLHF_REGISTER(registerSafetensorsIo, ops)
 
 }  // namespace rlhf

@@ -22,19 +22,15 @@ export const SCALER_FILE = 'scaler.json';
 
 /** What these helpers need of an optimizer (every Optimizer subclass). */
 export interface StatefulOptimizer<O extends OptimizerOptions = OptimizerOptions> {
-  stateDict(): OptimizerStateDict<O>;
+  stateDict(options?: { copy?: boolean }): OptimizerStateDict<O>;
   loadStateDict(dict: OptimizerStateDict<O>): void;
 }
 
 export function saveOptimizerState(dir: string, optimizer: StatefulOptimizer): void {
-  const dict = optimizer.stateDict();
-  const { tensors, meta } = splitStateDict(dict);
-  try {
-    saveSafetensors(join(dir, OPTIMIZER_TENSORS_FILE), tensors);
-    writeFileSync(join(dir, OPTIMIZER_META_FILE), `${JSON.stringify(meta)}\n`);
-  } finally {
-    dispose([...tensors.values()]);
-  }
+  // The optimizer's own tensors, written straight from their memory: no second copy of the state.
+  const { tensors, meta } = splitStateDict(optimizer.stateDict({ copy: false }));
+  saveSafetensors(join(dir, OPTIMIZER_TENSORS_FILE), tensors);
+  writeFileSync(join(dir, OPTIMIZER_META_FILE), `${JSON.stringify(meta)}\n`);
 }
 
 export function loadOptimizerState(dir: string, optimizer: StatefulOptimizer): void {

@@ -11,6 +11,7 @@
  * padded with spaces to a multiple of 8), then the tensors' bytes back to back.
  */
 import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { writeTensorBytes } from '../tensor/file-tensors.js';
 import { endianness } from 'node:os';
 import { BYTES_PER_ELEMENT, TYPED_ARRAY, type DType } from '../tensor/dtype.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
@@ -319,7 +320,12 @@ export function saveSafetensors(path: string, tensors: TensorDict, metadata?: Re
   const layout = planLayout(tensors, metadata, path);
   writeAtomically(path, (fd) => {
     writeAll(fd, layout.header);
-    for (const entry of layout.entries) writeAll(fd, tensorBytes(entry, path));
+    // Straight from each tensor's memory: a copy into a JS buffer would live until the next GC,
+    // and a whole model's worth of them would pile up (1.9 GiB at 0.5B in fp32).
+    for (const entry of layout.entries) {
+      const written = writeTensorBytes(entry.tensor, fd);
+      if (written !== entry.byteLength) throw new SafetensorsError(path, `expected ${entry.byteLength} bytes, got ${written}`, entry.name);
+    }
   });
 }
 

@@ -267,6 +267,7 @@ export interface NativeBinding {
    * `fileIndex` and `tensorIndex` (-1: the whole file) on failure.
    */
   readSafetensors(files: FileReadRequest[], useMmap: boolean): { tensors: H[][]; bytesRead: number; tensorsMapped: number };
+  writeTensorBytes(t: H, fd: number): number;
 
   // optim.cc
   /** One Adam/AdamW update in place (AMSGrad with maxExpAvgSq); `step` counts this update. */

@@ -47,7 +47,7 @@ export const NATIVE_FUNCTIONS = [
   // lm_loss.cc
   'linearCrossEntropy',
   // safetensors_io.cc
-  'readSafetensors',
+  'readSafetensors', 'writeTensorBytes',
   // decode_kernels.cc
   'setDecodeKernels', 'decodeKernelSupport',
 ] as const satisfies readonly (keyof NativeBinding)[];

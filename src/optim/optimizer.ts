@@ -121,15 +121,20 @@ export abstract class Optimizer<O extends OptimizerOptions, S extends ParamState
     for (const group of this.paramGroups) for (const p of group.params) p.zeroGrad();
   }
 
-  /** A snapshot of hyperparameters and state; its tensors are new copies the caller owns. */
-  stateDict(): OptimizerStateDict<O> {
+  /**
+   * A snapshot of hyperparameters and state; its tensors are new copies the caller owns. With
+   * `{ copy: false }` they are the optimizer's own tensors (not to be disposed or changed):
+   * writing a checkpoint that way never holds the state twice (3.7 GiB of AdamW moments at 0.5B).
+   */
+  stateDict(options: { copy?: boolean } = {}): OptimizerStateDict<O> {
+    const copy = options.copy ?? true;
     const state: OptimizerStateDict<O>['state'] = {};
     let index = 0;
     const paramGroups = this.paramGroups.map((group) => {
       const { params, ...options } = group;
       const ids = params.map((p) => {
         const s = this.state.get(p);
-        if (s !== undefined) state[String(index)] = noGrad(() => copyState(s));
+        if (s !== undefined) state[String(index)] = copy ? noGrad(() => copyState(s)) : ownState(s);
         return index++;
       });
       return { ...structuredClone(options), params: ids } as unknown as O & { params: number[] };
@@ -191,6 +196,13 @@ export abstract class Optimizer<O extends OptimizerOptions, S extends ParamState
     for (const s of this.state.values()) disposeState(s);
     this.state.clear();
   }
+}
+
+/** The state's own tensors and numbers, without copies. */
+function ownState(state: ParamState): Record<string, Tensor | number> {
+  const out: Record<string, Tensor | number> = {};
+  for (const [key, value] of Object.entries(state)) if (value !== undefined) out[key] = value;
+  return out;
 }
 
 function copyState(state: ParamState): Record<string, Tensor | number> {

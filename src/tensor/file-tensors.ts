@@ -72,3 +72,11 @@ export function readFileTensors(files: readonly FileRequest[], options: { mmap?:
     tensorsMapped: result.tensorsMapped,
   };
 }
+
+/**
+ * Writes a tensor's bytes (row-major, copied to the CPU first where it is elsewhere) at `fd`'s
+ * position straight from its memory, and returns how many: saving never makes a second copy.
+ */
+export function writeTensorBytes(t: Tensor, fd: number): number {
+  return native.writeTensorBytes(t.handle, fd);
+}

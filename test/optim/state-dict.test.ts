@@ -174,3 +174,21 @@ test('loading amsgrad state into a plain AdamW keeps only the fields it uses (no
   ams.dispose();
   plain.dispose();
 });
+
+test('stateDict({ copy: false }) hands out the live state (a later step shows through, nothing new allocated); the default copies', () => {
+  const params = makeParams();
+  const opt = new AdamW(params, { lr: 0.05 });
+  stepWith(opt, params, 0);
+  const before = memory().numTensors;
+  const shared = opt.stateDict({ copy: false });
+  assert.equal(memory().numTensors, before, 'no tensor handles created');
+  const copied = opt.stateDict();
+  const avg = (d: OptimizerStateDict<OptimizerOptions>) => flat((d.state['0'] as Record<string, Tensor>)['expAvg']!);
+  const atStep1 = avg(copied);
+  assert.deepEqual(avg(shared), atStep1);
+  stepWith(opt, params, 1);
+  assert.notDeepEqual(avg(shared), atStep1, 'the shared dict is the optimizer\'s own state');
+  assert.deepEqual(avg(copied), atStep1, 'the copy kept step 1');
+  dispose(Object.values(copied.state).flatMap((s) => Object.values(s).filter((v): v is Tensor => typeof v !== 'number')));
+  dispose(params);
+});
