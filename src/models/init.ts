@@ -7,7 +7,7 @@ export function initDecoderWeights(module: Module, std: number): void {
   if (initSkipped()) return; // weights come from a checkpoint (withEmptyInit)
   noGrad(() => {
     for (const [name, p] of module.namedParameters()) {
-      if (name.endsWith('.bias')) p.zero_();
+      if (name === 'bias' || name.endsWith('.bias')) p.zero_(); // 'bias' when called on a layer itself
       else if (p.ndim >= 2) p.normal_(0, std);
       else p.fill_(1);
     }

@@ -9,6 +9,7 @@
  * ```
  */
 import { Linear } from '../nn/layers.js';
+import { withEmptyInit } from '../nn/empty-init.js';
 import { Module } from '../nn/module.js';
 import type { DType, Tensor } from '../tensor/index.js';
 import { toHfConfig, type DecoderConfig } from './config.js';
@@ -62,12 +63,14 @@ export class LatentPrmModel extends Module {
     const saved = Array.isArray(raw.architectures) && raw.architectures.includes(LATENT_PRM_ARCHITECTURE);
     const latentDim = options.latentDim ?? (saved ? Number(raw.latent_dim) : config.hiddenSize);
     const pooling = options.pooling ?? (saved ? (raw.pooling as Pooling) : 'mean');
-    const fresh = LatentPrmModel.fromConfig({ ...config, dtype: options.dtype ?? 'float32' }, { latentDim, pooling });
+    // Uninitialised until loaded; from a plain decoder the projection and head start fresh.
+    const fresh = withEmptyInit(() => new LatentPrmModel({ ...config, dtype: options.dtype ?? 'float32' }, { latentDim, pooling }));
     try {
       loadPretrainedWeights(fresh, dir, {
         allowMissing: (key) => !saved && !key.startsWith('model.'),
         ignoreUnexpected: (key) => key === 'lm_head.weight' || key === 'score.weight',
       });
+      if (!saved) for (const part of [fresh.inputProj, fresh.head]) if (part !== null) initDecoderWeights(part, config.initializerRange);
     } catch (err) {
       fresh.dispose();
       throw err;

@@ -8,6 +8,7 @@
  * ```
  */
 import { Linear } from '../nn/layers.js';
+import { withEmptyInit } from '../nn/empty-init.js';
 import { Module } from '../nn/module.js';
 import { noGrad, onesLike, type DType, type Tensor } from '../tensor/index.js';
 import { toHfConfig, type DecoderConfig } from './config.js';
@@ -56,7 +57,8 @@ export class SequenceScoreModel extends Module {
   static fromPretrained(dir: string, options: SequenceScoreOptions & { dtype?: DType } = {}): SequenceScoreModel {
     const { config, raw } = readConfig(dir);
     const labels = numLabelsOf(raw);
-    const m = new SequenceScoreModel({ ...config, dtype: options.dtype ?? 'float32' }, { numLabels: labels, ...options });
+    // Uninitialised until loaded; a missing score head is initialised below.
+    const m = withEmptyInit(() => new SequenceScoreModel({ ...config, dtype: options.dtype ?? 'float32' }, { numLabels: labels, ...options }));
     try {
       const missing = loadPretrainedWeights(m, dir, {
         allowMissing: (key) => key === 'score.weight',

@@ -8,6 +8,7 @@
  * ```
  */
 import { Linear } from '../nn/layers.js';
+import { withEmptyInit } from '../nn/empty-init.js';
 import { Module } from '../nn/module.js';
 import { noGrad, type DType, type Tensor } from '../tensor/index.js';
 import { toHfConfig, type DecoderConfig } from './config.js';
@@ -43,7 +44,8 @@ export class TokenClassifierModel extends Module {
   static fromPretrained(dir: string, options: { numLabels?: number; dtype?: DType } = {}): TokenClassifierModel {
     const { config, raw } = readConfig(dir);
     const labels = numLabelsOf(raw);
-    const m = new TokenClassifierModel({ ...config, dtype: options.dtype ?? 'float32' }, options.numLabels ?? labels ?? 2);
+    // Uninitialised until loaded; a missing head is initialised below.
+    const m = withEmptyInit(() => new TokenClassifierModel({ ...config, dtype: options.dtype ?? 'float32' }, options.numLabels ?? labels ?? 2));
     try {
       const missing = loadPretrainedWeights(m, dir, {
         allowMissing: (key) => key === 'score.weight' || key === 'score.bias',

@@ -1,7 +1,7 @@
 /** Loading a checkpoint builds the model without drawing initial weights, and the loaded tensors become its parameters. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCausalLm } from '../../src/models/index.js';
+import { LatentPrmModel, SequenceScoreModel, TokenClassifierModel, loadCausalLm } from '../../src/models/index.js';
 import { loadCheckpoint } from '../../src/io/index.js';
 import { manualSeed, randn, tidy } from '../../src/tensor/index.js';
 import { withEmptyInit } from '../../src/nn/empty-init.js';
@@ -17,6 +17,25 @@ test('loadCausalLm draws no random numbers: the RNG stream after loading is the 
   const after = tidy(() => randn([4]).toArray());
   lm.dispose();
   assert.deepEqual(after, expected);
+});
+
+test('GPT-2, reward, token-classifier and latent-PRM loads draw only the heads a checkpoint lacks', () => {
+  const draws = (load: () => { dispose(): void }): boolean => {
+    manualSeed(5);
+    const expected = tidy(() => randn([4]).toArray());
+    manualSeed(5);
+    load().dispose();
+    return JSON.stringify(tidy(() => randn([4]).toArray())) !== JSON.stringify(expected);
+  };
+  assert.equal(draws(() => loadCausalLm('test/fixtures/models/tiny-gpt2')), false, 'gpt2');
+  assert.equal(draws(() => SequenceScoreModel.fromPretrained('test/fixtures/models/tiny-qwen2-rm')), false, 'a saved reward model');
+  // From a causal LM the new heads are drawn (as transformers initialises them), nothing else.
+  assert.equal(draws(() => SequenceScoreModel.fromPretrained(TINY_QWEN2)), true, 'a new score head');
+  assert.equal(draws(() => TokenClassifierModel.fromPretrained(TINY_QWEN2, { numLabels: 2 })), true, 'a new token head');
+  const prm = LatentPrmModel.fromPretrained(TINY_QWEN2, { latentDim: 16 });
+  assert.equal(prm.inputProj?.bias?.abs().max().item(), 0, 'fresh biases are zero');
+  assert.ok((prm.head.namedParameters().find(([n]) => n === 'dense.weight')?.[1].abs().max().item() ?? 0) > 0, 'the fresh head is drawn');
+  prm.dispose();
 });
 
 test('every parameter equals the checkpoint tensor of its name, bit for bit', () => {

@@ -4,6 +4,7 @@
  */
 import { Embedding, LayerNorm } from '../../nn/layers.js';
 import { dropout, linear, scaledDotProductAttention } from '../../nn/functional.js';
+import { initSkipped } from '../../nn/empty-init.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module-list.js';
 import { empty, noGrad, tidy, type Device, type DType, type Tensor } from '../../tensor/index.js';
@@ -21,8 +22,10 @@ export class Conv1D extends Module {
 
   constructor(inFeatures: number, outFeatures: number, dtype: DType) {
     super();
-    this.weight = this.param('weight', noGrad(() => empty([inFeatures, outFeatures], { dtype }).normal_(0, 0.02)));
-    this.bias = this.param('bias', noGrad(() => empty([outFeatures], { dtype }).zero_()));
+    this.weight = this.param('weight', empty([inFeatures, outFeatures], { dtype }));
+    this.bias = this.param('bias', empty([outFeatures], { dtype }));
+    // Inside withEmptyInit a checkpoint is about to fill them: no random draw to overwrite.
+    if (!initSkipped()) noGrad(() => { this.weight.normal_(0, 0.02); this.bias.zero_(); });
   }
 
   forward(x: Tensor): Tensor {

@@ -1,4 +1,5 @@
 /** GPT-2 checkpoints from Hugging Face directories. */
+import { withEmptyInit } from '../../nn/empty-init.js';
 import { loadPretrainedWeights, readRawConfig, type FromPretrainedOptions } from '../pretrained.js';
 import { parseGpt2Config } from './config.js';
 import { Gpt2LMHeadModel } from './model.js';
@@ -9,7 +10,8 @@ const MASK_BUFFER = /\.attn\.(masked_)?bias$/;
 export function gpt2FromPretrained(dir: string, options: FromPretrainedOptions = {}): Gpt2LMHeadModel {
   const { raw, path } = readRawConfig(dir);
   const config = { ...parseGpt2Config(raw, path), dtype: options.dtype ?? 'float32' };
-  const model = new Gpt2LMHeadModel(config);
+  // Parameters left uninitialised: the checkpoint fills every one (no random draw to overwrite).
+  const model = withEmptyInit(() => new Gpt2LMHeadModel(config));
   try {
     loadPretrainedWeights(model, dir, {
       ignoreUnexpected: (key) => MASK_BUFFER.test(key) || (config.tieWordEmbeddings && key === 'lm_head.weight'),
