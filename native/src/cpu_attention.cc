@@ -26,38 +26,6 @@ using torch::autograd::variable_list;
 
 constexpr int64_t kRowBlock = 64;
 
-// row[j] = e^{row[j] − shift} for j < n; returns Σ_j of the new values.
-RLHF_VEC float expShifted(float* row, int64_t n, float shift) {
-  const f8 s = splat(shift);
-  f8 acc = splat(0.0f);
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const f8 e = exp8(load8(row + j) - s);
-    store8(row + j, e);
-    acc += e;
-  }
-  float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-  if (j < n) {
-    const f8 e = exp8(loadN(row + j, n - j) - s);
-    storeN(row + j, e, n - j);
-    for (int64_t t = 0; t < n - j; t++) sum += e[t];
-  }
-  return sum;
-}
-
-RLHF_VEC float rowMax(const float* x, int64_t n) {
-  f8 m = splat(kNegInf);
-  int64_t j = 0;
-  for (; j + 8 <= n; j += 8) {
-    const f8 v = load8(x + j);
-    m = v > m ? v : m;
-  }
-  float out = kNegInf;
-  for (int l = 0; l < 8; l++) out = std::max(out, m[l]);
-  for (; j < n; j++) out = std::max(out, x[j]);
-  return out;
-}
-
 // Where everything lives: element strides over (batch, head, position); the mask's over
 // (batch, head, query, key), 0 where it broadcasts.
 struct Layout {

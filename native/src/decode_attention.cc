@@ -37,6 +37,11 @@ RLHF_AVX512 inline __m512 load16(const uint16_t* p, __mmask16 m) {
   return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
+// The lanes of 16-element chunk c of a head of d elements that lie inside it.
+inline __mmask16 chunkMask(int64_t d, int64_t c) {
+  return static_cast<__mmask16>(d - c * 16 >= 16 ? 0xffff : (1u << (d - c * 16)) - 1);
+}
+
 RLHF_AVX512 inline float hsum(__m512 v) {
   const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v), _mm512_extractf32x8_ps(v, 1));
   __m128 x = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
@@ -62,47 +67,33 @@ RLHF_AVX512 void attendOne(const Layout& o, const T* q, const T* k, const T* v, 
   const int64_t kvh = h / (o.H / o.KV);
   __m512 qv[kKeepChunks];
   for (int64_t c = 0; c < chunks; ++c) {
-    const __mmask16 m = static_cast<__mmask16>(o.d - c * 16 >= 16 ? 0xffff : (1u << (o.d - c * 16)) - 1);
-    qv[c] = _mm512_mul_ps(load16(q + b * o.qb + h * o.qh + c * 16, m), _mm512_set1_ps(scale));
+    qv[c] = _mm512_mul_ps(load16(q + b * o.qb + h * o.qh + c * 16, chunkMask(o.d, c)), _mm512_set1_ps(scale));
   }
   const T* kRow = k + b * o.kb + kvh * o.kh;
   const float* mRow = mask != nullptr ? mask + b * o.mb + h * o.mh : nullptr;
-  float best = -std::numeric_limits<float>::infinity();
+  float best = kNegInf;
   for (int64_t j = 0; j < o.S; ++j) {
     __m512 acc = _mm512_setzero_ps();
     for (int64_t c = 0; c < chunks; ++c) {
-      const __mmask16 m = static_cast<__mmask16>(o.d - c * 16 >= 16 ? 0xffff : (1u << (o.d - c * 16)) - 1);
-      acc = _mm512_fmadd_ps(qv[c], load16(kRow + j * o.ks + c * 16, m), acc);
+      acc = _mm512_fmadd_ps(qv[c], load16(kRow + j * o.ks + c * 16, chunkMask(o.d, c)), acc);
     }
     const float s = hsum(acc) + (mRow != nullptr ? mRow[j * o.ms] : 0.0f);
     scores[static_cast<size_t>(j)] = s;
     best = s > best ? s : best;
   }
   T* dst = out + b * o.ob + h * o.oh;
-  if (best == -std::numeric_limits<float>::infinity()) {  // nothing to attend: zeros
+  if (best == kNegInf) {  // nothing to attend: zeros
     for (int64_t i = 0; i < o.d; ++i) storeOut(dst + i, 0.0f);
     return;
   }
-  float total = 0.0f;
-  int64_t j = 0;
-  for (; j + 8 <= o.S; j += 8) {
-    f8 e = exp8(load8(scores.data() + j) - splat(best));
-    store8(scores.data() + j, e);
-    for (int l = 0; l < 8; ++l) total += e[l];
-  }
-  if (j < o.S) {
-    f8 e = exp8(loadN(scores.data() + j, o.S - j) - splat(best));
-    storeN(scores.data() + j, e, o.S - j);
-    for (int64_t l = 0; l < o.S - j; ++l) total += e[l];
-  }
+  const float total = expShifted(scores.data(), o.S, best);
   __m512 acc[kKeepChunks];
   for (int64_t c = 0; c < chunks; ++c) acc[c] = _mm512_setzero_ps();
   const T* vRow = v + b * o.vb + kvh * o.vh;
-  for (int64_t jj = 0; jj < o.S; ++jj) {
-    const __m512 p = _mm512_set1_ps(scores[static_cast<size_t>(jj)]);
+  for (int64_t j = 0; j < o.S; ++j) {
+    const __m512 p = _mm512_set1_ps(scores[static_cast<size_t>(j)]);
     for (int64_t c = 0; c < chunks; ++c) {
-      const __mmask16 m = static_cast<__mmask16>(o.d - c * 16 >= 16 ? 0xffff : (1u << (o.d - c * 16)) - 1);
-      acc[c] = _mm512_fmadd_ps(p, load16(vRow + jj * o.vs + c * 16, m), acc[c]);
+      acc[c] = _mm512_fmadd_ps(p, load16(vRow + j * o.vs + c * 16, chunkMask(o.d, c)), acc[c]);
     }
   }
   const __m512 inv = _mm512_set1_ps(1.0f / total);
@@ -121,8 +112,6 @@ void attendAll(const Layout& o, const T* q, const T* k, const T* v, const float*
   });
 }
 
-bool needsGrad(const at::Tensor& t) { return t.requires_grad(); }
-
 }  // namespace
 
 bool decodeAttentionFits(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
@@ -135,10 +124,10 @@ bool decodeAttentionFits(const at::Tensor& q, const at::Tensor& k, const at::Ten
   if (q.size(2) != 1 || d < 1 || d > kMaxHeadDim || S < 1 || KV < 1 || H % KV != 0) return false;
   if (k.size(0) != B || v.size(0) != B || v.size(1) != KV || v.size(2) != S || k.size(3) != d || v.size(3) != d) return false;
   if (q.stride(3) != 1 || k.stride(3) != 1 || v.stride(3) != 1) return false;
-  if (at::GradMode::is_enabled() && (needsGrad(q) || needsGrad(k) || needsGrad(v))) return false;
+  if (at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad())) return false;
   if (mask) {
     const at::Tensor& m = *mask;
-    if (!m.device().is_cpu() || m.dim() > 4 || (at::GradMode::is_enabled() && needsGrad(m))) return false;
+    if (!m.device().is_cpu() || m.dim() > 4 || (at::GradMode::is_enabled() && m.requires_grad())) return false;
     if (m.scalar_type() != at::kBool && !at::isFloatingType(m.scalar_type())) return false;
     const int64_t want[4] = {B, H, 1, S};
     for (int64_t i = 0; i < m.dim(); ++i) {

@@ -60,17 +60,9 @@ __attribute__((target_clones("arch=x86-64-v3", "default"))) void lossRow(float* 
                                                                           float* loss, bool grad, float scale) {
   float l = *lse;
   if (!lseGiven) {
-    f8 mv = splat(kNegInf);
-    int64_t j = 0;
-    for (; j + 8 <= V; j += 8) {
-      const f8 v = load8(z + j);
-      mv = v > mv ? v : mv;
-    }
-    float m = kNegInf;
-    for (int k = 0; k < 8; k++) m = std::max(m, mv[k]);
-    for (; j < V; j++) m = std::max(m, z[j]);
+    const float m = rowMax(z, V);
     f8 sv = splat(0.0f), zv = splat(0.0f);
-    j = 0;
+    int64_t j = 0;
     for (; j + 8 <= V; j += 8) {
       const f8 v = load8(z + j);
       sv += exp8(v - splat(m));

@@ -31,7 +31,6 @@ constexpr int64_t kSkinnyMaxRows = 32;
 // Rows of x per tile.
 constexpr int kRowsPerTile = 4;
 
-
 // The lane sums of four accumulators, as four floats: two interleaving rounds of adds leave each
 // 128-bit lane holding partial sums of a, b, c, d, and three more adds fold the lanes (about a
 // third of the instructions of four separate reductions, which matter when K is short).
@@ -62,102 +61,73 @@ RLHF_AVX512 inline void reduceTile(__m512 (&acc)[MR][NR], float* out) {
   }
 }
 
-// The float32 sums of x rows [0, MR) · weight rows [0, NR) over K: 16 lanes per FMA, the K tail
-// masked, every weight vector loaded once and used for all MR rows.
-template <int MR, int NR>
-RLHF_AVX512 void dotTileF32(const float* x, int64_t ldx, const float* w, int64_t K, const char* next, float* out /* MR×NR */) {
+// What the tile loop needs of an element type: its vector of one k-step (16 float32 lanes, or 32
+// bf16 values multiplied pairwise into 16 float32 lanes by vdpbf16ps), loads (the K tail masked),
+// the multiply-add into float32 accumulators, and scalar conversions for bias and output.
+template <typename T>
+struct Lanes;
+template <>
+struct Lanes<float> {
+  static constexpr int64_t kStep = 16;
+  using Vec = __m512;
+  template <bool Full>
+  RLHF_AVX512 static Vec load(const float* p, int64_t left) {
+    if constexpr (Full) return _mm512_loadu_ps(p);
+    return _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << left) - 1), p);
+  }
+  RLHF_AVX512 static __m512 madd(__m512 acc, Vec x, Vec w) { return _mm512_fmadd_ps(x, w, acc); }
+  static float toFloat(float v) { return v; }
+  static float fromFloat(float v) { return v; }
+};
+template <>
+struct Lanes<uint16_t> {
+  static constexpr int64_t kStep = 32;
+  using Vec = __m512bh;
+  template <bool Full>
+  RLHF_AVX512 static Vec load(const uint16_t* p, int64_t left) {
+    if constexpr (Full) return (__m512bh)_mm512_loadu_si512(p);
+    return (__m512bh)_mm512_maskz_loadu_epi16(static_cast<__mmask32>((1ull << left) - 1), p);
+  }
+  RLHF_AVX512 static __m512 madd(__m512 acc, Vec x, Vec w) { return _mm512_dpbf16_ps(acc, x, w); }
+  static float toFloat(uint16_t v) { return bf16ToFloat(v); }
+  static uint16_t fromFloat(float v) { return roundToBf16(v); }
+};
+
+// One k-step at column k: every weight vector loaded once and used for all MR rows of x.
+template <typename T, int MR, int NR, bool Full>
+RLHF_AVX512 inline __attribute__((always_inline)) void dotStep(__m512 (&acc)[MR][NR], const T* x, int64_t ldx,
+                                                               const T* w, int64_t K, int64_t k) {
+  using L = Lanes<T>;
+  typename L::Vec wv[NR];
+#pragma GCC unroll 8
+  for (int n = 0; n < NR; ++n) wv[n] = L::template load<Full>(w + n * K + k, K - k);
+#pragma GCC unroll 4
+  for (int m = 0; m < MR; ++m) {
+    const typename L::Vec xv = L::template load<Full>(x + m * ldx + k, K - k);
+#pragma GCC unroll 8
+    for (int n = 0; n < NR; ++n) acc[m][n] = L::madd(acc[m][n], xv, wv[n]);
+  }
+}
+
+// The float32 sums of x rows [0, MR) · weight rows [0, NR) over K, into out (MR×NR).
+template <typename T, int MR, int NR>
+RLHF_AVX512 void dotTile(const T* x, int64_t ldx, const T* w, int64_t K, const char* next, float* out) {
+  constexpr int64_t step = Lanes<T>::kStep;
   __m512 acc[MR][NR];
 #pragma GCC unroll 32
   for (int i = 0; i < MR * NR; ++i) acc[i / NR][i % NR] = _mm512_setzero_ps();
   int64_t k = 0;
-  for (; k + 16 <= K; k += 16) {
+  for (; k + step <= K; k += step) {
     // The next block of weight rows, one cache line per row per step: short rows (K of a few
     // thousand) end before the hardware prefetcher has ramped up.
     if (next != nullptr) {
 #pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) _mm_prefetch(next + (n * K + k) * sizeof(float), _MM_HINT_T1);
+      for (int n = 0; n < NR; ++n) _mm_prefetch(next + (n * K + k) * sizeof(T), _MM_HINT_T1);
     }
-    __m512 wv[NR];
-#pragma GCC unroll 8
-    for (int n = 0; n < NR; ++n) wv[n] = _mm512_loadu_ps(w + n * K + k);
-#pragma GCC unroll 4
-    for (int m = 0; m < MR; ++m) {
-      const __m512 xv = _mm512_loadu_ps(x + m * ldx + k);
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_fmadd_ps(xv, wv[n], acc[m][n]);
-    }
+    dotStep<T, MR, NR, true>(acc, x, ldx, w, K, k);
   }
-  if (k < K) {
-    const __mmask16 mask = static_cast<__mmask16>((1u << (K - k)) - 1);
-    __m512 wv[NR];
-#pragma GCC unroll 8
-    for (int n = 0; n < NR; ++n) wv[n] = _mm512_maskz_loadu_ps(mask, w + n * K + k);
-#pragma GCC unroll 4
-    for (int m = 0; m < MR; ++m) {
-      const __m512 xv = _mm512_maskz_loadu_ps(mask, x + m * ldx + k);
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_fmadd_ps(xv, wv[n], acc[m][n]);
-    }
-  }
+  if (k < K) dotStep<T, MR, NR, false>(acc, x, ldx, w, K, k);
   reduceTile<MR, NR>(acc, out);
-}
-
-// The same for bfloat16 x and weights: vdpbf16ps multiplies 32 bf16 pairs into 16 float32 lanes.
-template <int MR, int NR>
-RLHF_AVX512 void dotTileBf16(const uint16_t* x, int64_t ldx, const uint16_t* w, int64_t K, const char* next, float* out) {
-  __m512 acc[MR][NR];
-#pragma GCC unroll 32
-  for (int i = 0; i < MR * NR; ++i) acc[i / NR][i % NR] = _mm512_setzero_ps();
-  int64_t k = 0;
-  for (; k + 32 <= K; k += 32) {
-    if (next != nullptr) {
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) _mm_prefetch(next + (n * K + k) * sizeof(uint16_t), _MM_HINT_T1);
-    }
-    __m512bh wv[NR];
-#pragma GCC unroll 8
-    for (int n = 0; n < NR; ++n) wv[n] = (__m512bh)_mm512_loadu_si512(w + n * K + k);
-#pragma GCC unroll 4
-    for (int m = 0; m < MR; ++m) {
-      const __m512bh xv = (__m512bh)_mm512_loadu_si512(x + m * ldx + k);
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_dpbf16_ps(acc[m][n], xv, wv[n]);
-    }
-  }
-  if (k < K) {
-    const __mmask32 mask = static_cast<__mmask32>((1ull << (K - k)) - 1);
-    __m512bh wv[NR];
-#pragma GCC unroll 8
-    for (int n = 0; n < NR; ++n) wv[n] = (__m512bh)_mm512_maskz_loadu_epi16(mask, w + n * K + k);
-#pragma GCC unroll 4
-    for (int m = 0; m < MR; ++m) {
-      const __m512bh xv = (__m512bh)_mm512_maskz_loadu_epi16(mask, x + m * ldx + k);
-#pragma GCC unroll 8
-      for (int n = 0; n < NR; ++n) acc[m][n] = _mm512_dpbf16_ps(acc[m][n], xv, wv[n]);
-    }
-  }
-  reduceTile<MR, NR>(acc, out);
-}
-
-template <typename T>
-struct Elem;
-template <>
-struct Elem<float> {
-  static float load(float v) { return v; }
-  static float store(float v) { return v; }
-};
-template <>
-struct Elem<uint16_t> {
-  static float load(uint16_t v) { return bf16ToFloat(v); }
-  static uint16_t store(float v) { return roundToBf16(v); }
-};
-
-template <typename T, int MR, int NR>
-void dotTile(const T* x, int64_t ldx, const T* w, int64_t K, const char* next, float* out) {
-  if constexpr (std::is_same_v<T, float>)
-    dotTileF32<MR, NR>(x, ldx, w, K, next, out);
-  else
-    dotTileBf16<MR, NR>(x, ldx, w, K, next, out);
 }
 
 // One tile of mr ≤ 4 rows by NR weight rows, written to y with the bias added.
@@ -172,8 +142,8 @@ void tile(int mr, const T* x, int64_t ldx, const T* w, int64_t K, const char* ne
   }
   for (int m = 0; m < mr; ++m)
     for (int n = 0; n < NR; ++n) {
-      const float b = bias != nullptr ? Elem<T>::load(bias[n]) : 0.0f;
-      y[m * ldy + n] = Elem<T>::store(sums[m * NR + n] + b);
+      const float b = bias != nullptr ? Lanes<T>::toFloat(bias[n]) : 0.0f;
+      y[m * ldy + n] = Lanes<T>::fromFloat(sums[m * NR + n] + b);
     }
 }
 
