@@ -5,6 +5,8 @@ import { LR_SCHEDULER_TYPES } from '../../trainers/loop/schedule.js';
 /** Every trainer the run can start; `training.algorithm` picks one. */
 export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'grpo', 'prm', 'critic'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
+/** The algorithms on the online (rollout, then update) loop. */
+export const ONLINE_ALGORITHMS: readonly Algorithm[] = ['ppo', 'grpo'];
 
 export const TrainingConfig = z
   .strictObject({
@@ -70,13 +72,14 @@ export const TrainingConfig = z
       .regex(/^(auto|cpu|cuda(:\d+)?)$/, "use 'auto', 'cpu', 'cuda' or 'cuda:N'")
       .default('auto')
       .describe("Where models and batches live: 'auto' (the first CUDA device when this libtorch sees one, else cpu), 'cpu', 'cuda' or 'cuda:N'."),
-    bf16: z.boolean().default(false).describe('Run forward passes under bfloat16 autocast (CPU or CUDA); weights and optimizer stay float32.'),
+    bf16: z.boolean().default(false).describe('Run forward passes under bfloat16 autocast (CPU or CUDA; for grpo/ppo the rollout too); weights and optimizer stay float32.'),
     fp16: z
       .boolean()
       .default(false)
-      .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16.'),
+      .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16; not for grpo/ppo.'),
   })
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
+  .refine((t) => !(t.fp16 && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.fp16 is not supported by grpo/ppo (the online loop does no loss scaling); use training.bf16', path: ['fp16'] })
   .describe('The optimisation loop every algorithm shares.');
 
 export type TrainingConfig = z.infer<typeof TrainingConfig>;

@@ -79,9 +79,9 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
     promptsPerIteration: completionsPerStep / G,
     updatesPerIteration: o.numIterations,
     microBatchesPerUpdate: o.gradientAccumulationSteps,
-    async collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<GrpoBuffer> {
+    async collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision): Promise<GrpoBuffer> {
       // Each prompt is prefilled once and shared by its G completions (rows stay prompt-major).
-      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed: o.seed + iteration }, rolloutOptions(o));
+      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed: o.seed + iteration }, rolloutOptions(o)));
       const repeated = prompts.flatMap((p) => Array.from({ length: G }, () => p));
       const scores = await scorer.score(rollout, repeated.map((p) => p.reference));
       const stats = groupStats(scores.total, G);
@@ -99,7 +99,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
         metrics[`rewards/${name}/mean`] = mean(values);
         metrics[`rewards/${name}/std`] = std(values);
       }
-      return tidy(() => {
+      return tidy(() => inPrecision(() => {
         const b = rollout.batch;
         const keepRow = tensor(rollout.truncated.map((t) => (o.maskTruncatedCompletions && t ? 0 : 1)), { dtype: 'float32' }).unsqueeze(1);
         const lossMask = b.completionMask.mul(keepRow);
@@ -115,7 +115,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
           numItems: lossMask.sum().item(),
           metrics,
         };
-      });
+      }));
     },
     loss(buffer, _update, micro) {
       const start = micro * o.microBatchSize;

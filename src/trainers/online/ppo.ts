@@ -84,8 +84,8 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
     promptsPerIteration: rolloutSize,
     updatesPerIteration: o.ppoEpochs * o.numMiniBatches,
     microBatchesPerUpdate: o.gradientAccumulationSteps,
-    async collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<PpoBuffer> {
-      const rollout = sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration }, rolloutOptions(o));
+    async collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision): Promise<PpoBuffer> {
+      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration }, rolloutOptions(o)));
       const scored = await scorer.score(rollout, prompts.map((p) => p.reference));
       const scores = scored.total.map((s, i) => {
         let v = rollout.truncated[i] && o.missingEosPenalty !== null ? s - o.missingEosPenalty : s;
@@ -94,7 +94,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
       });
       const lengths = rollout.completions.map((c) => c.length);
       const beta = kl.value;
-      const parts = tidy(() => noGrad(() => {
+      const parts = tidy(() => noGrad(() => inPrecision(() => {
         const b = rollout.batch;
         const mask = b.completionMask;
         const C = mask.size(1);
@@ -119,7 +119,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
             explainedVariance: explainedVariance(returns, oldValues, mask),
           },
         };
-      }));
+      })));
       const order: number[][] = [];
       for (let e = 0; e < o.ppoEpochs; e++) {
         const perm = shuffledIndices(rolloutSize, o.seed + iteration * 7919 + e);

@@ -10,12 +10,12 @@ import type { TrainingProgressOptions } from '../../monitor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from '../loop/update.js';
-import { rngDevicesOf } from '../loop/device.js';
-import { dispose, type Tensor } from '../../tensor/index.js';
+import { autocastOf, rngDevicesOf } from '../loop/device.js';
+import { autocast, dispose, type Tensor } from '../../tensor/index.js';
 import { runSession, type LoopEnd, type RunContext, type RunLogging } from '../loop/run-session.js';
 import { scheduleConfig, warmupStepsOf } from '../loop/schedule.js';
 import { TrainingDivergedError } from '../loop/types.js';
-import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import type { InPrecision, OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
 export interface OnlineTrainerOptions {
   training: TrainingConfig;
@@ -48,14 +48,19 @@ export class OnlineTrainer<B extends RolloutBuffer> {
   private readonly params: Tensor[];
   private readonly optimizer: AdamW;
   private readonly scheduler: LrScheduler;
+  /** training.bf16's autocast around every rollout and update forward (identity in float32). */
+  private readonly inPrecision: InPrecision;
+  private readonly precision: string;
 
   constructor(readonly algorithm: OnlineAlgorithm<B>, private readonly options: OnlineTrainerOptions) {
     const t = options.training;
-    if (t.bf16 || t.fp16) {
-      // Rollout log-probs and the update's forward must see the same precision for the importance
-      // ratio to start at 1; until both run under autocast, refuse rather than ignore the flag.
-      throw new Error(`${algorithm.name}: training.${t.bf16 ? 'bf16' : 'fp16'} is not supported by the online trainers yet; set it to false (mixed precision works for sft, reward, dpo, prm and critic)`);
+    if (t.fp16) {
+      // float16 needs loss scaling, which the online loop does not do; bf16 needs none.
+      throw new Error(`${algorithm.name}: training.fp16 is not supported by the online trainers; use training.bf16 (mixed precision without loss scaling)`);
     }
+    const cast = autocastOf(t, algorithm.policy.device);
+    this.inPrecision = cast === null ? (fn) => fn() : (fn) => autocast(fn, cast);
+    this.precision = cast === null ? 'float32' : `${cast.dtype} autocast`;
     this.iterationsPerEpoch = Math.floor(options.prompts.length / algorithm.promptsPerIteration);
     if (this.iterationsPerEpoch === 0) {
       throw new Error(`${algorithm.name}: ${options.prompts.length} prompts, but one iteration takes ${algorithm.promptsPerIteration}; add prompts or lower the batch size`);
@@ -91,7 +96,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
         rngDevices: rngDevicesOf(a.policy.device),
         algorithm: a,
       },
-      startLine: `${a.name}: ${this.options.prompts.length} prompts, ${a.promptsPerIteration} per iteration, ${a.updatesPerIteration} updates each, ${this.totalSteps} steps`,
+      startLine: `${a.name}: ${this.options.prompts.length} prompts, ${a.promptsPerIteration} per iteration, ${a.updatesPerIteration} updates each, ${this.totalSteps} steps, ${this.precision}`,
       ...(this.options.progress === undefined ? {} : { progress: this.options.progress }),
       ...(this.options.echo === undefined ? {} : { echo: this.options.echo }),
     }, (session) => this.loop(session));
@@ -107,7 +112,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     let samples = 0;
     const epochOf = (s: number) => s / (this.iterationsPerEpoch * U);
     for (let it = Math.floor(step / U); step < this.totalSteps; it++) {
-      const buffer = await this.algorithm.collect(this.promptsOf(it), it);
+      const buffer = await this.algorithm.collect(this.promptsOf(it), it, this.inPrecision);
       samples += this.algorithm.promptsPerIteration;
       try {
         for (let u = 0; u < U && step < this.totalSteps; u++) {
@@ -152,7 +157,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const sums: Record<string, number> = {};
     const M = this.algorithm.microBatchesPerUpdate;
     for (let m = 0; m < M; m++) {
-      const r = backwardScoped(() => this.algorithm.loss(buffer, u, m));
+      const r = backwardScoped(() => this.inPrecision(() => this.algorithm.loss(buffer, u, m)));
       loss += r.loss;
       for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v / M;
     }

@@ -6,6 +6,13 @@ import type { OnlinePrompt } from '../../data/index.js';
 
 export type { OnlinePrompt };
 
+/**
+ * Runs a model computation in the run's precision: under bf16 autocast when training.bf16, as
+ * is otherwise. Rollouts (sampling, old / reference log-probs, values) and updates both go
+ * through it, so the importance ratio of a fresh rollout is exactly 1.
+ */
+export type InPrecision = <T>(fn: () => T) => T;
+
 /** What one iteration collected: tensors freed by the loop after the iteration's updates. */
 export interface RolloutBuffer {
   /** Rollout-level metrics (mean reward, KL, completion length, ...), logged with every update. */
@@ -23,11 +30,11 @@ export interface OnlineAlgorithm<B extends RolloutBuffer> {
   readonly updatesPerIteration: number;
   /** Micro-batches per optimizer step (gradient accumulation). */
   readonly microBatchesPerUpdate: number;
-  /** Sample, score and prepare one iteration (no grad). */
-  collect(prompts: readonly OnlinePrompt[], iteration: number): Promise<B>;
+  /** Sample, score and prepare one iteration (no grad); model work runs inside `inPrecision`. */
+  collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision: InPrecision): Promise<B>;
   /**
    * Loss of micro-batch `micro` of update `update`, normalised so the micro-batches of one
-   * optimizer step add up to that step's loss. Called within tidy().
+   * optimizer step add up to that step's loss. Called within tidy(), in the run's precision.
    */
   loss(buffer: B, update: number, micro: number): { loss: Tensor; metrics: Record<string, number> };
   /** After the iteration's updates (e.g. the adaptive KL controller). */

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -93,8 +93,32 @@ test('grpo: batch sizes that are not whole groups are rejected at config time wi
   assert.throws(() => parseConfig(yaml, { env: {} }), (err: unknown) => err instanceof ConfigError && /config\.yaml:5: grpo: per_device_train_batch_size x gradient_accumulation_steps = 6 x 1 = 6 completions per step, which is not a whole number of groups of 4/.test(err.message));
 });
 
-test('grpo: mixed precision is refused with the fix instead of ignored', async () => {
-  await assert.rejects(runGrpo(config('grpo', { max_steps: 1, bf16: true, device: 'cpu' }), { progress: sink }), /grpo: training\.bf16 is not supported by the online trainers yet; set it to false/);
+test('grpo: bf16 autocast covers rollout and update alike (zero KL and no clipping on a fresh rollout), and differs from float32', async () => {
+  const grpo = { grpo: { group_size: 4, beta: 0.04, num_iterations: 2 } };
+  const bf16 = await runGrpo(config('grpo', { max_steps: 2, bf16: true, device: 'cpu' }, grpo), { progress: sink });
+  const fp32 = await runGrpo(config('grpo', { max_steps: 2, device: 'cpu' }, grpo), { progress: sink });
+  // Step 1: reference, old and new log-probs all come from the same bf16 forward, bit for bit.
+  assert.equal(bf16.history.get(1)?.['kl'], 0);
+  assert.match(readFileSync(join(bf16.outputDir, 'training.log'), 'utf8'), /grpo: 16 prompts, 2 per iteration, 2 updates each, 2 steps, bfloat16 autocast/);
+  assert.equal(bf16.history.get(1)?.['clip_ratio'], 0);
+  assert.ok(Number.isFinite(bf16.history.get(2)?.['loss']));
+  assert.ok((bf16.history.get(2)?.['kl'] as number) > 0);
+  // The same seed in float32 gives other numbers: the flag was not ignored.
+  const gradNorm = (r: typeof fp32) => r.history.get(1)?.['grad_norm'] as number;
+  assert.ok(gradNorm(bf16) > 0 && gradNorm(fp32) > 0 && gradNorm(bf16) !== gradNorm(fp32), `grad_norm ${gradNorm(bf16)} vs ${gradNorm(fp32)}`);
+});
+
+test('online trainers: fp16 is refused at config time with the fix', () => {
+  const yaml = `model:\n  name_or_path: ${MODEL}\ntraining:\n  algorithm: ppo\n  fp16: true\ndata:\n  dataset_path: ${F.prompts}\nrewards:\n  functions:\n    - {name: exact_match}\n`;
+  assert.throws(() => parseConfig(yaml, { env: {} }), (err: unknown) => err instanceof ConfigError && /config\.yaml:5: training\.fp16 is not supported by grpo\/ppo \(the online loop does no loss scaling\); use training\.bf16/.test(err.message));
+});
+
+test('ppo: under bf16 the first update of a rollout has ratio exactly 1', async () => {
+  const c = config('ppo', { max_steps: 2, bf16: true, device: 'cpu', per_device_train_batch_size: 4 }, { ppo: { ppo_epochs: 1, num_mini_batches: 1 } });
+  const r = await runPpo(c, { progress: sink });
+  assert.equal(r.history.get(1)?.['val/ratio'], 1);
+  assert.equal(r.history.get(1)?.['policy/clipfrac'], 0);
+  assert.ok(Number.isFinite(r.history.get(2)?.['loss/value']));
 });
 
 test('ppo: trains with a value model, adaptive KL state survives resume exactly', async () => {
