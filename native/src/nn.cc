@@ -1,6 +1,6 @@
 // Neural-network functional ops: products, activations, norms and losses (attention: attention.cc).
+#include "autocast_linear.h"
 #include "core.h"
-#include "skinny_linear.h"
 
 namespace rlhf {
 
@@ -8,7 +8,7 @@ RLHF_OP(matmul) { return wrap(a.env(), at::matmul(a.tensor(0), a.tensor(1))); }
 RLHF_OP(mm) { return wrap(a.env(), at::mm(a.tensor(0), a.tensor(1))); }
 RLHF_OP(bmm) { return wrap(a.env(), at::bmm(a.tensor(0), a.tensor(1))); }
 RLHF_OP(einsum) { return wrap(a.env(), at::einsum(a.string(0), a.tensors(1))); }
-RLHF_OP(linear) { return wrap(a.env(), linearForward(a.tensor(0), a.tensor(1), a.optTensor(2))); }
+RLHF_OP(linear) { return wrap(a.env(), dispatchLinear(a.tensor(0), a.tensor(1), a.optTensor(2))); }
 // embedding(weight, indices, paddingIdx | null)
 RLHF_OP(embedding) {
   return wrap(a.env(), at::embedding(a.tensor(0), a.tensor(1), a.optInt64(2).value_or(-1), false, false));
