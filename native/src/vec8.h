@@ -95,6 +95,38 @@ RLHF_VEC float rowMax(const float* x, int64_t n) {
   return out;
 }
 
+// Eight bfloat16 values (bit patterns) as float lanes, exactly; and float lanes stored as
+// bfloat16, rounded to nearest even as ATen's bf16 kernels store their float results (a NaN
+// stays a quiet NaN, as roundToBf16 in bf16.h).
+typedef uint16_t u16x8 __attribute__((vector_size(16)));
+typedef uint32_t u32x8 __attribute__((vector_size(32)));
+RLHF_VEC f8 loadBf16N(const uint16_t* p, int64_t n) {
+  u16x8 h = {0, 0, 0, 0, 0, 0, 0, 0};
+  std::memcpy(&h, p, n * sizeof(uint16_t));
+  const u32x8 bits = __builtin_convertvector(h, u32x8) << 16;
+  f8 v;
+  std::memcpy(&v, &bits, sizeof(v));
+  return v;
+}
+RLHF_VEC u16x8 roundBf16(f8 v) {
+  u32x8 bits;
+  std::memcpy(&bits, &v, sizeof(bits));
+  const u32x8 rounded = (bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16;
+  const u32x8 nan = (bits >> 16) | 0x40u;
+  return __builtin_convertvector((bits & 0x7fffffffu) > 0x7f800000u ? nan : rounded, u16x8);
+}
+RLHF_VEC void storeBf16N(uint16_t* p, f8 v, int64_t n) {
+  const u16x8 h = roundBf16(v);
+  std::memcpy(p, &h, n * sizeof(uint16_t));
+}
+// The float lanes as bfloat16 would hold them: what an intermediate bf16 tensor does to a value.
+RLHF_VEC f8 throughBf16(f8 v) {
+  const u32x8 bits = __builtin_convertvector(roundBf16(v), u32x8) << 16;
+  f8 out;
+  std::memcpy(&out, &bits, sizeof(out));
+  return out;
+}
+
 // Σ term(j) for j < n in eight float lanes (vectorisable without reassociating a single sum).
 template <typename Term>
 RLHF_VEC float laneSum(int64_t n, Term term) {

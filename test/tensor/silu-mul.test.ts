@@ -1,7 +1,7 @@
 /** F.siluMul (the gated MLP's activation) against silu(gate) · up composed in float64, gradients too. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, tensor, type Tensor } from '../../src/index.js';
+import { F, autocast, tensor, type Tensor } from '../../src/index.js';
 import { assertClose, scoped, uniform } from '../helpers/assert.js';
 
 const FLOAT32 = { atol: 1e-6, rtol: 1e-5 };
@@ -60,4 +60,56 @@ test('siluMulLinear (product recomputed in backward) equals linear(silu(gate) ·
     const again = runLinear(xs, p, true); // float64: composed
     again.forEach((t, i) => assertClose(t, want[i]!.toArray(), { atol: 1e-12, rtol: 1e-12 }));
   }
+}));
+
+/** How many elements of two same-shaped tensors differ, and the largest difference in units of the expected bf16 spacing. */
+function bf16Mismatch(got: Tensor, want: Tensor): { differ: number; ulps: number } {
+  const [a, b] = [got.float().toTypedArray() as Float32Array, want.float().toTypedArray() as Float32Array];
+  let differ = 0;
+  let ulps = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] === b[i]) continue;
+    differ += 1;
+    const spacing = 2 ** (Math.floor(Math.log2(Math.max(Math.abs(b[i]!), 1e-30))) - 7);
+    ulps = Math.max(ulps, Math.abs(a[i]! - b[i]!) / spacing);
+  }
+  return { differ, ulps };
+}
+
+test('bf16 on the way to a gradient: siluMul and, under autocast, siluMulLinear equal the composed bf16 ops to one rounding', scoped(() => {
+  const [B, T, I, H] = [2, 7, 45, 6];
+  const gate = values([B, T, I], 30).to('bfloat16');
+  const up = values([B, T, I], 31).to('bfloat16');
+  const p = values([B, T, I], 32, -1, 1);
+  const got = run(gate, up, p, true);
+  const want = run(gate, up, p, false);
+  ['out', 'dgate', 'dup'].forEach((name, i) => {
+    assert.equal(got[i]!.dtype, 'bfloat16', name);
+    const m = bf16Mismatch(got[i]!, want[i]!);
+    // Only e^x differs (the kernel's polynomial vs ATen's), by ulps of float32: after rounding
+    // to bf16 a few values land one bf16 step apart.
+    assert.ok(m.ulps <= 1 && m.differ <= got[i]!.numel / 50, `${name}: ${m.differ} of ${got[i]!.numel} differ, by up to ${m.ulps} bf16 steps`);
+  });
+  const w = values([H, I], 33, -0.5, 0.5).float();
+  const q = values([B, T, H], 34, -1, 1);
+  const under = (fused: boolean) => {
+    const [g, u, wt] = [gate, up, w].map((t) => t.detach().requiresGrad_(true)) as [Tensor, Tensor, Tensor];
+    const out = autocast(() => (fused ? F.siluMulLinear(g, u, wt) : F.linear(g.silu().mul(u), wt)));
+    out.float().mul(q).sum().backward();
+    return [out, g.grad!, u.grad!, wt.grad!];
+  };
+  const fused = under(true);
+  const composed = under(false);
+  assert.deepEqual(fused.map((t) => t.dtype), ['bfloat16', 'bfloat16', 'bfloat16', 'float32']);
+  ['out', 'dgate', 'dup', 'dweight'].forEach((name, i) => {
+    const m = bf16Mismatch(fused[i]!, composed[i]!);
+    assert.ok(m.ulps <= 1 && m.differ <= fused[i]!.numel / 20, `${name}: ${m.differ} of ${fused[i]!.numel} differ, by up to ${m.ulps} bf16 steps`);
+  });
+  // And against float64 on the same bf16 inputs (the weight as autocast rounds it): within bf16's
+  // rounding of the terms, a few hundredths of the largest value.
+  const exact = runLinear([gate.double(), up.double(), w.to('bfloat16').double()], q, false);
+  ['out', 'dgate', 'dup', 'dweight'].forEach((name, i) => {
+    const scale = exact[i]!.abs().max().item();
+    assertClose(fused[i]!.double(), exact[i]!.toArray(), { atol: 0.02 * scale, rtol: 0, msg: name });
+  });
 }));
