@@ -163,6 +163,13 @@ struct FusedSiluMulLinear : public torch::autograd::Function<FusedSiluMulLinear>
   }
 };
 
+// silu(g) · u: fused in float32, and in bf16 when a backward follows (without one, bf16 keeps the
+// ATen ops, whose values generation's tests pin); else composed.
+at::Tensor siluMul(const at::Tensor& g, const at::Tensor& u, bool backward) {
+  if (fusable(g, u) || (backward && fusableBf16(g, u))) return FusedSiluMul::apply(g, u);
+  return at::silu(g) * u;
+}
+
 // float32 (no autocast), or bf16 gate and up with a float32 weight under bf16 CPU autocast.
 bool fusableLinear(const at::Tensor& g, const at::Tensor& u, const at::Tensor& w, const c10::optional<at::Tensor>& b) {
   const bool cast = autocastEnabled(at::kCPU);
@@ -185,17 +192,14 @@ RLHF_OP(siluMulLinear) {
   // few-row kernel of a decoding step; autocastLinear under autocast).
   const bool backward = at::GradMode::is_enabled() && (g.requires_grad() || u.requires_grad() || w.requires_grad());
   if (backward && fusableLinear(g, u, w, b)) return wrap(a.env(), FusedSiluMulLinear::apply(g, u, w));
-  at::Tensor act = fusable(g, u) ? FusedSiluMul::apply(g, u) : at::silu(g) * u;
-  return wrap(a.env(), dispatchLinear(act, w, b));
+  return wrap(a.env(), dispatchLinear(siluMul(g, u, backward), w, b));
 }
 
 // siluMul(gate, up) = silu(gate) · up.
 RLHF_OP(siluMul) {
   const at::Tensor& g = a.tensor(0);
   const at::Tensor& u = a.tensor(1);
-  const bool backward = at::GradMode::is_enabled() && (g.requires_grad() || u.requires_grad());
-  if (fusable(g, u) || (backward && fusableBf16(g, u))) return wrap(a.env(), FusedSiluMul::apply(g, u));
-  return wrap(a.env(), at::silu(g) * u);
+  return wrap(a.env(), siluMul(g, u, at::GradMode::is_enabled() && (g.requires_grad() || u.requires_grad())));
 }
 
 static const OpDef ops[] = {RLHF_DEF(siluMul), RLHF_DEF(siluMulLinear)};
