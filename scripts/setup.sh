@@ -37,6 +37,9 @@ tools=()
 command -v cmake >/dev/null || tools+=(cmake)
 command -v g++ >/dev/null || tools+=(g++)
 command -v make >/dev/null || tools+=(make)
+# Gloo's headers: libtorch ships c10d's ProcessGroupGloo.hpp (data-parallel training) but not
+# the gloo headers it includes; the gloo code itself is inside libtorch_cpu.
+[ -f /usr/include/gloo/context.h ] || tools+=(libgloo-dev)
 wants_wheel=""
 [ -z "${LIBTORCH:-}" ] && [ "$choice" != system ] && wants_wheel=1
 if [ -n "$wants_wheel" ]; then

@@ -1,7 +1,8 @@
 /** `rlhf train --config FILE [--set k=v]... [--resume latest|PATH]` */
 import { parseArgs } from 'node:util';
 import { loadConfig, type RunConfig } from '../config/index.js';
-import { worldInfo, type TrainResult } from '../trainers/loop/index.js';
+import type { TrainResult } from '../trainers/loop/index.js';
+import { currentGroup, startDistributed } from '../distributed/index.js';
 import { runDpo } from '../trainers/dpo/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
@@ -35,7 +36,13 @@ export async function trainWithConfig(config: RunConfig, options: { resume?: str
   if (run === undefined) {
     throw new Error(`training.algorithm ${algorithm} is not implemented yet; implemented: ${IMPLEMENTED_ALGORITHMS.join(', ')}`);
   }
-  return run(config, { resume: options.resume ?? null, echo: options.echo ?? false });
+  // Launched as several processes (rlhf launch, torchrun, srun): join the group before anything loads.
+  const group = currentGroup() === null ? startDistributed(config) : null;
+  try {
+    return await run(config, { resume: options.resume ?? null, echo: (options.echo ?? false) && (currentGroup()?.rank ?? 0) === 0 });
+  } finally {
+    group?.destroy();
+  }
 }
 
 export async function runTrain(args: string[]): Promise<number> {
@@ -45,7 +52,6 @@ export async function runTrain(args: string[]): Promise<number> {
     strict: true,
   });
   if (values.config === undefined) throw new Error(`--config is required\nusage: ${TRAIN_USAGE}`);
-  worldInfo(); // refuses a multi-process launch before anything loads
   const config = loadConfig(values.config, { overrides: values.set ?? [] });
   const result = await trainWithConfig(config, { resume: values.resume ?? null, echo: true });
   console.log(`trained ${result.globalStep} steps; final model in ${result.outputDir}`);

@@ -269,6 +269,27 @@ export interface NativeBinding {
   readSafetensors(files: FileReadRequest[], useMmap: boolean): { tensors: H[][]; bytesRead: number; tensorsMapped: number };
   writeTensorBytes(t: H, fd: number): number;
 
+  // distributed.cc
+  /** Rank 0 hosts the TCPStore at host:port; every rank joins it and the Gloo group over it. iface: '' or a NIC name. */
+  initProcessGroup(rank: number, worldSize: number, host: string, port: number, timeoutMs: number, iface: string): void;
+  destroyProcessGroup(): void;
+  storeSet(key: string, value: string): void;
+  /** Waits up to timeoutMs (null: the group's timeout) for the key. */
+  storeGet(key: string, timeoutMs: number | null): string;
+  storeAdd(key: string, amount: number): number;
+  storeCheck(keys: string[]): boolean;
+  /** Collectives: with async true they return a work id for waitWork, else they wait and return undefined. */
+  allReduce(tensors: H[], op: 'sum' | 'max' | 'min' | 'product', async: boolean): number | undefined;
+  broadcast(tensors: H[], root: number, async: boolean): number | undefined;
+  allGather(outputs: H[], input: H, async: boolean): number | undefined;
+  barrier(async: boolean): number | undefined;
+  waitWork(id: number): void;
+  workCompleted(id: number): boolean;
+  gradSyncCreate(params: H[], bucketCapBytes: number, firstBucketCapBytes: number, findUnused: boolean): number;
+  gradSyncArm(id: number): void;
+  gradSyncFinish(id: number): { ok: boolean; unused: number[]; buckets?: number; bytes?: number; launchedInBackward?: number; waitMs?: number };
+  gradSyncDestroy(id: number): void;
+
   // optim.cc
   /** One Adam/AdamW update in place (AMSGrad with maxExpAvgSq); `step` counts this update. */
   adamStep_(param: H, grad: H, expAvg: H, expAvgSq: H, maxExpAvgSq: OptH, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: boolean, step: number): void;

@@ -48,6 +48,9 @@ export const NATIVE_FUNCTIONS = [
   'linearCrossEntropy',
   // safetensors_io.cc
   'readSafetensors', 'writeTensorBytes',
+  // distributed.cc
+  'initProcessGroup', 'destroyProcessGroup', 'storeSet', 'storeGet', 'storeAdd', 'storeCheck', 'allReduce', 'broadcast',
+  'allGather', 'barrier', 'waitWork', 'workCompleted', 'gradSyncCreate', 'gradSyncArm', 'gradSyncFinish', 'gradSyncDestroy',
   // decode_kernels.cc
   'setDecodeKernels', 'decodeKernelSupport',
 ] as const satisfies readonly (keyof NativeBinding)[];

@@ -46,7 +46,7 @@ test('sft.max_length sets data.max_length', () => {
 
 test('training.distributed* set distributed:', () => {
   const c = parseConfig(`model: {name_or_path: m}\ntraining:\n  distributed: false\n  distributed_strategy: fsdp\n  distributed_backend: mpi\n${DATA}`, noEnv);
-  assert.deepEqual(c.distributed, { enabled: false, strategy: 'fsdp', backend: 'mpi' });
+  assert.deepEqual(c.distributed, { enabled: false, strategy: 'fsdp', backend: 'mpi', timeout: 1800, bucket_cap_mb: 25, find_unused_parameters: false });
   assert.equal('distributed' in c.training, false);
 });
 
@@ -87,7 +87,7 @@ test("the Python framework's per-algorithm configs validate as written", () => {
   const sft = loadConfig(join(dir, 'sft.yaml'), noEnv);
   assert.equal(sft.model.name_or_path, 'test/fixtures/models/tiny-qwen2');
   assert.equal(sft.data.max_length, 1024);
-  assert.deepEqual(sft.distributed, { enabled: false, strategy: 'ddp', backend: 'nccl' });
+  assert.deepEqual(sft.distributed, { enabled: false, strategy: 'ddp', backend: 'nccl', timeout: 1800, bucket_cap_mb: 25, find_unused_parameters: false });
   const dpo = loadConfig(join(dir, 'dpo.yaml'), noEnv);
   assert.equal(dpo.model.name_or_path, 'Qwen/Qwen2.5-0.5B-Instruct');
   assert.equal(dpo.training.algorithm, 'dpo');
@@ -106,15 +106,8 @@ test('rlhf config schema lists every alias; the JSON Schema accepts them with th
   assert.equal(json.properties?.['training']?.properties?.['distributed']?.type, 'boolean');
 });
 
-test('distributed.enabled is refused until data-parallel training lands, with the path and how to run', () => {
-  const err = errorOf(`model: {name_or_path: m}\n${DATA}distributed:\n  enabled: true\n  backend: nccl\n`);
-  assert.equal(
-    err.message,
-    'config.yaml:5: distributed.enabled is true (strategy ddp, backend nccl), but data-parallel training is not implemented in rlhf-ts yet; ' +
-      'set distributed.enabled: false (training.distributed: false in the Python layout) and run one process: rlhf train --config FILE',
-  );
-  const alias = errorOf(`model: {name_or_path: m}\ntraining:\n  distributed: true\n${DATA}`);
-  assert.match(alias.message, /^config\.yaml:3: distributed\.enabled is true .*not implemented in rlhf-ts yet.* \(given as training\.distributed\)$/);
-  // Not only the file loader: the schema itself refuses it.
-  assert.equal(RunConfig.safeParse({ model: { name_or_path: 'm' }, data: { dataset_path: 'd' }, distributed: { enabled: true } }).success, false);
+test('distributed: keys validate in any combination; strategy and backend are checked when several processes start', () => {
+  const c = parseConfig(`model: {name_or_path: m}\n${DATA}distributed:\n  enabled: true\n  backend: nccl\n  timeout: 30\n`, noEnv);
+  assert.deepEqual(c.distributed, { enabled: true, strategy: 'ddp', backend: 'nccl', timeout: 30, bucket_cap_mb: 25, find_unused_parameters: false });
+  assert.match(errorOf(`model: {name_or_path: m}\n${DATA}distributed:\n  timeout: 0\n`).message, /^config\.yaml:\d+: distributed\.timeout/);
 });

@@ -91,7 +91,7 @@ test('defaults fill every section', () => {
   assert.deepEqual(c.data.merge_config, { strategy: 'concat', shuffle: true });
   assert.equal(c.data.on_error, 'fail');
   assert.equal(c.logging.level, 'info');
-  assert.deepEqual(c.distributed, { enabled: false, strategy: 'ddp', backend: 'gloo' });
+  assert.deepEqual(c.distributed, { enabled: true, strategy: 'ddp', backend: 'auto', timeout: 1800, bucket_cap_mb: 25, find_unused_parameters: false });
   assert.deepEqual(c.lora, { enabled: false, r: 8, alpha: 16, dropout: 0, target_modules: 'all-linear', use_rslora: false });
   assert.equal(c.training.metric_for_best_model, 'eval/loss');
   assert.equal(c.training.early_stopping_patience, 0);
@@ -134,7 +134,7 @@ test('a Python-framework config validates unchanged; its distributed keys fold i
   const c = loadConfig(join(root, 'test/fixtures/config/python_style.yaml'), noEnv);
   assert.equal(c.training.algorithm, 'ppo');
   assert.equal(c.logging.level, 'info');
-  assert.deepEqual(c.distributed, { enabled: false, strategy: 'ddp', backend: 'nccl' });
+  assert.deepEqual(c.distributed, { enabled: false, strategy: 'ddp', backend: 'nccl', timeout: 1800, bucket_cap_mb: 25, find_unused_parameters: false });
   assert.equal('distributed_backend' in c.training, false);
   assert.equal(c.data.datasets.sft?.train_files[1]?.weight, 0.5);
   assert.equal(c.data.merge_config.strategy, 'weighted_sampling');

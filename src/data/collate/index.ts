@@ -42,7 +42,7 @@ export {
   collatePrompts,
 } from './collators.js';
 export type { CollateOptions, CompletionBatch, CompletionRows, PreferenceBatch, PreferenceRows, PromptBatch } from './collators.js';
-export { lengthGroupedBatches, shuffledIndices, seededRandom } from './sampler.js';
+export { lengthGroupedBatches, shuffledIndices, seededRandom, distributedShard } from './sampler.js';
 export type { LengthGroupedOptions } from './sampler.js';
 export { packExamples, collatePacked } from './packing.js';
 export type { PackedRow } from './packing.js';

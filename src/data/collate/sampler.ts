@@ -63,3 +63,22 @@ export function lengthGroupedBatches(lengths: readonly number[], options: Length
   shuffleInPlace(batches, seededRandom(seed));
   return batches;
 }
+
+/**
+ * One rank's share of an epoch's order, as torch's DistributedSampler deals it: the order is
+ * padded with its own first indices to a multiple of `worldSize`, and rank r takes every
+ * worldSize-th index from position r. Ranks' shares are disjoint (but for the padding) and
+ * together are the whole order, so ranks x batch B walks the data as one process with batch
+ * ranks x B does.
+ *
+ * ```ts
+ * distributedShard([7, 3, 5, 1, 0], 1, 2); // [3, 1, 7]: padded to [7, 3, 5, 1, 0, 7]
+ * ```
+ */
+export function distributedShard(order: readonly number[], rank: number, worldSize: number): number[] {
+  if (worldSize === 1) return [...order];
+  const total = Math.ceil(order.length / worldSize) * worldSize;
+  const out: number[] = [];
+  for (let i = rank; i < total; i += worldSize) out.push(order[i % order.length] as number);
+  return out;
+}

@@ -17,7 +17,5 @@ export type { LoopEnd, RunContext, RunLogging, RunSpec } from './run-session.js'
 export { OUTPUT_LOCK_FILE, OutputDirLock, OutputDirLockedError } from './output-lock.js';
 export type { LockHolder } from './output-lock.js';
 export { BestMetricTracker } from './best-metric.js';
-export { worldInfo, isMainProcess } from './world.js';
-export type { WorldInfo } from './world.js';
 export { loadReferencePolicy, freezeReference, withReference, releaseReference } from './reference.js';
 export type { ReferencePolicy, ReferenceChoice } from './reference.js';

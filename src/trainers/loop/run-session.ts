@@ -23,7 +23,8 @@ import {
   type CheckpointContents, type SaveOptions, type TrainerState, type TrainerStateInput,
 } from '../../checkpoint/index.js';
 import { OutputDirLock, type LockHolder } from './output-lock.js';
-import { isMainProcess } from './world.js';
+import { join } from 'node:path';
+import type { ProcessGroup } from '../../distributed/index.js';
 
 /** The `logging:` keys a run honours (defaults: the schema's). */
 export type RunLogging = Partial<Pick<LoggingConfig, 'level' | 'log_dir' | 'tensorboard'>>;
@@ -43,6 +44,8 @@ export interface RunSpec {
   progress?: TrainingProgressOptions;
   /** Also echo training.log lines to stderr. Default false. */
   echo?: boolean;
+  /** The data-parallel group: rank 0 alone locks, logs metrics and saves; the others wait for its saves. */
+  group?: ProcessGroup | null;
 }
 
 /** What a loop gets from the skeleton. */
@@ -80,7 +83,8 @@ export async function runSession<R>(spec: RunSpec, loop: (run: RunContext) => Pr
   const logging = { ...LoggingConfig.parse({}), ...spec.logging };
   const out = t.output_dir;
   const logDir = logDirOf(out, logging);
-  const main = isMainProcess();
+  const group = spec.group ?? null;
+  const main = group === null || group.rank === 0;
   const locks: OutputDirLock[] = [];
   try {
     if (main) {
@@ -90,7 +94,10 @@ export async function runSession<R>(spec: RunSpec, loop: (run: RunContext) => Pr
       mkdirSync(out, { recursive: true });
     }
     const checkpoints = new CheckpointManager(out, { keepLast: t.save_total_limit });
-    const log = new TrainingLog(logDir, { echo: spec.echo ?? false, level: logging.level });
+    // Ranks other than 0 keep their own log under ranks/ and print nothing (rank 0 speaks for the run).
+    const log = main
+      ? new TrainingLog(logDir, { echo: spec.echo ?? false, level: logging.level })
+      : new TrainingLog(join(logDir, 'ranks', `rank${group?.rank}`), { level: logging.level });
     for (const lock of locks) {
       if (lock.tookOverFrom !== null) log.info(`took over ${lock.path}: its holder (${describeHolder(lock.tookOverFrom)}) is no longer running`);
     }
@@ -110,15 +117,18 @@ export async function runSession<R>(spec: RunSpec, loop: (run: RunContext) => Pr
     const started = Date.now();
     log.info(spec.startLine);
     spec.contents.model.module.train();
+    // The barrier: no rank goes on (and perhaps dies and resumes) before the checkpoint is whole.
     const saveCheckpoint = (step: number, state: TrainerStateInput, options: SaveOptions = {}): string | null => {
-      if (!main) return null;
-      return basename(checkpoints.save(step, (tmp) => saveCheckpointContents(tmp, spec.contents), state, options));
+      const saved = main ? basename(checkpoints.save(step, (tmp) => saveCheckpointContents(tmp, spec.contents), state, options)) : null;
+      group?.barrier();
+      return saved;
     };
     try {
       const end = await loop({ startStep, resumed, log, metrics, progress, saveCheckpoint });
       if (main) saveModelFiles(out, spec.contents);
       const runtime = (Date.now() - started) / 1000;
       if (main) writeTrainingStats(out, end.stats(runtime));
+      group?.barrier();
       log.info(`done: ${end.lastStep} steps, final model in ${out}`);
       return end.result;
     } catch (err) {

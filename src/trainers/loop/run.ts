@@ -5,17 +5,28 @@ import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 import type { Algorithm } from './types.js';
 import { loraLayers } from '../../nn/index.js';
 import { loraOptionsOf } from './lora-config.js';
+import { currentGroup, startDistributed } from '../../distributed/index.js';
 
 export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'echo'> {
   resume?: string | null;
 }
 
-export function trainAlgorithm<E>(
+export async function trainAlgorithm<E>(
   algorithm: Algorithm<E>,
   config: RunConfig,
   data: { train: readonly E[]; validation: readonly E[] },
   options: RunOptions<E> = {},
 ): Promise<TrainResult> {
+  // A launcher started several processes and nobody joined the group yet (an API caller): join it for this run.
+  const own = currentGroup() === null ? startDistributed(config) : null;
+  try {
+    return await trainWith(algorithm, config, data, options);
+  } finally {
+    own?.destroy();
+  }
+}
+
+function trainWith<E>(algorithm: Algorithm<E>, config: RunConfig, data: { train: readonly E[]; validation: readonly E[] }, options: RunOptions<E>): Promise<TrainResult> {
   const trainer = new Trainer(algorithm, {
     training: config.training,
     logging: config.logging,
@@ -23,6 +34,7 @@ export function trainAlgorithm<E>(
     ...(data.validation.length > 0 ? { validation: data.validation } : {}),
     tokenizerDir: tokenizerDirOf(config),
     lora: loraLayers(algorithm.model).length > 0 ? loraOptionsOf(config.lora) : null,
+    distributed: config.distributed,
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
   });

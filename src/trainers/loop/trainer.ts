@@ -13,10 +13,11 @@ import type { MetricsLogger, TrainingLog, TrainingProgressOptions } from '../../
 import { AdamW, GradScaler, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
-import { shuffledIndices } from '../../data/index.js';
+import { distributedShard, shuffledIndices } from '../../data/index.js';
+import { broadcastParameters, currentGroup, GradientSync, type ProcessGroup } from '../../distributed/index.js';
 import { autocast, noGrad, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
-import type { TrainingConfig } from '../../config/index.js';
+import { DistributedConfig, type TrainingConfig } from '../../config/index.js';
 import type { TrainerStateInput } from '../../checkpoint/index.js';
 import { BestMetricTracker } from './best-metric.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
@@ -37,6 +38,10 @@ export interface TrainerOptions<E> {
   echo?: boolean;
   /** logging.level, log_dir and tensorboard (default: the schema's defaults). */
   logging?: RunLogging;
+  /** The data-parallel group (default: this process's, currentGroup()); null trains alone. */
+  group?: ProcessGroup | null;
+  /** distributed: bucket size and unused-parameter handling (default: the schema's defaults). */
+  distributed?: DistributedConfig;
 }
 
 export interface TrainResult {
@@ -60,8 +65,9 @@ export interface StepPlan {
   totalSteps: number;
 }
 
-export function planSteps(numExamples: number, t: TrainingConfig): StepPlan {
-  const microBatchesPerEpoch = Math.ceil(numExamples / t.per_device_train_batch_size);
+export function planSteps(numExamples: number, t: TrainingConfig, worldSize = 1): StepPlan {
+  // Each rank walks its own shard (DistributedSampler): ceil(n / world) examples per epoch.
+  const microBatchesPerEpoch = Math.ceil(Math.ceil(numExamples / worldSize) / t.per_device_train_batch_size);
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / t.gradient_accumulation_steps);
   if (stepsPerEpoch === 0) throw new Error('no training examples');
   const totalSteps = t.max_steps > 0 ? t.max_steps : stepsPerEpoch * t.num_epochs;
@@ -76,6 +82,8 @@ interface StepResult {
   tokens: number;
   /** The float16 gradients overflowed: the optimizer and the schedule did not step. */
   skipped: boolean;
+  /** Examples in this step (all ranks'). */
+  samples: number;
 }
 
 export class Trainer<E> {
@@ -92,14 +100,26 @@ export class Trainer<E> {
   private readonly autocast: Required<AutocastOptions> | null;
   /** Loss scaling for training.fp16 (a pass-through otherwise). */
   private readonly scaler: GradScaler;
+  /** Data parallelism: the group and the gradient synchronisation (null alone). */
+  private readonly group: ProcessGroup | null;
+  private readonly gradSync: GradientSync | null;
 
   constructor(algorithm: Algorithm<E>, options: TrainerOptions<E>) {
     this.algorithm = algorithm;
     this.options = options;
     this.config = options.training;
-    this.plan = planSteps(options.train.length, this.config);
+    this.group = options.group === undefined ? currentGroup() : options.group;
+    this.plan = planSteps(options.train.length, this.config, this.group?.worldSize ?? 1);
     this.params = algorithm.model.trainableParameters();
     if (this.params.length === 0) throw new Error(`${algorithm.name}: the model has no trainable parameters`);
+    if (this.group !== null) {
+      // As DDP at construction: every rank starts from rank 0's weights.
+      broadcastParameters(this.group, algorithm.model.parameters());
+      const d = options.distributed ?? DistributedConfig.parse({});
+      this.gradSync = new GradientSync(this.group, this.params, { bucketCapMb: d.bucket_cap_mb, findUnusedParameters: d.find_unused_parameters });
+    } else {
+      this.gradSync = null;
+    }
     const t = this.config;
     this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
@@ -128,7 +148,8 @@ export class Trainer<E> {
         rngDevices: rngDevicesOf(this.device),
         algorithm: this.algorithm,
       },
-      startLine: `${this.algorithm.name}: ${this.options.train.length} examples, ${totalSteps} steps (${stepsPerEpoch} per epoch) on ${this.device}, ${precision}`,
+      startLine: `${this.algorithm.name}: ${this.options.train.length} examples, ${totalSteps} steps (${stepsPerEpoch} per epoch) on ${this.device}, ${precision}${this.group === null ? '' : `, ${this.group.worldSize} data-parallel ranks`}`,
+      group: this.group,
       ...(this.options.progress === undefined ? {} : { progress: this.options.progress }),
       ...(this.options.echo === undefined ? {} : { echo: this.options.echo }),
     }, (session) => this.loop(session));
@@ -153,10 +174,11 @@ export class Trainer<E> {
     let lastStep = startStep;
     let stoppedEarly = false;
     for (let step = startStep + 1; step <= totalSteps; step++) {
+      this.group?.heartbeat(step);
       const examples = this.microBatchesOf(step);
       const r = this.step(step, examples);
       lastStep = step;
-      const stepSamples = examples.reduce((n, b) => n + b.length, 0);
+      const stepSamples = r.samples;
       samples += stepSamples;
       tokens += r.tokens;
       losses.set(step, r.loss);
@@ -228,7 +250,8 @@ export class Trainer<E> {
     const t = this.config;
     const epoch = Math.floor((step - 1) / stepsPerEpoch);
     const inEpoch = (step - 1) % stepsPerEpoch;
-    const order = shuffledIndices(this.options.train.length, t.seed + epoch);
+    const g = this.group;
+    const order = distributedShard(shuffledIndices(this.options.train.length, t.seed + epoch), g?.rank ?? 0, g?.worldSize ?? 1);
     const batches: E[][] = [];
     const B = t.per_device_train_batch_size;
     for (let m = inEpoch * t.gradient_accumulation_steps; m < Math.min((inEpoch + 1) * t.gradient_accumulation_steps, microBatchesPerEpoch); m++) {
@@ -237,7 +260,12 @@ export class Trainer<E> {
     return batches;
   }
 
-  /** One optimizer step: backward of each micro-batch's summed loss, grads / total units, clip, update. */
+  /**
+   * One optimizer step: backward of each micro-batch's summed loss, grads / total units, clip,
+   * update. Data-parallel, the last micro-batch's backward also sums the gradients across ranks
+   * (DDP's no_sync before it) and the units are the whole step's across ranks, so ranks x batch B
+   * takes the update one process with batch ranks x B does.
+   */
   private step(step: number, microBatches: readonly E[][]): StepResult {
     let lossSum = 0;
     let units = 0;
@@ -248,16 +276,26 @@ export class Trainer<E> {
     // first micro-batch (one constant per step, so the sum stays exact), and the gradients below
     // by units / that constant.
     let perUnit = 0;
+    // (Data-parallel, the constant is the largest first micro-batch's units of all ranks.)
     const scaled = (loss: Tensor, out: LossOutput): Tensor => {
-      if (perUnit === 0) perUnit = Math.max(1, out.numTokens);
+      if (perUnit === 0) perUnit = Math.max(1, this.group === null ? out.numTokens : (this.group.allReduceNumbers([out.numTokens], 'max')[0] as number));
       return this.scaler.scale(loss.div(perUnit));
     };
-    for (const batch of microBatches) {
+    for (const [m, batch] of microBatches.entries()) {
+      if (m === microBatches.length - 1) this.gradSync?.arm();
       const r = backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined);
       lossSum += r.loss;
       units += r.numTokens;
       tokens += r.tokens ?? r.numTokens;
       for (const [k, v] of Object.entries(r.metrics ?? {})) sums[k] = (sums[k] ?? 0) + v;
+    }
+    let samples = microBatches.reduce((n, b) => n + b.length, 0);
+    if (this.group !== null) {
+      this.gradSync?.finish();
+      const keys = Object.keys(sums).sort();
+      const global = this.group.allReduceNumbers([lossSum, units, tokens, samples, ...keys.map((k) => sums[k] as number)]);
+      [lossSum, units, tokens, samples] = global as [number, number, number, number];
+      keys.forEach((k, i) => (sums[k] = global[4 + i] as number));
     }
     if (units <= 0) throw new Error(`step ${step}: the batch has no tokens to train on`);
     const loss = lossSum / units;
@@ -272,7 +310,7 @@ export class Trainer<E> {
     const metrics = this.algorithm.summarize?.(averaged) ?? averaged;
     if (this.algorithm.gradNormMetric !== undefined) metrics[this.algorithm.gradNormMetric] = gradNorm;
     if (this.scaler.enabled) metrics.loss_scale = this.scaler.getScale();
-    return { loss, lr, gradNorm, metrics, tokens, skipped };
+    return { loss, lr, gradNorm, metrics, tokens, samples, skipped };
   }
 
   /** The algorithm's loss, under bfloat16 / float16 autocast when training.bf16 / training.fp16. */
@@ -287,7 +325,10 @@ export class Trainer<E> {
    * over the same units as eval/<name>, so train and eval numbers compare directly.
    */
   evaluate(step: number, metrics?: MetricsLogger, log?: TrainingLog): Record<string, number> {
-    const validation = this.options.validation ?? [];
+    const all = this.options.validation ?? [];
+    // Data-parallel, rank r evaluates records r, r + world, ... and the sums are all-reduced.
+    const g = this.group;
+    const validation = g === null ? all : all.filter((_, i) => i % g.worldSize === g.rank);
     const B = this.config.per_device_eval_batch_size;
     let sum = 0;
     let units = 0;
@@ -306,6 +347,12 @@ export class Trainer<E> {
       }
     } finally {
       this.algorithm.model.train();
+    }
+    if (g !== null) {
+      const keys = Object.keys(sums).sort();
+      const global = g.allReduceNumbers([sum, units, ...keys.map((k) => sums[k] as number)]);
+      [sum, units] = global as [number, number];
+      keys.forEach((k, i) => (sums[k] = global[2 + i] as number));
     }
     const evalLoss = units > 0 ? sum / units : NaN;
     const extra: Record<string, number> = { 'eval/loss': evalLoss };

@@ -4,6 +4,7 @@
  * Around the loop, runSession (shared with the offline Trainer) locks the output dir, resumes,
  * logs, draws the progress bar and saves; checkpoints fall at iteration ends.
  */
+import { worldEnv } from '../../distributed/index.js';
 import type { TrainingConfig } from '../../config/index.js';
 import { shuffledIndices } from '../../data/index.js';
 import type { TrainingProgressOptions } from '../../monitor/index.js';
@@ -57,6 +58,13 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     if (t.fp16) {
       // float16 needs loss scaling, which the online loop does not do; bf16 needs none.
       throw new Error(`${algorithm.name}: training.fp16 is not supported by the online trainers; use training.bf16 (mixed precision without loss scaling)`);
+    }
+    const world = worldEnv();
+    if (world.worldSize > 1) {
+      throw new Error(
+        `${algorithm.name}: started as rank ${world.rank} of ${world.worldSize} processes, but ${algorithm.name} does not train data-parallel yet ` +
+          '(sft, reward, dpo, prm and critic do) and each rank would train its own copy; start one process: rlhf train --config FILE',
+      );
     }
     const cast = autocastOf(t, algorithm.policy.device);
     this.inPrecision = cast === null ? (fn) => fn() : (fn) => autocast(fn, cast);

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
 import { readMetrics } from '../../../src/monitor/index.js';
 import { readTrainerState } from '../../../src/checkpoint/index.js';
-import { BestMetricTracker, worldInfo } from '../../../src/trainers/loop/index.js';
+import { BestMetricTracker } from '../../../src/trainers/loop/index.js';
 import { runSft } from '../../../src/trainers/sft/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
@@ -52,16 +52,6 @@ test('BestMetricTracker: direction from the name, threshold, patience', () => {
   assert.throws(() => acc.update({ 'eval/loss': 1 }), /metric_for_best_model: eval\/accuracy is not among the eval metrics \(eval\/loss\)/);
 });
 
-test('worldInfo reads RANK / WORLD_SIZE, rejects nonsense and refuses a multi-process launch', () => {
-  assert.deepEqual(worldInfo({}), { rank: 0, worldSize: 1 });
-  assert.deepEqual(worldInfo({ RANK: '0', WORLD_SIZE: '1' }), { rank: 0, worldSize: 1 });
-  assert.throws(() => worldInfo({ RANK: '2', WORLD_SIZE: '2' }), /WORLD_SIZE=2 must be an integer above RANK=2/);
-  assert.throws(
-    () => worldInfo({ RANK: '1', WORLD_SIZE: '2' }),
-    /^Error: WORLD_SIZE=2 \(RANK=1\): .*data-parallel training is not implemented in rlhf-ts yet.*unset WORLD_SIZE and RANK/,
-  );
-});
-
 test('loop: early stopping ends the run, the best checkpoint is kept and named, epoch ends evaluate and save', async () => {
   const c = config({ num_epochs: 30, early_stopping_patience: 2, save_total_limit: 1 });
   const r = await runSft(c, { progress: sink });
@@ -100,12 +90,12 @@ test('loop: with eval_steps beyond the run, every epoch end still evaluates and 
   assert.ok(existsSync(join(out, 'checkpoint-3')) && existsSync(join(out, 'checkpoint-6')));
 });
 
-test('loop: a worker of a multi-process launch is refused instead of training its own copy', async () => {
-  const c = config({ max_steps: 2 });
+test('loop: a worker of a multi-process launch with distributed.enabled false is refused instead of training its own copy', async () => {
+  const c = { ...config({ max_steps: 2 }), distributed: { ...config({}).distributed, enabled: false } };
   process.env['RANK'] = '1';
   process.env['WORLD_SIZE'] = '2';
   try {
-    await assert.rejects(runSft(c, { progress: sink }), /WORLD_SIZE=2 \(RANK=1\): .*not implemented in rlhf-ts yet/);
+    await assert.rejects(runSft(c, { progress: sink }), /^DistributedError: rank 1: started as one of 2 processes \(torchrun\), but distributed\.enabled is false; set distributed\.enabled: true/);
   } finally {
     delete process.env['RANK'];
     delete process.env['WORLD_SIZE'];
