@@ -16,6 +16,7 @@ import { SCORE_USAGE, runScore } from './score-command.js';
 import { EVAL_USAGE, runEval } from './eval-command.js';
 import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
 import { HUMAN_EVAL_USAGE, runHumanEval } from './human-eval-command.js';
+import { LAUNCH_USAGE, runLaunch } from './launch-command.js';
 
 interface Command {
   summary: string;
@@ -25,6 +26,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   train: { summary: 'train a model from a run config (sft, reward, dpo, prm, critic, ppo, grpo; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
+  launch: { summary: "run a command as N data-parallel workers with torchrun's RANK/WORLD_SIZE/MASTER_ADDR environment; output prefixed by rank, all stopped when one fails", usage: LAUNCH_USAGE, run: runLaunch },
   demo: { summary: 'the whole RLHF chain on an arithmetic task: SFT -> reward model -> PPO (or GRPO), with a table of held-out accuracy per stage (--quick: about a minute)', usage: DEMO_USAGE, run: runDemoCommand },
   generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
   chat: { summary: 'an interactive chat with streaming replies', usage: CHAT_USAGE, run: runChat },
@@ -60,8 +62,15 @@ function hintFor(message: string): string | undefined {
   return undefined;
 }
 
+/** The words before `--`: those after it belong to the command `rlhf launch` runs, --help and --verbose included. */
+function ownArgs(argv: string[]): string[] {
+  const cut = argv.indexOf('--');
+  return cut < 0 ? argv : argv.slice(0, cut);
+}
+
 async function main(argv: string[]): Promise<number> {
-  const args = argv.filter((a) => a !== '--verbose');
+  const own = ownArgs(argv);
+  const args = [...own.filter((a) => a !== '--verbose'), ...argv.slice(own.length)];
   const [name, ...rest] = args;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     console.log(usage());
@@ -72,14 +81,14 @@ async function main(argv: string[]): Promise<number> {
     console.error(`rlhf: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (ownArgs(rest).includes('--help') || ownArgs(rest).includes('-h')) {
     console.log(`${command.summary}\n\nusage: ${command.usage}`);
     return 0;
   }
   return command.run(rest);
 }
 
-const verbose = process.argv.includes('--verbose');
+const verbose = ownArgs(process.argv).includes('--verbose');
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {

@@ -17,29 +17,41 @@ export class DistributedError extends Error {
   }
 }
 
-/** Seconds the diagnosis waits for each record (the store answers at once when it is alive). */
-const PROBE_SECONDS = 2;
+/** Seconds survivors wait for each other to check in after a failure. */
+const CHECK_IN_SECONDS = 3;
 
 /**
- * One sentence naming the ranks behind `myStep` (or unreachable), and how to go on.
- * @example describeFault(group, 5) // 'rank 1 last reported step 3 (this rank: step 5): it died or stopped answering. ...'
+ * One sentence naming the ranks that died or stopped answering, and how to go on. Every
+ * survivor of a failed collective checks in at the store; the ranks that have not within a few
+ * seconds are the ones gone (with the step each last reported). If the store itself does not
+ * answer, rank 0 (its host) is the one gone.
+ * @example describeFault(group, 5) // 'rank 1 (last at step 3) died or stopped answering. ...'
  */
 export function describeFault(group: { rank: number; worldSize: number }, myStep: number): string {
-  const behind: string[] = [];
-  for (let r = 0; r < group.worldSize; r++) {
-    if (r === group.rank) continue;
-    let step: number;
-    try {
-      step = Number(native.storeGet(`rlhf/step/${r}`, PROBE_SECONDS * 1000));
-    } catch {
-      if (r === 0 || group.rank === 0) {
-        return `The rendezvous store on rank 0 does not answer: rank 0 died or its machine is unreachable. The run stops; resume from the last checkpoint (--resume latest), at any world size.`;
-      }
-      behind.push(`rank ${r} never reported`);
-      continue;
-    }
-    if (step < myStep) behind.push(`rank ${r} last reported step ${step}`);
+  const resume = 'The run stops; resume from the last checkpoint (--resume latest), at any world size.';
+  try {
+    native.storeSet(`rlhf/survivor/${group.rank}`, String(myStep));
+  } catch {
+    return `The rendezvous store on rank 0 does not answer: rank 0 died or its machine is unreachable. ${resume}`;
   }
-  const who = behind.length > 0 ? `${behind.join(', ')} (this rank: step ${myStep}): it died or stopped answering.` : `Every rank reported step ${myStep}; a peer died or stopped answering inside it.`;
-  return `${who} The run stops; resume from the last checkpoint (--resume latest), at any world size.`;
+  const others = Array.from({ length: group.worldSize }, (_, r) => r).filter((r) => r !== group.rank);
+  const deadline = Date.now() + CHECK_IN_SECONDS * 1000;
+  let missing = others;
+  while (missing.length > 0 && Date.now() < deadline) {
+    try {
+      missing = missing.filter((r) => !native.storeCheck([`rlhf/survivor/${r}`]));
+    } catch {
+      return `The rendezvous store on rank 0 does not answer: rank 0 died or its machine is unreachable. ${resume}`;
+    }
+    if (missing.length > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+  }
+  if (missing.length === 0) return `Every other rank is still alive; the collective itself failed (at step ${myStep}). ${resume}`;
+  const lastStep = (r: number): string => {
+    try {
+      return native.storeCheck([`rlhf/step/${r}`]) ? ` (last at step ${native.storeGet(`rlhf/step/${r}`, 1000)})` : ' (never reported a step)';
+    } catch {
+      return '';
+    }
+  };
+  return `${missing.map((r) => `rank ${r}${lastStep(r)}`).join(', ')} died or stopped answering (this rank: step ${myStep}). ${resume}`;
 }

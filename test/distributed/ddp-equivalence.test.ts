@@ -124,3 +124,17 @@ for (const algorithm of ['sft', 'reward', 'dpo'] as const) {
     l1.forEach((l, i) => assert.ok(Math.abs(l - l2[i]!) < 1e-5, `step ${i + 1} loss ${l2[i]} vs ${l}`));
   });
 }
+
+test('two `rlhf launch --nnodes 2` on loopback (one worker each) train together: the same parameters as 1 rank x batch 8', async () => {
+  const one = writeConfig('sft', 8);
+  const two = writeConfig('sft', 4);
+  const port = String(await freePort());
+  const node = (k: number) => run(['launch', '--nproc-per-node', '1', '--nnodes', '2', '--node-rank', String(k), '--master-addr', '127.0.0.1', '--master-port', port, '--', 'train', '--config', two.path], {});
+  const [single, ...nodes] = await Promise.all([run(['train', '--config', one.path], {}), node(0), node(1)]);
+  assert.equal(single.code, 0, single.output);
+  for (const n of nodes) assert.equal(n.code, 0, n.output);
+  assert.match(nodes[0]!.output, /\[rank0\]: trained 5 steps/);
+  assert.match(nodes[1]!.output, /\[rank1\]: trained 5 steps/);
+  const { max } = maxDiff(join(one.out, 'model.safetensors'), join(two.out, 'model.safetensors'));
+  assert.ok(max <= 1e-5, `2 nodes x 4 differ from 1 x 8 by ${max}`);
+});

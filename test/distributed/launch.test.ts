@@ -163,7 +163,7 @@ test('rlhf launch: SIGTERM to the launcher reaches every worker; exit code 143',
       void until(() => ready.every((f) => existsSync(f) && readFileSync(f, 'utf8') !== '')).then(() => launcher.kill('SIGTERM'));
     });
     assert.equal(r.status, 143, r.stderr);
-    assert.match(r.stderr, /rlhf launch: got SIGTERM; passing it to 2 worker\(s\)/);
+    assert.match(r.stderr, /rlhf launch: got SIGTERM; passed it to 2 worker\(s\)/);
     assert.match(r.stderr, /stopped by SIGTERM; workers: rank 0 was killed by SIGTERM, rank 1 was killed by SIGTERM/);
     for (const f of ready) assert.equal(isAlive(Number(readFileSync(f, 'utf8'))), false);
   } finally {
