@@ -74,11 +74,22 @@ export function maskedVar(values: Tensor, mask: Tensor, unbiased = true): Tensor
 /**
  * (x − μ) · rsqrt(σ² + 1e-8) with μ and unbiased σ² over the masked entries (TRL
  * `masked_whiten`); with `shiftMean: false` the mean is added back. Masked-out entries are
- * transformed too — zero them afterwards if they must not carry values.
+ * transformed too — zero them afterwards if they must not carry values. `sumAcross` makes
+ * μ and σ² those of every data-parallel rank's entries (it sums [Σx, Σx², n] over ranks).
  */
-export function maskedWhiten(values: Tensor, mask: Tensor, options: { shiftMean?: boolean; eps?: number } = {}): Tensor {
-  const { shiftMean = true, eps = 1e-8 } = options;
+export function maskedWhiten(values: Tensor, mask: Tensor, options: { shiftMean?: boolean; eps?: number; sumAcross?: (sums: number[]) => number[] } = {}): Tensor {
+  const { shiftMean = true, eps = 1e-8, sumAcross } = options;
   return tidy(() => {
+    if (sumAcross !== undefined) {
+      // Statistics over the masked entries of every data-parallel rank: from Σx, Σx², n summed across them.
+      const w = asWeights(values, mask, 'maskedWhiten');
+      const [s1, s2, n] = sumAcross([values.mul(w).sum().item(), values.square().mul(w).sum().item(), w.sum().item()]) as [number, number, number];
+      if (n < 2) throw new RangeError(`maskedWhiten: needs at least 2 masked entries across ranks, got ${n}`);
+      const m = s1 / n;
+      const v = Math.max(0, s2 / n - m * m) * (n / (n - 1));
+      const whitened = values.sub(m).mul(1 / Math.sqrt(v + eps));
+      return shiftMean ? whitened : whitened.add(m);
+    }
     const mean = maskedMean(values, mask);
     const variance = maskedVar(values, mask, true);
     const whitened = values.sub(mean).mul(variance.add(eps).rsqrt());

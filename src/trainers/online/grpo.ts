@@ -79,13 +79,21 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
     promptsPerIteration: completionsPerStep / G,
     updatesPerIteration: o.numIterations,
     microBatchesPerUpdate: o.gradientAccumulationSteps,
-    async collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision): Promise<GrpoBuffer> {
+    async collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision, world): Promise<GrpoBuffer> {
       // Each prompt is prefilled once and shared by its G completions (rows stay prompt-major).
-      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed: o.seed + iteration }, rolloutOptions(o)));
+      // Every rank samples its own prompts with its own stream (one process: seed + iteration).
+      const seed = o.seed + iteration * world.worldSize + world.rank;
+      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed }, rolloutOptions(o)));
       const repeated = prompts.flatMap((p) => Array.from({ length: G }, () => p));
-      const scores = await scorer.score(rollout, repeated.map((p) => p.reference));
+      const local = await scorer.score(rollout, repeated.map((p) => p.reference));
+      // Rewards of every rank's rows, in rank order: advantages (batch scaling included) and the
+      // logged statistics are those of the whole step; this rank keeps its own rows' advantages.
+      const allRewards = world.gather(local.total);
+      const mine = { start: world.rank * local.total.length, end: (world.rank + 1) * local.total.length };
+      const scores = { total: allRewards, perSource: Object.fromEntries(Object.entries(local.perSource).map(([k, v]) => [k, world.gather(v)])) };
       const stats = groupStats(scores.total, G);
-      const lengths = rollout.completions.map((c) => c.length);
+      const lengths = world.gather(rollout.completions.map((c) => c.length));
+      const truncated = world.gather(rollout.truncated.map(Number));
       const metrics: Record<string, number> = {
         reward: mean(scores.total),
         reward_std: std(scores.total),
@@ -93,7 +101,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
         group_reward_variance: stats.meanGroupVariance,
         'completions/mean_length': mean(lengths),
         'completions/max_length': Math.max(...lengths),
-        'completions/truncated_ratio': mean(rollout.truncated.map(Number)),
+        'completions/truncated_ratio': mean(truncated),
       };
       for (const [name, values] of Object.entries(scores.perSource)) {
         metrics[`rewards/${name}/mean`] = mean(values);
@@ -108,11 +116,13 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
         const oldLogps = o.numIterations > 1 ? noGrad(() => completionLogps(policy, b)) : null;
         return {
           batch: b,
-          advantages: groupAdvantages(tensor(scores.total, { dtype: 'float32' }), { numGenerations: G, type: o.advantageType, scaleRewards: o.scaleRewards }),
+          advantages: groupAdvantages(tensor(scores.total, { dtype: 'float32' }), { numGenerations: G, type: o.advantageType, scaleRewards: o.scaleRewards }).slice(0, mine.start, mine.end),
           lossMask,
           oldLogps,
           refLogps: o.beta > 0 ? refLogps(b) : null,
-          numItems: lossMask.sum().item(),
+          // dapo's normaliser: the loss tokens of the whole step, per rank (as TRL divides by the
+          // process count), since the ranks' gradients are averaged.
+          numItems: (world.sum([lossMask.sum().item()])[0] as number) / world.worldSize,
           metrics,
         };
       }));

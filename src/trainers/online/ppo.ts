@@ -84,8 +84,13 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
     promptsPerIteration: rolloutSize,
     updatesPerIteration: o.ppoEpochs * o.numMiniBatches,
     microBatchesPerUpdate: o.gradientAccumulationSteps,
-    async collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision): Promise<PpoBuffer> {
-      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed: o.seed + iteration }, rolloutOptions(o)));
+    async collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision, world): Promise<PpoBuffer> {
+      // Every rank samples its own prompts with its own stream (one process: seed + iteration).
+      const seed = o.seed + iteration * world.worldSize + world.rank;
+      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed }, rolloutOptions(o)));
+      // Whitening and the logged statistics span every rank's rows.
+      const across = world.worldSize > 1 ? { sumAcross: (s: number[]) => world.sum(s) } : {};
+      const globalMean = (x: number) => (world.sum([x])[0] as number) / world.worldSize;
       const scored = await scorer.score(rollout, prompts.map((p) => p.reference));
       const scores = scored.total.map((s, i) => {
         let v = rollout.truncated[i] && o.missingEosPenalty !== null ? s - o.missingEosPenalty : s;
@@ -106,17 +111,18 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         const scoreAtEnd = scoresAtLastToken(lengths, scores, C);
         const nonScore = o.klPenalty === 'reward' ? perTokenKl.mul(-beta) : perTokenKl.mul(0);
         let rewards = nonScore.add(scoreAtEnd);
-        if (o.whitenRewards) rewards = maskedWhiten(rewards, mask, { shiftMean: false }).mul(mask);
+        if (o.whitenRewards) rewards = maskedWhiten(rewards, mask, { shiftMean: false, ...across }).mul(mask);
         const { advantages: rawAdvantages, returns } = gae(rewards, oldValues, { gamma: o.gamma, lam: o.lam });
-        const advantages = (o.whitenAdvantages ? maskedWhiten(rawAdvantages, mask) : rawAdvantages).mul(mask);
+        const advantages = (o.whitenAdvantages ? maskedWhiten(rawAdvantages, mask, across) : rawAdvantages).mul(mask);
         const seqKl = perTokenKl.sum({ dim: 1 });
         return {
           oldLogps, refLogps, oldValues, advantages, returns: returns.mul(mask), mask,
+          // Means over sequences: every rank has as many, so the global mean is the mean of ranks' means.
           metrics: {
-            meanKl: seqKl.mean().item(),
-            nonScore: nonScore.sum({ dim: 1 }).mean().item(),
-            entropy: oldLogps.neg().sum({ dim: 1 }).mean().item(),
-            explainedVariance: explainedVariance(returns, oldValues, mask),
+            meanKl: globalMean(seqKl.mean().item()),
+            nonScore: globalMean(nonScore.sum({ dim: 1 }).mean().item()),
+            entropy: globalMean(oldLogps.neg().sum({ dim: 1 }).mean().item()),
+            explainedVariance: globalMean(explainedVariance(returns, oldValues, mask)),
           },
         };
       })));
@@ -126,24 +132,27 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         for (let m = 0; m < o.numMiniBatches; m++) order.push(perm.slice(m * miniBatch, (m + 1) * miniBatch));
       }
       const { metrics: pm, ...tensors } = parts;
+      const allScores = world.gather(scores);
+      const allLengths = world.gather(lengths);
+      const allTruncated = world.gather(rollout.truncated.map(Number));
       return {
         batch: rollout.batch,
         ...tensors,
         order,
         meanKl: pm.meanKl,
         metrics: {
-          reward: mean(scores),
-          'objective/scores': mean(scores),
+          reward: mean(allScores),
+          'objective/scores': mean(allScores),
           'objective/kl': pm.meanKl,
           'objective/non_score_reward': pm.nonScore,
-          'objective/rlhf_reward': mean(scores) + pm.nonScore,
+          'objective/rlhf_reward': mean(allScores) + pm.nonScore,
           'objective/entropy': pm.entropy,
           'val/explained_variance': pm.explainedVariance,
-          'val/num_eos_tokens': rollout.truncated.filter((t) => !t).length,
-          'completions/mean_length': mean(lengths),
-          'completions/truncated_ratio': mean(rollout.truncated.map(Number)),
+          'val/num_eos_tokens': allTruncated.filter((t) => t === 0).length,
+          'completions/mean_length': mean(allLengths),
+          'completions/truncated_ratio': mean(allTruncated),
           kl_coef: beta,
-          ...Object.fromEntries(Object.entries(scored.perSource).map(([k, v]) => [`rewards/${k}/mean`, mean(v)])),
+          ...Object.fromEntries(Object.entries(scored.perSource).map(([k, v]) => [`rewards/${k}/mean`, mean(world.gather(v))])),
         },
       };
     },

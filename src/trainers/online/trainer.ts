@@ -4,7 +4,9 @@
  * Around the loop, runSession (shared with the offline Trainer) locks the output dir, resumes,
  * logs, draws the progress bar and saves; checkpoints fall at iteration ends.
  */
-import { worldEnv } from '../../distributed/index.js';
+import { broadcastParameters, currentGroup, GradientSync, type ProcessGroup } from '../../distributed/index.js';
+import { DistributedConfig } from '../../config/index.js';
+import { rolloutWorld, type RolloutWorld } from './world.js';
 import type { TrainingConfig } from '../../config/index.js';
 import { shuffledIndices } from '../../data/index.js';
 import type { TrainingProgressOptions } from '../../monitor/index.js';
@@ -12,7 +14,7 @@ import type { LoraOptions } from '../../nn/index.js';
 import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from '../loop/update.js';
 import { autocastOf, rngDevicesOf } from '../loop/device.js';
-import { autocast, dispose, type Tensor } from '../../tensor/index.js';
+import { autocast, dispose, noGrad, tidy, type Tensor } from '../../tensor/index.js';
 import { runSession, type LoopEnd, type RunContext, type RunLogging } from '../loop/run-session.js';
 import { scheduleConfig, warmupStepsOf } from '../loop/schedule.js';
 import { TrainingDivergedError } from '../loop/types.js';
@@ -29,6 +31,10 @@ export interface OnlineTrainerOptions {
   logging?: RunLogging;
   /** Called after every optimizer step with its logged row (callbacks, benchmarks). */
   onStep?: (step: number, row: Readonly<Record<string, number>>) => void;
+  /** The data-parallel group (default: this process's, currentGroup()); null trains alone. */
+  group?: ProcessGroup | null;
+  /** distributed: bucket size and unused-parameter handling (default: the schema's defaults). */
+  distributed?: DistributedConfig;
 }
 
 /** What runGrpo / runPpo take besides the config. */
@@ -52,6 +58,9 @@ export class OnlineTrainer<B extends RolloutBuffer> {
   /** training.bf16's autocast around every rollout and update forward (identity in float32). */
   private readonly inPrecision: InPrecision;
   private readonly precision: string;
+  private readonly group: ProcessGroup | null;
+  private readonly world: RolloutWorld;
+  private readonly gradSync: GradientSync | null;
 
   constructor(readonly algorithm: OnlineAlgorithm<B>, private readonly options: OnlineTrainerOptions) {
     const t = options.training;
@@ -59,32 +68,41 @@ export class OnlineTrainer<B extends RolloutBuffer> {
       // float16 needs loss scaling, which the online loop does not do; bf16 needs none.
       throw new Error(`${algorithm.name}: training.fp16 is not supported by the online trainers; use training.bf16 (mixed precision without loss scaling)`);
     }
-    const world = worldEnv();
-    if (world.worldSize > 1) {
-      throw new Error(
-        `${algorithm.name}: started as rank ${world.rank} of ${world.worldSize} processes, but ${algorithm.name} does not train data-parallel yet ` +
-          '(sft, reward, dpo, prm and critic do) and each rank would train its own copy; start one process: rlhf train --config FILE',
-      );
-    }
+    this.group = options.group === undefined ? currentGroup() : options.group;
+    this.world = rolloutWorld(this.group);
     const cast = autocastOf(t, algorithm.policy.device);
     this.inPrecision = cast === null ? (fn) => fn() : (fn) => autocast(fn, cast);
     this.precision = cast === null ? 'float32' : `${cast.dtype} autocast`;
-    this.iterationsPerEpoch = Math.floor(options.prompts.length / algorithm.promptsPerIteration);
+    // Each rank rolls out promptsPerIteration prompts of its own per iteration.
+    const perIteration = algorithm.promptsPerIteration * this.world.worldSize;
+    this.iterationsPerEpoch = Math.floor(options.prompts.length / perIteration);
     if (this.iterationsPerEpoch === 0) {
-      throw new Error(`${algorithm.name}: ${options.prompts.length} prompts, but one iteration takes ${algorithm.promptsPerIteration}; add prompts or lower the batch size`);
+      const ranks = this.world.worldSize > 1 ? ` (${algorithm.promptsPerIteration} on each of ${this.world.worldSize} ranks)` : '';
+      throw new Error(`${algorithm.name}: ${options.prompts.length} prompts, but one iteration takes ${perIteration}${ranks}; add prompts or lower the batch size`);
     }
     this.totalSteps = t.max_steps > 0 ? t.max_steps : this.iterationsPerEpoch * t.num_epochs * algorithm.updatesPerIteration;
     this.params = [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.trainableParameters());
     this.optimizer = new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
+    if (this.group !== null) {
+      // As DDP at construction: every rank starts from rank 0's weights.
+      broadcastParameters(this.group, [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.parameters()));
+      const d = options.distributed ?? DistributedConfig.parse({});
+      this.gradSync = new GradientSync(this.group, this.params, { bucketCapMb: d.bucket_cap_mb, findUnusedParameters: d.find_unused_parameters });
+    } else {
+      this.gradSync = null;
+    }
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupStepsOf(t, this.totalSteps), this.totalSteps)));
   }
 
-  /** The prompts of iteration `it` (0-based): epoch e walks shuffledIndices(n, seed + e). */
+  /**
+   * This rank's prompts of iteration `it` (0-based): epoch e walks shuffledIndices(n, seed + e),
+   * each iteration takes the next promptsPerIteration x ranks, rank r the r-th share of them.
+   */
   promptsOf(it: number): OnlinePrompt[] {
     const n = this.algorithm.promptsPerIteration;
     const epoch = Math.floor(it / this.iterationsPerEpoch);
     const order = shuffledIndices(this.options.prompts.length, this.options.training.seed + epoch);
-    const start = (it % this.iterationsPerEpoch) * n;
+    const start = ((it % this.iterationsPerEpoch) * this.world.worldSize + this.world.rank) * n;
     return order.slice(start, start + n).map((i) => this.options.prompts[i] as OnlinePrompt);
   }
 
@@ -104,7 +122,8 @@ export class OnlineTrainer<B extends RolloutBuffer> {
         rngDevices: rngDevicesOf(a.policy.device),
         algorithm: a,
       },
-      startLine: `${a.name}: ${this.options.prompts.length} prompts, ${a.promptsPerIteration} per iteration, ${a.updatesPerIteration} updates each, ${this.totalSteps} steps, ${this.precision}`,
+      startLine: `${a.name}: ${this.options.prompts.length} prompts, ${a.promptsPerIteration * this.world.worldSize} per iteration, ${a.updatesPerIteration} updates each, ${this.totalSteps} steps, ${this.precision}${this.group === null ? '' : `, ${this.group.worldSize} data-parallel ranks`}`,
+      group: this.group,
       ...(this.options.progress === undefined ? {} : { progress: this.options.progress }),
       ...(this.options.echo === undefined ? {} : { echo: this.options.echo }),
     }, (session) => this.loop(session));
@@ -120,8 +139,9 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     let samples = 0;
     const epochOf = (s: number) => s / (this.iterationsPerEpoch * U);
     for (let it = Math.floor(step / U); step < this.totalSteps; it++) {
-      const buffer = await this.algorithm.collect(this.promptsOf(it), it, this.inPrecision);
-      samples += this.algorithm.promptsPerIteration;
+      this.group?.heartbeat(step);
+      const buffer = await this.algorithm.collect(this.promptsOf(it), it, this.inPrecision, this.world);
+      samples += this.algorithm.promptsPerIteration * this.world.worldSize;
       try {
         for (let u = 0; u < U && step < this.totalSteps; u++) {
           step += 1;
@@ -133,7 +153,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
             metrics?.log({ step, epoch: epochOf(step), loss, lr, gradNorm, metrics: rest });
             log.info(`step ${step}: loss ${loss?.toFixed(4)} reward ${row['reward']?.toFixed(4) ?? '-'} lr ${lr?.toExponential(2)} grad_norm ${gradNorm?.toFixed(3)}`);
           }
-          progress.update(step, { loss: row['loss'] ?? NaN, lr: row['lr'] ?? 0, samples: u === 0 ? this.algorithm.promptsPerIteration : 0 });
+          progress.update(step, { loss: row['loss'] ?? NaN, lr: row['lr'] ?? 0, samples: u === 0 ? this.algorithm.promptsPerIteration * this.world.worldSize : 0 });
         }
         this.algorithm.afterIteration?.(buffer);
       } finally {
@@ -165,9 +185,23 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const sums: Record<string, number> = {};
     const M = this.algorithm.microBatchesPerUpdate;
     for (let m = 0; m < M; m++) {
+      if (m === M - 1) this.gradSync?.arm();
       const r = backwardScoped(() => this.inPrecision(() => this.algorithm.loss(buffer, u, m)));
       loss += r.loss;
       for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v / M;
+    }
+    if (this.group !== null) {
+      // As DDP: the gradients are averaged over ranks (each rank's loss is a mean over its own
+      // rows), and so are the loss and the update metrics rank 0 logs.
+      this.gradSync?.finish();
+      const W = this.group.worldSize;
+      tidy(() => noGrad(() => {
+        for (const p of this.params) p.grad?.div_(W);
+      }));
+      const keys = Object.keys(sums).sort();
+      const global = this.group.allReduceNumbers([loss, ...keys.map((k) => sums[k] as number)]).map((v) => v / W);
+      loss = global[0] as number;
+      keys.forEach((k, i) => (sums[k] = global[1 + i] as number));
     }
     if (!Number.isFinite(loss)) throw new TrainingDivergedError(step, 'the loss', loss);
     const { lr, gradNorm } = applyUpdate(step, this.params, this.optimizer, this.scheduler, this.options.training.max_grad_norm);

@@ -3,6 +3,7 @@ import type { HfSerializable } from '../../models/index.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/index.js';
 import type { OnlinePrompt } from '../../data/index.js';
+import type { RolloutWorld } from './world.js';
 
 export type { OnlinePrompt };
 
@@ -30,8 +31,11 @@ export interface OnlineAlgorithm<B extends RolloutBuffer> {
   readonly updatesPerIteration: number;
   /** Micro-batches per optimizer step (gradient accumulation). */
   readonly microBatchesPerUpdate: number;
-  /** Sample, score and prepare one iteration (no grad); model work runs inside `inPrecision`. */
-  collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision: InPrecision): Promise<B>;
+  /**
+   * Sample, score and prepare one iteration (no grad); model work runs inside `inPrecision`.
+   * `prompts` are this rank's; statistics across rows (and logged metrics) span `world`.
+   */
+  collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision: InPrecision, world: RolloutWorld): Promise<B>;
   /**
    * Loss of micro-batch `micro` of update `update`, normalised so the micro-batches of one
    * optimizer step add up to that step's loss. Called within tidy(), in the run's precision.
