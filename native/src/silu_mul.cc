@@ -114,7 +114,12 @@ bool fusable(const at::Tensor& g, const at::Tensor& u) {
   return plain(g) && plain(u) && g.sizes() == u.sizes();
 }
 
+// libtorch 1.x's bf16 silu rounds in between (its values are up to 2 bf16 steps from the float
+// silu rounded once), so there the fused bf16 kernel could not equal the composed ops the
+// no-grad path (rollouts) runs, and a fresh rollout's importance ratio would not be 1: bf16
+// stays composed there.
 bool fusableBf16(const at::Tensor& g, const at::Tensor& u) {
+  if (!RLHF_TORCH_AT_LEAST(2, 0)) return false;
   auto plain = [](const at::Tensor& x) {
     return x.device().is_cpu() && x.scalar_type() == at::kBFloat16 && x.is_contiguous() && x.numel() > 0;
   };

@@ -24,6 +24,10 @@ export const SCALER_FILE = 'scaler.json';
 export interface StatefulOptimizer<O extends OptimizerOptions = OptimizerOptions> {
   stateDict(options?: { copy?: boolean }): OptimizerStateDict<O>;
   loadStateDict(dict: OptimizerStateDict<O>): void;
+  /** A sharded optimizer (ZeRO-1) gathers its state on rank 0 here; every rank calls it before rank 0 saves. */
+  consolidateStateDict?(): void;
+  /** Frees what consolidateStateDict gathered, once saved. */
+  releaseConsolidatedState?(): void;
 }
 
 export function saveOptimizerState(dir: string, optimizer: StatefulOptimizer): void {

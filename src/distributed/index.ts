@@ -4,3 +4,4 @@ export { GradientSync, type GradientSyncOptions, type GradSyncStats } from './gr
 export { DistributedError, describeFault } from './faults.js';
 export { startDistributed } from './setup.js';
 export { broadcastParameters } from './parameters.js';
+export { ZeroAdamW } from './zero1.js';

@@ -24,9 +24,9 @@ export function startDistributed(config: RunConfig, env: NodeJS.ProcessEnv = pro
       world.rank,
     );
   }
-  if (d.strategy !== 'ddp') {
+  if (d.strategy !== 'ddp' && d.strategy !== 'zero1') {
     throw new DistributedError(
-      `rank ${world.rank}: distributed.strategy ${d.strategy} is not implemented in rlhf-ts; use ddp (every rank holds the model and optimizer, gradients are summed in buckets during backward)`,
+      `rank ${world.rank}: distributed.strategy ${d.strategy} is not implemented in rlhf-ts; use ddp (every rank holds the model and optimizer) or zero1 (optimizer state sharded across ranks)`,
       world.rank,
     );
   }

@@ -41,13 +41,14 @@ function freePort(): Promise<number> {
   });
 }
 
-function writeConfig(algorithm: 'sft' | 'reward' | 'dpo', batch: number): { path: string; out: string } {
+function writeConfig(algorithm: 'sft' | 'reward' | 'dpo', batch: number, distributed: Record<string, unknown> = {}): { path: string; out: string } {
   const out = mkdtempSync(join(tmpdir(), `ddp-${algorithm}-${batch}-`));
   const kind = algorithm === 'sft' ? 'sft' : 'preference';
   const config = {
     model: { name_or_path: MODEL },
     training: { algorithm, output_dir: out, learning_rate: 1e-3, max_steps: 5, per_device_train_batch_size: batch, logging_steps: 1, save_steps: 100, seed: 5, warmup_steps: 0 },
     data: { max_length: 64, max_prompt_length: 32, datasets: { [kind]: { train_files: [{ path: join(DATA, kind === 'sft' ? 'sft.jsonl' : 'pref.jsonl') }] } } },
+    distributed,
   };
   const path = join(out, 'config.yaml');
   writeFileSync(path, JSON.stringify(config));
@@ -137,4 +138,25 @@ test('two `rlhf launch --nnodes 2` on loopback (one worker each) train together:
   assert.match(nodes[1]!.output, /\[rank1\]: trained 5 steps/);
   const { max } = maxDiff(join(one.out, 'model.safetensors'), join(two.out, 'model.safetensors'));
   assert.ok(max <= 1e-5, `2 nodes x 4 differ from 1 x 8 by ${max}`);
+});
+
+test('zero1: 2 ranks x batch 4 with sharded AdamW state train as 1 x 8, and the checkpoint holds the consolidated state of the single process', async () => {
+  const one = writeConfig('sft', 8);
+  const two = writeConfig('sft', 4, { strategy: 'zero1' });
+  const [single, ranks] = await Promise.all([run(['train', '--config', one.path], {}), launch(two.path, 2)]);
+  assert.equal(single.code, 0, single.output);
+  for (const r of ranks) assert.equal(r.code, 0, r.output);
+  const { max, moved } = maxDiff(join(one.out, 'model.safetensors'), join(two.out, 'model.safetensors'));
+  assert.ok(moved > 1e-3 && max <= 1e-5, `zero1 2 x 4 differs from 1 x 8 by ${max} (moved ${moved})`);
+  const [a, b] = [loadSafetensors(join(one.out, 'checkpoint-5', 'optimizer.safetensors')), loadSafetensors(join(two.out, 'checkpoint-5', 'optimizer.safetensors'))];
+  try {
+    assert.deepEqual([...b.keys()].sort(), [...a.keys()].sort());
+    assert.ok(a.size >= 2 * 20, `${a.size} state tensors`);
+    let worst = 0;
+    for (const [name, t] of a) worst = Math.max(worst, t.sub(b.get(name)!).abs().max().item() / Math.max(1e-12, t.abs().max().item()));
+    assert.ok(worst <= 1e-3, `optimizer state differs by ${worst} (relative to each tensor's largest)`);
+  } finally {
+    dispose([...a.values(), ...b.values()]);
+  }
+  assert.deepEqual(JSON.parse(readFileSync(join(two.out, 'checkpoint-5', 'optimizer.json'), 'utf8')), JSON.parse(readFileSync(join(one.out, 'checkpoint-5', 'optimizer.json'), 'utf8')));
 });

@@ -1,7 +1,7 @@
 /** F.siluMul (the gated MLP's activation) against silu(gate) · up composed in float64, gradients too. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, autocast, tensor, type Tensor } from '../../src/index.js';
+import { F, autocast, buildInfo, tensor, type Tensor } from '../../src/index.js';
 import { assertClose, scoped, uniform } from '../helpers/assert.js';
 
 const FLOAT32 = { atol: 1e-6, rtol: 1e-5 };
@@ -83,9 +83,12 @@ test('bf16 on the way to a gradient: siluMul and, under autocast, siluMulLinear 
   const p = values([B, T, I], 32, -1, 1);
   const got = run(gate, up, p, true);
   const want = run(gate, up, p, false);
+  // libtorch 1.x: bf16 stays composed (its silu rounds in between), so the two are the same ops.
+  const composedOnly = buildInfo().torchVersion.startsWith('1.');
   ['out', 'dgate', 'dup'].forEach((name, i) => {
     assert.equal(got[i]!.dtype, 'bfloat16', name);
     const m = bf16Mismatch(got[i]!, want[i]!);
+    if (composedOnly) assert.equal(m.differ, 0, `${name}: ${m.differ} differ on libtorch 1.x`);
     // Only e^x differs (the kernel's polynomial vs ATen's), by ulps of float32: after rounding
     // to bf16 a few values land one bf16 step apart.
     assert.ok(m.ulps <= 1 && m.differ <= got[i]!.numel / 50, `${name}: ${m.differ} of ${got[i]!.numel} differ, by up to ${m.ulps} bf16 steps`);

@@ -119,9 +119,15 @@ export async function runSession<R>(spec: RunSpec, loop: (run: RunContext) => Pr
     spec.contents.model.module.train();
     // The barrier: no rank goes on (and perhaps dies and resumes) before the checkpoint is whole.
     const saveCheckpoint = (step: number, state: TrainerStateInput, options: SaveOptions = {}): string | null => {
-      const saved = main ? basename(checkpoints.save(step, (tmp) => saveCheckpointContents(tmp, spec.contents), state, options)) : null;
-      group?.barrier();
-      return saved;
+      const optimizer = spec.contents.optimizer;
+      optimizer?.consolidateStateDict?.(); // ZeRO-1: rank 0 gathers the shards (every rank takes part)
+      try {
+        const saved = main ? basename(checkpoints.save(step, (tmp) => saveCheckpointContents(tmp, spec.contents), state, options)) : null;
+        group?.barrier();
+        return saved;
+      } finally {
+        optimizer?.releaseConsolidatedState?.();
+      }
     };
     try {
       const end = await loop({ startStep, resumed, log, metrics, progress, saveCheckpoint });

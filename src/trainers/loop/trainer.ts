@@ -14,7 +14,7 @@ import { AdamW, GradScaler, LrScheduler, makeSchedule } from '../../optim/index.
 import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
 import { distributedShard, shuffledIndices } from '../../data/index.js';
-import { broadcastParameters, currentGroup, GradientSync, type ProcessGroup } from '../../distributed/index.js';
+import { broadcastParameters, currentGroup, GradientSync, ZeroAdamW, type ProcessGroup } from '../../distributed/index.js';
 import { autocast, noGrad, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { DistributedConfig, type TrainingConfig } from '../../config/index.js';
@@ -124,7 +124,8 @@ export class Trainer<E> {
     this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
     this.scaler = new GradScaler({ enabled: t.fp16 });
-    this.optimizer = new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
+    const zero1 = this.group !== null && (options.distributed?.strategy ?? 'ddp') === 'zero1';
+    this.optimizer = zero1 ? new ZeroAdamW(this.group!, this.params, { lr: t.learning_rate, weightDecay: t.weight_decay }) : new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
     const warmupSteps = t.warmup_steps > 0 ? t.warmup_steps : Math.ceil(t.warmup_ratio * this.plan.totalSteps);
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupSteps, this.plan.totalSteps)));
     this.best = new BestMetricTracker(t);

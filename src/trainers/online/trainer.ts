@@ -4,7 +4,7 @@
  * Around the loop, runSession (shared with the offline Trainer) locks the output dir, resumes,
  * logs, draws the progress bar and saves; checkpoints fall at iteration ends.
  */
-import { broadcastParameters, currentGroup, GradientSync, type ProcessGroup } from '../../distributed/index.js';
+import { broadcastParameters, currentGroup, GradientSync, ZeroAdamW, type ProcessGroup } from '../../distributed/index.js';
 import { DistributedConfig } from '../../config/index.js';
 import { rolloutWorld, type RolloutWorld } from './world.js';
 import type { TrainingConfig } from '../../config/index.js';
@@ -82,7 +82,8 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     }
     this.totalSteps = t.max_steps > 0 ? t.max_steps : this.iterationsPerEpoch * t.num_epochs * algorithm.updatesPerIteration;
     this.params = [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.trainableParameters());
-    this.optimizer = new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
+    const zero1 = this.group !== null && (options.distributed?.strategy ?? 'ddp') === 'zero1';
+    this.optimizer = zero1 ? new ZeroAdamW(this.group!, this.params, { lr: t.learning_rate, weightDecay: t.weight_decay }) : new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
     if (this.group !== null) {
       // As DDP at construction: every rank starts from rank 0's weights.
       broadcastParameters(this.group, [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.parameters()));
