@@ -15,6 +15,7 @@ export * from './rl/index.js';
 export * from './scoring/index.js';
 export * from './monitor/index.js';
 export * from './checkpoint/index.js';
+export * from './distributed/index.js';
 export * from './trainers/loop/index.js';
 export * from './trainers/sft/index.js';
 export * from './trainers/reward/index.js';

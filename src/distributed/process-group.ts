@@ -98,7 +98,7 @@ export class ProcessGroup {
     } catch (e) {
       if (e instanceof DistributedError) throw e;
       const message = e instanceof Error ? e.message : String(e);
-      throw new DistributedError(`${op} failed on rank ${this.rank} of ${this.worldSize}: ${message.split('\n')[0]}. ${describeFault(this, this.lastStep)}`, this.rank);
+      throw new DistributedError(`${op} failed on rank ${this.rank} of ${this.worldSize}: ${describeFault(this, this.lastStep)} (Gloo said: ${glooReason(message)})`, this.rank);
     }
   }
 
@@ -187,4 +187,19 @@ export class ProcessGroup {
   private checkRank(r: number, what: string): void {
     if (!Number.isInteger(r) || r < 0 || r >= this.worldSize) throw new Error(`${what} ${r} is not a rank of this group (0..${this.worldSize - 1})`);
   }
+}
+
+/**
+ * The gist of a Gloo failure: without the addon's op prefixes, the source path and Gloo's
+ * boilerplate advice. "[.../pair.cc:537] Read error [127.0.0.1]:37089: Connection reset by peer.
+ * This is typically ..." -> "Read error [127.0.0.1]:37089: Connection reset by peer".
+ */
+export function glooReason(message: string): string {
+  let m = message.split('\n')[0] as string;
+  const prefix = m.lastIndexOf('failed on rank ');
+  if (prefix >= 0) m = m.slice(m.indexOf(': ', prefix) + 2);
+  m = m.replace(/^\[[^\]]*\.(?:cc|cpp|h):\d+\]\s*/, '');
+  const advice = m.indexOf('. This is typically');
+  if (advice >= 0) m = m.slice(0, advice);
+  return m.replace(/\.$/, '');
 }

@@ -31,8 +31,13 @@ function invocations(page: string): Array<{ command: string; flags: string[]; li
     for (const raw of body.split('\n')) {
       const line = raw.replace(/\s#\s.*$/, '');
       for (const m of line.matchAll(/(?:^|[\s;&|(])(?:npx )?rlhf ([a-z][a-z-]*)((?:[^;&|]*))/g)) {
-        const flags = [...(m[2] ?? '').matchAll(/(?:^|\s)(--[a-z][a-z-]*)/g)].map((f) => f[1] as string);
-        out.push({ command: m[1] as string, flags, line: raw.trim() });
+        const rest = m[2] ?? '';
+        const flagsOf = (text: string) => [...text.matchAll(/(?:^|\s)(--[a-z][a-z-]*)/g)].map((f) => f[1] as string);
+        // `rlhf launch ... -- <command> ...`: what follows ` -- ` is the worker's rlhf command (unless --raw).
+        const cut = m[1] === 'launch' ? rest.indexOf(' -- ') : -1;
+        out.push({ command: m[1] as string, flags: flagsOf(cut < 0 ? rest : rest.slice(0, cut)), line: raw.trim() });
+        const worker = cut < 0 || /\s--(raw|no-python)\b/.test(rest.slice(0, cut)) ? null : /^\s*([a-z][a-z-]*)(.*)$/.exec(rest.slice(cut + 4));
+        if (worker !== null) out.push({ command: worker[1] as string, flags: flagsOf(worker[2] ?? ''), line: raw.trim() });
       }
     }
   }
