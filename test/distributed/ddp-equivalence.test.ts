@@ -46,7 +46,7 @@ function writeConfig(algorithm: 'sft' | 'reward' | 'dpo', batch: number, distrib
   const kind = algorithm === 'sft' ? 'sft' : 'preference';
   const config = {
     model: { name_or_path: MODEL },
-    training: { algorithm, output_dir: out, learning_rate: 1e-3, max_steps: 5, per_device_train_batch_size: batch, logging_steps: 1, save_steps: 100, seed: 5, warmup_steps: 0 },
+    training: { algorithm, output_dir: out, learning_rate: 5e-4, max_steps: 5, per_device_train_batch_size: batch, logging_steps: 1, save_steps: 100, seed: 5, warmup_steps: 0 },
     data: { max_length: 64, max_prompt_length: 32, datasets: { [kind]: { train_files: [{ path: join(DATA, kind === 'sft' ? 'sft.jsonl' : 'pref.jsonl') }] } } },
     distributed,
   };
