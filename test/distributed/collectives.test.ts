@@ -32,7 +32,7 @@ function runRank(rank: number, port: number): Promise<Record<string, unknown>> {
   });
 }
 
-test('collectives on 2 processes: all-reduce (sum, avg, max, product), broadcast, all-gather, reduce-scatter, async work, store, barrier', async () => {
+test('collectives on 2 processes: all-reduce (sum, avg, max, product), broadcast, all-gather, reduce-scatter, async work, store, barrier; gradient sync with no_sync and unused parameters', async () => {
   const port = await freePort();
   const [r0, r1] = await Promise.all([runRank(0, port), runRank(1, port)]);
   for (const [rank, r] of [[0, r0], [1, r1]] as const) {
@@ -48,6 +48,13 @@ test('collectives on 2 processes: all-reduce (sum, avg, max, product), broadcast
     assert.deepEqual(r!['numbers'], [1, 2]);
     assert.equal(r!['store'], `from ${1 - rank}`);
     assert.equal(r!['total'], 3);
+    // no_sync: each rank's own gradient (rank + 1 per element of a).
+    assert.deepEqual(r!['local'], [rank + 1, rank + 1]);
+    // Armed: a = sum over ranks of 2 backwards each ((1 + 1) + (2 + 2)); b only rank 0's (2 x 10); c used by no rank: no gradient.
+    assert.deepEqual(r!['synced'], [[6, 6], [20], null]);
+    assert.ok((r!['launched'] as number) >= 0);
+    // Without find_unused_parameters a parameter without a gradient stops the step, named.
+    assert.match(r!['strict'] as string, /^rank \d: 1 trainable parameter\(s\) got no gradient in this step \(c\); .*find_unused_parameters: true/);
   }
 });
 

@@ -132,3 +132,16 @@ test('start-up refuses a config that differs between ranks, and a rendezvous por
     busy.close();
   }
 });
+
+test('start-up names ranks started with different world sizes, and refuses the NCCL backend this build lacks', async () => {
+  const { path } = writeConfig(4, 20);
+  const port = await freePort();
+  const ranks = [start(['train', '--config', path], rankEnv(0, 2, port)), start(['train', '--config', path], { ...rankEnv(1, 3, port) })];
+  const ends = await Promise.all(ranks.map((r) => r.exit));
+  assert.notEqual(ends[1]!.code, 0);
+  assert.match(ranks[1]!.output(), /rank 0 was started with WORLD_SIZE=2 but rank 1 with WORLD_SIZE=3; start every rank with the same world size/);
+  assert.notEqual(ends[0]!.code, 0);
+  const nccl = start(['train', '--config', path, '--set', 'distributed.backend=nccl'], rankEnv(0, 2, await freePort()));
+  assert.notEqual((await nccl.exit).code, 0);
+  assert.match(nccl.output(), /rank 0: distributed\.backend nccl is not built into this addon \(it talks Gloo only\); use gloo or auto/);
+});
