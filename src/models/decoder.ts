@@ -2,6 +2,7 @@
  * The transformer trunk shared by every head (`model.*` in Hugging Face checkpoints):
  * token embedding, N pre-norm blocks, final RMSNorm.
  */
+import { runLayers } from '../nn/checkpoint.js';
 import { Embedding, RMSNorm } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
 import { ModuleList } from '../nn/module-list.js';
@@ -86,7 +87,7 @@ export class DecoderModel extends Module {
     const ctx: AttentionContext = { cos, sin, ...attentionMaskFor(attentionMask, shape), cache };
     // One scope per layer: its temporaries are freed when it returns (autograd keeps what backward
     // needs), so a long prefill holds one layer's intermediates at a time, not all of them.
-    for (const layer of this.layers) h = tidy(() => layer.forward(h, ctx));
+    h = runLayers(this.layers, h, ctx, (layer, x) => layer.forward(x, ctx));
     return this.norm.forward(h);
   }
 
@@ -100,7 +101,7 @@ export class DecoderModel extends Module {
     let h = pack(embeds, layout); // (1, N, H)
     const { cos, sin } = this.rotary.tables(pack(positions, layout), h.dtype);
     const ctx: AttentionContext = { cos, sin, mask: null, isCausal: false, maskIsCausal: false, packedStarts: layout.starts };
-    for (const layer of this.layers) h = tidy(() => layer.forward(h, ctx));
+    h = runLayers(this.layers, h, ctx, (layer, x) => layer.forward(x, ctx));
     return unpack(this.norm.forward(h), layout);
   }
 }

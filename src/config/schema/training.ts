@@ -27,6 +27,10 @@ export const TrainingConfig = z
       .positive()
       .default(1)
       .describe('Forward/backward passes summed per optimizer step (effective batch = batch size x this x world size).'),
+    gradient_checkpointing: z
+      .boolean()
+      .default(false)
+      .describe("Recompute each decoder layer's activations during backward instead of keeping them: less memory, one more forward of the layers per step."),
     max_grad_norm: z.number().min(0).default(1.0).describe('Clip the global gradient norm to this; 0 disables clipping.'),
     warmup_steps: z.number().int().min(0).default(0).describe('Linear warm-up steps from 0 to learning_rate (set this or warmup_ratio).'),
     warmup_ratio: z.number().min(0).lt(1).default(0).describe('Warm-up as a fraction of the total steps (set this or warmup_steps).'),

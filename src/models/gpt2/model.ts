@@ -2,6 +2,7 @@
  * GPT-2 (Radford et al. 2019): learned positions, pre-LayerNorm blocks, fused qkv projection
  * stored as Conv1D (weight (in, out)), GELU-tanh MLP; transformers' `GPT2LMHeadModel` keys.
  */
+import { runLayers } from '../../nn/checkpoint.js';
 import { Embedding, LayerNorm } from '../../nn/layers.js';
 import { dropout, linear, scaledDotProductAttention } from '../../nn/functional.js';
 import { initSkipped } from '../../nn/empty-init.js';
@@ -130,7 +131,7 @@ export class Gpt2Model extends Module {
     }
     let h = dropout(tokens.add(this.wpe.forward(positionIds ?? defaultPositions(B, T, past, tokens.device as Device))), this.config.embdPdrop, this.training);
     const masking = attentionMaskFor(attentionMask, { batch: B, length: T, past, dtype: h.dtype, device: h.device as Device, causal: true });
-    for (const block of this.h) h = tidy(() => block.forward(h, masking, cache));
+    h = runLayers(this.h, h, masking, (block, x) => block.forward(x, masking, cache));
     return this.lnF.forward(h);
   }
 }

@@ -100,6 +100,8 @@ export class Trainer<E> {
   private readonly autocast: Required<AutocastOptions> | null;
   /** Loss scaling for training.fp16 (a pass-through otherwise). */
   private readonly scaler: GradScaler;
+  /** training.gradient_checkpointing: the precision layer replays run in (null: off). */
+  private readonly checkpointing: { precision: <R>(fn: () => R) => R } | null;
   /** Data parallelism: the group and the gradient synchronisation (null alone). */
   private readonly group: ProcessGroup | null;
   private readonly gradSync: GradientSync | null;
@@ -123,6 +125,8 @@ export class Trainer<E> {
     const t = this.config;
     this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
+    const cast = this.autocast;
+    this.checkpointing = !t.gradient_checkpointing ? null : { precision: (fn) => (cast === null ? fn() : autocast(fn, cast)) };
     this.scaler = new GradScaler({ enabled: t.fp16 });
     const zero1 = this.group !== null && (options.distributed?.strategy ?? 'ddp') === 'zero1';
     this.optimizer = zero1 ? new ZeroAdamW(this.group!, this.params, { lr: t.learning_rate, weightDecay: t.weight_decay }) : new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
@@ -284,7 +288,7 @@ export class Trainer<E> {
     };
     for (const [m, batch] of microBatches.entries()) {
       if (m === microBatches.length - 1) this.gradSync?.arm();
-      const r = backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined);
+      const r = backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined, this.checkpointing);
       lossSum += r.loss;
       units += r.numTokens;
       tokens += r.tokens ?? r.numTokens;

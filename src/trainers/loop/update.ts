@@ -2,6 +2,7 @@
 import type { AdamW, LrScheduler } from '../../optim/index.js';
 import { clipGradNorm, GradScaler } from '../../optim/index.js';
 import { tidy, type Tensor } from '../../tensor/index.js';
+import { GradientCheckpoint } from '../../nn/checkpoint.js';
 import { TrainingDivergedError } from './types.js';
 
 /**
@@ -11,13 +12,24 @@ import { TrainingDivergedError } from './types.js';
  * forward returned, with the loss as a number (the loss tensor is disposed). `scale` changes
  * the tensor backward starts from (loss scaling), not the returned loss.
  */
-export function backwardScoped<T extends { loss: Tensor }>(forward: () => T, scale?: (loss: Tensor, out: T) => Tensor): Omit<T, 'loss'> & { loss: number } {
-  const out = tidy(forward);
+export function backwardScoped<T extends { loss: Tensor }>(
+  forward: () => T,
+  scale?: (loss: Tensor, out: T) => Tensor,
+  checkpointing?: { precision: <R>(fn: () => R) => R } | null,
+): Omit<T, 'loss'> & { loss: number } {
+  // training.gradient_checkpointing: the layers keep no activations; backward replays them.
+  const ckpt = checkpointing == null ? null : new GradientCheckpoint();
   try {
-    tidy(() => (scale === undefined ? out.loss : scale(out.loss, out)).backward());
-    return { ...out, loss: out.loss.item() };
+    const out = tidy(() => (ckpt === null ? forward() : ckpt.run(forward)));
+    try {
+      tidy(() => (scale === undefined ? out.loss : scale(out.loss, out)).backward());
+      ckpt?.backward(checkpointing?.precision);
+      return { ...out, loss: out.loss.item() };
+    } finally {
+      out.loss.dispose();
+    }
   } finally {
-    out.loss.dispose();
+    ckpt?.dispose();
   }
 }
 

@@ -187,7 +187,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const M = this.algorithm.microBatchesPerUpdate;
     for (let m = 0; m < M; m++) {
       if (m === M - 1) this.gradSync?.arm();
-      const r = backwardScoped(() => this.inPrecision(() => this.algorithm.loss(buffer, u, m)));
+      const r = backwardScoped(() => this.inPrecision(() => this.algorithm.loss(buffer, u, m)), undefined, this.options.training.gradient_checkpointing ? { precision: this.inPrecision } : null);
       loss += r.loss;
       for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v / M;
     }
