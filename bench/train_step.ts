@@ -3,7 +3,7 @@
  * RSS is its own, with each step split into phases:
  *
  *   node dist/bench/train_step.js <sft|dpo|grpo> MODEL_DIR [--bf16] [--lora R] [--plain]
- *        [--steps N] [--batch B] [--length T] [--threads N]            -> one JSON line
+ *        [--checkpointing] [--steps N] [--batch B] [--length T] [--threads N]   -> one JSON line
  *
  * A step is what the Trainer does (loss reported per unit: token mean for SFT, pair mean for DPO) for one micro-batch: the algorithm's loss (sftAlgorithm /
  * dpoAlgorithm with a frozen reference copy / GRPO's clipped objective on a fixed rollout of
@@ -22,6 +22,7 @@ import { autocast, manualSeed, noGrad, setNumThreads, tensor, tidy, type Tensor 
 import { dpoAlgorithm } from '../src/trainers/dpo/index.js';
 import type { Algorithm, LossOutput } from '../src/trainers/loop/index.js';
 import { sftAlgorithm } from '../src/trainers/sft/index.js';
+import { GradientCheckpoint } from '../src/nn/checkpoint.js';
 
 type Mode = 'sft' | 'dpo' | 'grpo';
 const PAD = 0;
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   if (!['sft', 'dpo', 'grpo'].includes(mode) || !modelDir) throw new Error('usage: train_step.js <sft|dpo|grpo> MODEL_DIR [--bf16] [--lora R] [--plain] [--steps N] [--batch B] [--length T] [--threads N]');
   const bf16 = process.argv.includes('--bf16');
   const plain = process.argv.includes('--plain');
+  const checkpointing = process.argv.includes('--checkpointing');
   const loraRank = flag('lora', 0);
   const steps = flag('steps', 3);
   const batch = flag('batch', 2);
@@ -99,10 +101,14 @@ async function main(): Promise<void> {
   for (let step = 1; step <= steps; step++) {
     const a = performance.now();
     const cpuStart = process.cpuUsage();
-    const out = tidy(() => (bf16 ? autocast(lossOf, { dtype: 'bfloat16' }) : lossOf()));
+    const precision = <T>(fn: () => T): T => (bf16 ? autocast(fn, { dtype: 'bfloat16' }) : fn());
+    const ckpt = checkpointing ? new GradientCheckpoint() : null;
+    const out = tidy(() => (ckpt === null ? precision(lossOf) : ckpt.run(() => precision(lossOf))));
     const b = performance.now();
     const rssForward = rss();
     tidy(() => out.loss.backward());
+    ckpt?.backward(precision);
+    ckpt?.dispose();
     const loss = out.loss.item();
     out.loss.dispose();
     const c = performance.now();
@@ -119,7 +125,7 @@ async function main(): Promise<void> {
   const seconds = timed.reduce((s, p) => s + p.total, 0);
   const tokens = timed.reduce((s, p) => s + p.tokens, 0);
   console.log(JSON.stringify({
-    side: 'rlhf-ts', mode, precision: bf16 ? 'bf16' : 'fp32', lora: loraRank, fused: !plain, batch, length, loadSeconds,
+    side: 'rlhf-ts', mode, precision: bf16 ? 'bf16' : 'fp32', lora: loraRank, fused: !plain, checkpointing, batch, length, loadSeconds,
     firstLoss: phases[0]?.loss, tokensPerSecond: tokens / seconds, secondsPerStep: seconds / timed.length,
     cpuSecondsPerStep: timed.reduce((s, p) => s + p.cpu, 0) / timed.length,
     maxRssGiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 30, phases,

@@ -57,7 +57,7 @@ def main():
     state, half = [1234], length // 2
     common = dict(output_dir=tempfile.mkdtemp(), max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-5,
                   weight_decay=0.0, max_grad_norm=1.0, lr_scheduler_type="linear", logging_steps=1, save_strategy="no",
-                  report_to=[], bf16=bf16, use_cpu=True, dataloader_num_workers=0, gradient_checkpointing=False,
+                  report_to=[], bf16=bf16, use_cpu=True, dataloader_num_workers=0, gradient_checkpointing="--gradient-checkpointing" in sys.argv,
                   disable_tqdm=True)
     timer = StepTimer(flag("threads", 2))
     if mode == "sft":
