@@ -39,6 +39,12 @@ export interface GradSyncStats {
   launchedInBackward: number;
   /** Milliseconds finish() waited for the all-reduces after backward ended: the part not hidden. */
   waitMs: number;
+  /**
+   * Parameters whose gradient grew after their bucket was sent (several backward passes in one
+   * step: a tied embedding under gradient checkpointing), sent again on their own; from the next
+   * step on they travel once, in a bucket sent at the end.
+   */
+  late: number;
 }
 
 const MIB = 1024 * 1024;
@@ -76,7 +82,7 @@ export class GradientSync {
           'the loss does not use them. Set distributed.find_unused_parameters: true, or freeze them',
       );
     }
-    return { buckets: r.buckets ?? 0, bytes: r.bytes ?? 0, launchedInBackward: r.launchedInBackward ?? 0, waitMs: r.waitMs ?? 0 };
+    return { buckets: r.buckets ?? 0, bytes: r.bytes ?? 0, launchedInBackward: r.launchedInBackward ?? 0, waitMs: r.waitMs ?? 0, late: r.late ?? 0 };
   }
 
   dispose(): void {

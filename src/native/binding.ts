@@ -287,7 +287,7 @@ export interface NativeBinding {
   workCompleted(id: number): boolean;
   gradSyncCreate(params: H[], bucketCapBytes: number, firstBucketCapBytes: number, findUnused: boolean): number;
   gradSyncArm(id: number): void;
-  gradSyncFinish(id: number): { ok: boolean; unused: number[]; buckets?: number; bytes?: number; launchedInBackward?: number; waitMs?: number };
+  gradSyncFinish(id: number): { ok: boolean; unused: number[]; buckets?: number; bytes?: number; launchedInBackward?: number; waitMs?: number; late?: number };
   gradSyncDestroy(id: number): void;
 
   // optim.cc

@@ -41,12 +41,12 @@ function freePort(): Promise<number> {
   });
 }
 
-function writeConfig(algorithm: 'sft' | 'reward' | 'dpo', batch: number, distributed: Record<string, unknown> = {}): { path: string; out: string } {
+function writeConfig(algorithm: 'sft' | 'reward' | 'dpo', batch: number, distributed: Record<string, unknown> = {}, training: Record<string, unknown> = {}): { path: string; out: string } {
   const out = mkdtempSync(join(tmpdir(), `ddp-${algorithm}-${batch}-`));
   const kind = algorithm === 'sft' ? 'sft' : 'preference';
   const config = {
     model: { name_or_path: MODEL },
-    training: { algorithm, output_dir: out, learning_rate: 5e-4, max_steps: 5, per_device_train_batch_size: batch, logging_steps: 1, save_steps: 100, seed: 5, warmup_steps: 0 },
+    training: { algorithm, output_dir: out, learning_rate: 5e-4, max_steps: 5, per_device_train_batch_size: batch, logging_steps: 1, save_steps: 100, seed: 5, warmup_steps: 0, ...training },
     data: { max_length: 64, max_prompt_length: 32, datasets: { [kind]: { train_files: [{ path: join(DATA, kind === 'sft' ? 'sft.jsonl' : 'pref.jsonl') }] } } },
     distributed,
   };
@@ -159,4 +159,14 @@ test('zero1: 2 ranks x batch 4 with sharded AdamW state train as 1 x 8, and the 
     dispose([...a.values(), ...b.values()]);
   }
   assert.deepEqual(JSON.parse(readFileSync(join(two.out, 'checkpoint-5', 'optimizer.json'), 'utf8')), JSON.parse(readFileSync(join(one.out, 'checkpoint-5', 'optimizer.json'), 'utf8')));
+});
+
+test('gradient checkpointing on 2 ranks: the bucketed all-reduce fires during the layer replays, same parameters as 1 x 8 without it', async () => {
+  const one = writeConfig('sft', 8);
+  const two = writeConfig('sft', 4, {}, { gradient_checkpointing: true });
+  const [single, ranks] = await Promise.all([run(['train', '--config', one.path], {}), launch(two.path, 2)]);
+  assert.equal(single.code, 0, single.output);
+  for (const r of ranks) assert.equal(r.code, 0, r.output);
+  const { max, moved } = maxDiff(join(one.out, 'model.safetensors'), join(two.out, 'model.safetensors'));
+  assert.ok(moved > 1e-3 && max <= 1e-5, `2 x 4 with checkpointing differs from 1 x 8 by ${max}`);
 });
