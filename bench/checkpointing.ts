@@ -25,6 +25,8 @@ interface StepResult {
   side: string;
   secondsPerStep: number;
   maxRssGiB: number;
+  /** rlhf-ts: the most CPU tensor memory of a timed step (the addon's allocator count). */
+  peakTensorGiB?: number;
   firstLoss: number | null;
 }
 
@@ -58,10 +60,12 @@ export function runCheckpointing(args: string[]): void {
   console.log(`\nSFT step, benchmark model (${SHAPE.batch} x ${SHAPE.length} tokens, float32, 2 threads), steps 2..${SHAPE.steps}; peak RSS of the whole process`);
   const base = (side: string) => rows.find((x) => x.side === side && !x.checkpointing)?.r;
   table(
-    ['side', 'gradient checkpointing', 's / step', 'peak RSS GiB', 'RSS vs without', 'time vs without', 'first loss'],
+    ['side', 'gradient checkpointing', 's / step', 'peak RSS GiB', 'RSS vs without', 'peak tensors GiB', 'tensors vs without', 'time vs without', 'first loss'],
     rows.map(({ side, checkpointing, r }) => {
       const b = base(side);
-      return [side, checkpointing ? 'on' : 'off', fmt(r.secondsPerStep, 3), fmt(r.maxRssGiB, 3), b === undefined ? '' : `${fmt(100 * (r.maxRssGiB / b.maxRssGiB - 1), 1)}%`, b === undefined ? '' : `${fmt(r.secondsPerStep / b.secondsPerStep, 2)}x`, r.firstLoss === null ? '' : fmt(r.firstLoss, 5)];
+      const tensors = r.peakTensorGiB === undefined ? '' : fmt(r.peakTensorGiB, 3);
+      const tensorsVs = r.peakTensorGiB === undefined || b?.peakTensorGiB === undefined ? '' : `${fmt(100 * (r.peakTensorGiB / b.peakTensorGiB - 1), 1)}%`;
+      return [side, checkpointing ? 'on' : 'off', fmt(r.secondsPerStep, 3), fmt(r.maxRssGiB, 3), b === undefined ? '' : `${fmt(100 * (r.maxRssGiB / b.maxRssGiB - 1), 1)}%`, tensors, tensorsVs, b === undefined ? '' : `${fmt(r.secondsPerStep / b.secondsPerStep, 2)}x`, r.firstLoss === null ? '' : fmt(r.firstLoss, 5)];
     }),
   );
   if (out !== undefined) writeFileSync(out, `${JSON.stringify({ shape: SHAPE, rows }, null, 2)}\n`);

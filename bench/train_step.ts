@@ -18,7 +18,7 @@ import { applyLora } from '../src/nn/index.js';
 import { causalLmCompletionLogps, loadCausalLm } from '../src/models/index.js';
 import { AdamW, clipGradNorm } from '../src/optim/index.js';
 import { grpoLoss } from '../src/rl/index.js';
-import { autocast, manualSeed, noGrad, setNumThreads, tensor, tidy, type Tensor } from '../src/tensor/index.js';
+import { autocast, cpuMemory, manualSeed, noGrad, resetCpuMemoryPeak, setNumThreads, tensor, tidy, type Tensor } from '../src/tensor/index.js';
 import { dpoAlgorithm } from '../src/trainers/dpo/index.js';
 import type { Algorithm, LossOutput } from '../src/trainers/loop/index.js';
 import { sftAlgorithm } from '../src/trainers/sft/index.js';
@@ -98,7 +98,9 @@ async function main(): Promise<void> {
   const optimizer = new AdamW(params, { lr: 1e-5, weightDecay: 0 });
   const rss = () => process.memoryUsage.rss() / 2 ** 30;
   const phases: { cpu: number; forward: number; backward: number; update: number; total: number; rssForward: number; rssBackward: number; rssUpdate: number; tokens: number; loss: number }[] = [];
+  let peakTensorBytes = 0;
   for (let step = 1; step <= steps; step++) {
+    resetCpuMemoryPeak();
     const a = performance.now();
     const cpuStart = process.cpuUsage();
     const precision = <T>(fn: () => T): T => (bf16 ? autocast(fn, { dtype: 'bfloat16' }) : fn());
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
     optimizer.zeroGrad();
     const d = performance.now();
     const cpu = process.cpuUsage(cpuStart);
+    if (step > 1) peakTensorBytes = Math.max(peakTensorBytes, cpuMemory().peak);
     phases.push({ cpu: (cpu.user + cpu.system) / 1e6, forward: (b - a) / 1000, backward: (c - b) / 1000, update: (d - c) / 1000, total: (d - a) / 1000, rssForward, rssBackward, rssUpdate: rss(), tokens: out.tokens ?? out.numTokens, loss: loss / out.numTokens });
   }
   const timed = phases.slice(1);
@@ -128,7 +131,7 @@ async function main(): Promise<void> {
     side: 'rlhf-ts', mode, precision: bf16 ? 'bf16' : 'fp32', lora: loraRank, fused: !plain, checkpointing, batch, length, loadSeconds,
     firstLoss: phases[0]?.loss, tokensPerSecond: tokens / seconds, secondsPerStep: seconds / timed.length,
     cpuSecondsPerStep: timed.reduce((s, p) => s + p.cpu, 0) / timed.length,
-    maxRssGiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 30, phases,
+    maxRssGiB: (process.resourceUsage().maxRSS * 1024) / 2 ** 30, peakTensorGiB: peakTensorBytes / 2 ** 30, phases,
   }));
 }
 

@@ -373,6 +373,7 @@ static Napi::Value memory(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object init(Napi::Env env, Napi::Object exports) {
+  registerCpuMemory(env, exports);  // first: the counting CPU allocator must see every tensor
   exports.Set("setErrorClass", Napi::Function::New(env, setErrorClass, "setErrorClass"));
   exports.Set("dispose", Napi::Function::New(env, dispose, "dispose"));
   exports.Set("netted", Napi::Function::New(env, netted, "netted"));

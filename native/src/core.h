@@ -110,6 +110,7 @@ void registerRotary(Napi::Env env, Napi::Object exports);
 void registerLmLoss(Napi::Env env, Napi::Object exports);
 void registerSafetensorsIo(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
+void registerCpuMemory(Napi::Env env, Napi::Object exports);
 
 // Whether libtorch autocast is on for a device type (the calling thread's state).
 bool autocastEnabled(at::DeviceType d);

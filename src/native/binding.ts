@@ -269,6 +269,11 @@ export interface NativeBinding {
   readSafetensors(files: FileReadRequest[], useMmap: boolean): { tensors: H[][]; bytesRead: number; tensorsMapped: number };
   writeTensorBytes(t: H, fd: number): number;
 
+  // cpu_memory.cc
+  /** Bytes of live CPU tensor storage, and the most since resetCpuMemoryPeak (the addon's counting allocator). */
+  cpuMemory(): { allocated: number; peak: number };
+  resetCpuMemoryPeak(): void;
+
   // distributed.cc
   /** Rank 0 hosts the TCPStore at host:port; every rank joins it and the Gloo group over it. iface: '' or a NIC name. */
   initProcessGroup(rank: number, worldSize: number, host: string, port: number, timeoutMs: number, iface: string): void;

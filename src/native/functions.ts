@@ -48,6 +48,8 @@ export const NATIVE_FUNCTIONS = [
   'linearCrossEntropy',
   // safetensors_io.cc
   'readSafetensors', 'writeTensorBytes',
+  // cpu_memory.cc
+  'cpuMemory', 'resetCpuMemoryPeak',
   // distributed.cc
   'initProcessGroup', 'destroyProcessGroup', 'storeSet', 'storeGet', 'storeAdd', 'storeCheck', 'allReduce', 'broadcast',
   'allGather', 'barrier', 'waitWork', 'workCompleted', 'gradSyncCreate', 'gradSyncArm', 'gradSyncFinish', 'gradSyncDestroy',

@@ -19,7 +19,7 @@ export type { TensorOptions, Device, NestedArray } from './tensor.js';
 export { DTYPES, isFloatingPoint, BYTES_PER_ELEMENT } from './dtype.js';
 export type { DType, TypedArrayOf, AnyTypedArray } from './dtype.js';
 export { TorchError } from './errors.js';
-export { tidy, keep, dispose, memory } from './scope.js';
+export { tidy, keep, dispose, memory, cpuMemory, resetCpuMemoryPeak } from './scope.js';
 export { cat, stack, where, einsum, maximum, minimum, pow } from './functional.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd.js';
 export { manualSeed, getRngState, setRngState, getNumThreads, setNumThreads, setDecodeKernels, decodeKernelSupport, withDecodeKernels, cuda, buildInfo, autocast } from './runtime.js';

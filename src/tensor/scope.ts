@@ -121,6 +121,20 @@ export function memory(): { numTensors: number; numBytes: number; v8ExternalByte
   return native.memory();
 }
 
+/**
+ * CPU tensor memory as libtorch's allocator sees it (the addon counts every CPU allocation):
+ * `allocated` bytes live now, including what only autograd or an op holds, and `peak`, the most
+ * since resetCpuMemoryPeak() — torch.cuda.memory_allocated / max_memory_allocated for the CPU.
+ */
+export function cpuMemory(): { allocated: number; peak: number } {
+  return native.cpuMemory();
+}
+
+/** Starts a new peak for cpuMemory() from what is allocated now. */
+export function resetCpuMemoryPeak(): void {
+  native.resetCpuMemoryPeak();
+}
+
 function isTracked(value: Disposable): value is Disposable & Tracked {
   return 'netted' in value;
 }
