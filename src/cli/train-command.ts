@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { loadConfig, type RunConfig } from '../config/index.js';
 import type { TrainResult } from '../trainers/loop/index.js';
 import { currentGroup, startDistributed } from '../distributed/index.js';
+import { OutOfMemoryError } from '../trainers/loop/out-of-memory.js';
+import { memoryAdvice, writeMemoryOptimizedConfig } from '../trainers/loop/memory-advice.js';
 import { runDpo } from '../trainers/dpo/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
@@ -40,6 +42,13 @@ export async function trainWithConfig(config: RunConfig, options: { resume?: str
   const group = currentGroup() === null ? startDistributed(config) : null;
   try {
     return await run(config, { resume: options.resume ?? null, echo: (options.echo ?? false) && (currentGroup()?.rank ?? 0) === 0 });
+  } catch (err) {
+    if (!(err instanceof OutOfMemoryError)) throw err;
+    // Advice with this run's numbers, and the config with the safe part of it applied.
+    const { lines, optimized } = memoryAdvice(config, err.details);
+    const file = (currentGroup()?.rank ?? 0) === 0 ? writeMemoryOptimizedConfig(config.training.output_dir, optimized, lines) : null;
+    const written = file === null ? '' : `\nWrote ${file} (batch split with more accumulation, gradient checkpointing on): rlhf train --config ${file}`;
+    throw new OutOfMemoryError({ ...err.details }, `${err.message}. The last checkpoint is intact. To fit:\n${lines.map((l) => `  - ${l}`).join('\n')}${written}`);
   } finally {
     group?.destroy();
   }

@@ -39,6 +39,12 @@ export const TrainingConfig = z
     save_steps: z.number().int().positive().default(500).describe('Save a checkpoint every N optimizer steps.'),
     eval_steps: z.number().int().positive().default(500).describe('Evaluate every N optimizer steps (when validation data is given).'),
     seed: z.number().int().min(0).default(42).describe('Seed for data order, initialisation and sampling.'),
+    max_memory: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*(B|KiB|MiB|GiB|TiB|KB|MB|GB|TB)$/, 'a size such as 8GiB, 512MiB or 2.5GB')
+      .nullable()
+      .default(null)
+      .describe('Cap on the CPU tensor memory of a step (e.g. 8GiB): a step that needs more stops with advice and writes memory_optimized_config.yaml; null: no cap.'),
     resume_from_checkpoint: z
       .string()
       .nullable()
@@ -84,6 +90,7 @@ export const TrainingConfig = z
   })
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
   .refine((t) => !(t.fp16 && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.fp16 is not supported by grpo/ppo (the online loop does no loss scaling); use training.bf16', path: ['fp16'] })
+  .refine((t) => !(t.max_memory !== null && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.max_memory is not supported by grpo/ppo yet (the offline algorithms honour it); remove it', path: ['max_memory'] })
   .describe('The optimisation loop every algorithm shares.');
 
 export type TrainingConfig = z.infer<typeof TrainingConfig>;

@@ -15,7 +15,7 @@ import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
 import { distributedShard, shuffledIndices } from '../../data/index.js';
 import { broadcastParameters, currentGroup, GradientSync, ZeroAdamW, type ProcessGroup } from '../../distributed/index.js';
-import { autocast, noGrad, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
+import { autocast, cpuMemory, noGrad, resetCpuMemoryPeak, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { DistributedConfig, type TrainingConfig } from '../../config/index.js';
 import type { TrainerStateInput } from '../../checkpoint/index.js';
@@ -23,6 +23,7 @@ import { BestMetricTracker } from './best-metric.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
 import { runSession, type LoopEnd, type RunContext, type RunLogging } from './run-session.js';
 import { autocastOf, checkedTrainingDevice, rngDevicesOf } from './device.js';
+import { gib, longestExamples, MemoryGuard, parseMemorySize } from './out-of-memory.js';
 
 export interface TrainerOptions<E> {
   training: TrainingConfig;
@@ -84,6 +85,8 @@ interface StepResult {
   skipped: boolean;
   /** Examples in this step (all ranks'). */
   samples: number;
+  /** The most CPU tensor memory during the step (this rank). */
+  peakBytes: number;
 }
 
 export class Trainer<E> {
@@ -100,6 +103,8 @@ export class Trainer<E> {
   private readonly autocast: Required<AutocastOptions> | null;
   /** Loss scaling for training.fp16 (a pass-through otherwise). */
   private readonly scaler: GradScaler;
+  /** Allocation failures and training.max_memory as OutOfMemoryError with the step's shape. */
+  private readonly memoryGuard: MemoryGuard;
   /** training.gradient_checkpointing: the precision layer replays run in (null: off). */
   private readonly checkpointing: { precision: <R>(fn: () => R) => R } | null;
   /** Data parallelism: the group and the gradient synchronisation (null alone). */
@@ -125,6 +130,7 @@ export class Trainer<E> {
     const t = this.config;
     this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
+    this.memoryGuard = new MemoryGuard(t.max_memory === null ? null : parseMemorySize(t.max_memory), longestExamples(options.train));
     const cast = this.autocast;
     this.checkpointing = !t.gradient_checkpointing ? null : { precision: (fn) => (cast === null ? fn() : autocast(fn, cast)) };
     this.scaler = new GradScaler({ enabled: t.fp16 });
@@ -190,6 +196,7 @@ export class Trainer<E> {
       const epoch = step / stepsPerEpoch;
       const epochEnd = step % stepsPerEpoch === 0;
       const final = step === totalSteps;
+      if (step === startStep + 1) log.info(`step ${step}: peak CPU tensor memory ${gib(r.peakBytes)}`);
       if (r.skipped) log.info(`step ${step}: float16 gradients overflowed; update skipped, loss scale now ${this.scaler.getScale()}`);
       if (step === 1 || step % t.logging_steps === 0 || final) {
         metrics?.log({ step, epoch, loss: r.loss, lr: r.lr, gradNorm: r.gradNorm, metrics: r.metrics });
@@ -286,9 +293,10 @@ export class Trainer<E> {
       if (perUnit === 0) perUnit = Math.max(1, this.group === null ? out.numTokens : (this.group.allReduceNumbers([out.numTokens], 'max')[0] as number));
       return this.scaler.scale(loss.div(perUnit));
     };
+    resetCpuMemoryPeak();
     for (const [m, batch] of microBatches.entries()) {
       if (m === microBatches.length - 1) this.gradSync?.arm();
-      const r = backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined, this.checkpointing);
+      const r = this.memoryGuard.run(step, batch, () => backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined, this.checkpointing));
       lossSum += r.loss;
       units += r.numTokens;
       tokens += r.tokens ?? r.numTokens;
@@ -315,7 +323,7 @@ export class Trainer<E> {
     const metrics = this.algorithm.summarize?.(averaged) ?? averaged;
     if (this.algorithm.gradNormMetric !== undefined) metrics[this.algorithm.gradNormMetric] = gradNorm;
     if (this.scaler.enabled) metrics.loss_scale = this.scaler.getScale();
-    return { loss, lr, gradNorm, metrics, tokens, samples, skipped };
+    return { loss, lr, gradNorm, metrics, tokens, samples, skipped, peakBytes: cpuMemory().peak };
   }
 
   /** The algorithm's loss, under bfloat16 / float16 autocast when training.bf16 / training.fp16. */

@@ -1,0 +1,53 @@
+/**
+ * What to change when a run does not fit: concrete numbers for this run (half the batch with
+ * twice the accumulation, so the effective batch stays; gradient checkpointing; bf16; shorter
+ * sequences given the data's longest; LoRA), and the user's config with the safe changes applied
+ * (batch, accumulation, checkpointing: the same training, less memory), written as
+ * memory_optimized_config.yaml beside the run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import type { RunConfig } from '../../config/index.js';
+import type { OutOfMemoryDetails } from './out-of-memory.js';
+
+export const MEMORY_OPTIMIZED_CONFIG = 'memory_optimized_config.yaml';
+
+export interface MemoryAdvice {
+  /** One line per suggestion, with this run's numbers. */
+  lines: string[];
+  /** The config with the changes that keep the training the same (batch split, checkpointing). */
+  optimized: RunConfig;
+}
+
+export function memoryAdvice(config: RunConfig, d: OutOfMemoryDetails): MemoryAdvice {
+  const t = config.training;
+  const lines: string[] = [];
+  const batch = t.per_device_train_batch_size;
+  const accumulation = t.gradient_accumulation_steps;
+  // Halve the micro-batch when it splits evenly, else go to 1; accumulation makes up the rest.
+  const smaller = batch > 1 ? (batch % 2 === 0 ? batch / 2 : 1) : batch;
+  const moreAccumulation = (accumulation * batch) / smaller;
+  if (smaller < batch) {
+    lines.push(`per_device_train_batch_size ${batch} -> ${smaller} with gradient_accumulation_steps ${accumulation} -> ${moreAccumulation} (the effective batch stays ${batch * accumulation})`);
+  }
+  if (!t.gradient_checkpointing) lines.push('training.gradient_checkpointing: true (recompute each layer in backward: activations of one layer at a time)');
+  if (!t.bf16 && !t.fp16) lines.push('training.bf16: true (bfloat16 autocast: activations in half the bytes; numbers change slightly)');
+  const longest = d.longestInData.length > 0 ? `; the longest examples of this dataset have ${d.longestInData.join(', ')} tokens` : '';
+  lines.push(`a shorter data.max_length (now ${config.data.max_length}${longest})`);
+  if (!config.lora.enabled) lines.push('lora.enabled: true (adapters only: no gradients or optimizer state for the base weights)');
+  const optimized = structuredClone(config);
+  optimized.training.per_device_train_batch_size = smaller;
+  optimized.training.gradient_accumulation_steps = moreAccumulation;
+  optimized.training.gradient_checkpointing = true;
+  return { lines, optimized };
+}
+
+/** Writes `<dir>/memory_optimized_config.yaml`; returns its path. */
+export function writeMemoryOptimizedConfig(dir: string, config: RunConfig, advice: readonly string[]): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, MEMORY_OPTIMIZED_CONFIG);
+  const header = ['# The run config with memory advice applied (written by rlhf-ts after running out of memory):', ...advice.map((a) => `#   ${a}`)];
+  writeFileSync(file, `${header.join('\n')}\n${stringify(config)}`);
+  return file;
+}
