@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, type RunConfig } from '../config/index.js';
 import type { TrainResult } from '../trainers/loop/index.js';
-import { currentGroup, startDistributed } from '../distributed/index.js';
+import { currentGroup, withProcessGroup } from '../distributed/index.js';
 import { OutOfMemoryError } from '../trainers/loop/out-of-memory.js';
 import { memoryAdvice, writeMemoryOptimizedConfig } from '../trainers/loop/memory-advice.js';
 import { runDpo } from '../trainers/dpo/index.js';
@@ -39,19 +39,19 @@ export async function trainWithConfig(config: RunConfig, options: { resume?: str
     throw new Error(`training.algorithm ${algorithm} is not implemented yet; implemented: ${IMPLEMENTED_ALGORITHMS.join(', ')}`);
   }
   // Launched as several processes (rlhf launch, torchrun, srun): join the group before anything loads.
-  const group = currentGroup() === null ? startDistributed(config) : null;
-  try {
-    return await run(config, { resume: options.resume ?? null, echo: (options.echo ?? false) && (currentGroup()?.rank ?? 0) === 0 });
-  } catch (err) {
-    if (!(err instanceof OutOfMemoryError)) throw err;
-    // Advice with this run's numbers, and the config with the safe part of it applied.
-    const { lines, optimized } = memoryAdvice(config, err.details);
-    const file = (currentGroup()?.rank ?? 0) === 0 ? writeMemoryOptimizedConfig(config.training.output_dir, optimized, lines) : null;
-    const written = file === null ? '' : `\nWrote ${file} (batch split with more accumulation, gradient checkpointing on): rlhf train --config ${file}`;
-    throw new OutOfMemoryError({ ...err.details }, `${err.message}. The last checkpoint is intact. To fit:\n${lines.map((l) => `  - ${l}`).join('\n')}${written}`);
-  } finally {
-    group?.destroy();
-  }
+  return withProcessGroup(config, async () => {
+    const main = (currentGroup()?.rank ?? 0) === 0;
+    try {
+      return await run(config, { resume: options.resume ?? null, echo: (options.echo ?? false) && main });
+    } catch (err) {
+      if (!(err instanceof OutOfMemoryError)) throw err;
+      // Advice with this run's numbers, and the config with the safe part of it applied.
+      const { lines, optimized } = memoryAdvice(config, err.details);
+      const file = main ? writeMemoryOptimizedConfig(config.training.output_dir, optimized, lines) : null;
+      const written = file === null ? '' : `\nWrote ${file} (batch split with more accumulation, gradient checkpointing on): rlhf train --config ${file}`;
+      throw new OutOfMemoryError(err.details, `${err.message}. The last checkpoint is intact. To fit:\n${lines.map((l) => `  - ${l}`).join('\n')}${written}`);
+    }
+  });
 }
 
 export async function runTrain(args: string[]): Promise<number> {

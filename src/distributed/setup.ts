@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { RunConfig } from '../config/index.js';
 import { worldEnv } from './env.js';
 import { DistributedError } from './faults.js';
-import { ProcessGroup } from './process-group.js';
+import { currentGroup, ProcessGroup } from './process-group.js';
 
 /**
  * The process group for this run, or null when one process was started. Every rank calls it
@@ -55,5 +55,18 @@ function checkSameConfig(group: ProcessGroup, config: RunConfig): void {
         'start every rank with the same --config file and --set overrides (compare them with `rlhf config validate --print`)',
       group.rank,
     );
+  }
+}
+
+/**
+ * Runs `train` in this process's group: the one already joined, else the one the launcher
+ * described (joined here and left when `train` ends), else none.
+ */
+export async function withProcessGroup<T>(config: RunConfig, train: () => Promise<T>): Promise<T> {
+  const own = currentGroup() === null ? startDistributed(config) : null;
+  try {
+    return await train();
+  } finally {
+    own?.destroy();
   }
 }

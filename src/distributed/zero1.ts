@@ -9,7 +9,7 @@
  * resumes at any world size.
  */
 import { AdamW, type AdamOptions, type AdamState, type OptimizerStateDict } from '../optim/index.js';
-import { keep, noGrad, tidy, zerosLike, type Tensor } from '../tensor/index.js';
+import { keep, noGrad, zerosLike, type Tensor } from '../tensor/index.js';
 import type { ProcessGroup } from './process-group.js';
 
 export class ZeroAdamW extends AdamW {
@@ -38,25 +38,14 @@ export class ZeroAdamW extends AdamW {
     return r;
   }
 
+  /** This rank updates the parameters it owns. */
+  protected override updates(param: Tensor): boolean {
+    return this.ownerOf(param) === this.group.rank;
+  }
+
   /** Updates this rank's parameters, then every owner broadcasts its updated values. */
   override step(): void {
-    tidy(() =>
-      noGrad(() => {
-        for (const group of this.paramGroups) {
-          for (const param of group.params) {
-            if (this.ownerOf(param) !== this.group.rank) continue;
-            const grad = param.grad;
-            if (grad === null) continue;
-            let state = this.state.get(param);
-            if (state === undefined) {
-              state = this.initState(param, group);
-              this.state.set(param, state);
-            }
-            this.updateParam(param, grad, state, group);
-          }
-        }
-      }),
-    );
+    super.step();
     const works = this.paramGroups.flatMap((g) => g.params.map((p) => this.group.broadcastAsync(p, this.ownerOf(p))));
     for (const w of works) w.wait();
   }

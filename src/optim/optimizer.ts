@@ -96,12 +96,18 @@ export abstract class Optimizer<O extends OptimizerOptions, S extends ParamState
     this.paramGroups.push(group);
   }
 
+  /** Whether step() updates `param` (all of them here; a sharded optimizer updates its own shard). */
+  protected updates(_param: Tensor): boolean {
+    return true;
+  }
+
   /** Updates every parameter that has a gradient; parameters without one are skipped. */
   step(): void {
     tidy(() =>
       noGrad(() => {
         for (const group of this.paramGroups) {
           for (const param of group.params) {
+            if (!this.updates(param)) continue;
             const grad = param.grad; // a new handle, freed by this tidy
             if (grad === null) continue;
             let state = this.state.get(param);

@@ -4,25 +4,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { distributedShard } from '../../src/data/index.js';
 import { firstSlurmHost, worldEnv } from '../../src/distributed/index.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, rankEnv } from '../helpers/distributed.js';
 
 function runRank(rank: number, port: number): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, RANK: String(rank), WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port), RLHF_NUM_THREADS: '1' };
+    const env = { ...process.env, ...rankEnv(rank, 2, port), RLHF_NUM_THREADS: '1' };
     const child = spawn(process.execPath, ['dist/test/distributed/fixtures/collectives-worker.js'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';

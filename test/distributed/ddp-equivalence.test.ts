@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadSafetensors } from '../../src/io/index.js';
 import { dispose } from '../../src/tensor/index.js';
+import { freePort, rankEnv } from '../helpers/distributed.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const CLI = 'dist/src/cli/main.js';
@@ -29,17 +29,6 @@ function dataDir(): string {
   return dir;
 }
 const DATA = dataDir();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function writeConfig(algorithm: 'sft' | 'reward' | 'dpo', batch: number, distributed: Record<string, unknown> = {}, training: Record<string, unknown> = {}): { path: string; out: string } {
   const out = mkdtempSync(join(tmpdir(), `ddp-${algorithm}-${batch}-`));
@@ -72,10 +61,10 @@ function run(args: string[], env: Record<string, string>): Promise<Exit> {
 
 /** Starts `worldSize` ranks of `rlhf train` with torchrun's environment. */
 async function launch(configPath: string, worldSize: number, extraEnv: (rank: number) => Record<string, string> = () => ({})): Promise<Exit[]> {
-  const port = String(await freePort());
+  const port = await freePort();
   return Promise.all(
     Array.from({ length: worldSize }, (_, rank) =>
-      run(['train', '--config', configPath], { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(worldSize), LOCAL_WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: port, ...extraEnv(rank) }),
+      run(['train', '--config', configPath], { ...rankEnv(rank, worldSize, port), ...extraEnv(rank) }),
     ),
   );
 }

@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { freePort, rankEnv } from '../helpers/distributed.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const CLI = 'dist/src/cli/main.js';
@@ -19,17 +20,6 @@ const DATA = (() => {
   writeFileSync(join(dir, 'sft.jsonl'), Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Say ${i}.`, response: `${i} and ${i + 1}.` })).join('\n'));
   return dir;
 })();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function writeConfig(maxSteps: number, timeout: number): { path: string; out: string } {
   const out = mkdtempSync(join(tmpdir(), 'ddp-fault-run-'));
@@ -57,10 +47,6 @@ function start(args: string[], env: Record<string, string>): Rank {
   child.stderr!.on('data', (d) => (output += d));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, at: Date.now() })));
   return { child, output: () => output, exit };
-}
-
-function rankEnv(rank: number, worldSize: number, port: number): Record<string, string> {
-  return { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: String(worldSize), LOCAL_WORLD_SIZE: String(worldSize), MASTER_ADDR: '127.0.0.1', MASTER_PORT: String(port) };
 }
 
 async function until(what: string, ok: () => boolean, seconds: number, ranks: Rank[]): Promise<void> {

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadSafetensors } from '../../src/io/index.js';
 import { dispose } from '../../src/tensor/index.js';
+import { freePort, rankEnv } from '../helpers/distributed.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const CLI = 'dist/src/cli/main.js';
@@ -24,17 +24,6 @@ const F = (() => {
   writeFileSync(join(dir, 'rank.mjs'), "export default ({ completionIds }) => Number(process.env.RANK ?? 0) + (completionIds[0] % 2 === 0 ? 1e-3 : 0);\n");
   return dir;
 })();
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function writeConfig(algorithm: 'grpo' | 'ppo', out = mkdtempSync(join(tmpdir(), `ddp-${algorithm}-`))): { path: string; out: string } {
   const config = {
@@ -62,9 +51,9 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 async function launch(args: string[]): Promise<void> {
-  const port = String(await freePort());
+  const port = await freePort();
   const ranks = await Promise.all(
-    [0, 1].map((rank) => run(args, { RANK: String(rank), LOCAL_RANK: String(rank), WORLD_SIZE: '2', LOCAL_WORLD_SIZE: '2', MASTER_ADDR: '127.0.0.1', MASTER_PORT: port })),
+    [0, 1].map((rank) => run(args, rankEnv(rank, 2, port))),
   );
   for (const r of ranks) assert.equal(r.code, 0, r.output);
 }

@@ -5,7 +5,7 @@ import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 import type { Algorithm } from './types.js';
 import { loraLayers } from '../../nn/index.js';
 import { loraOptionsOf } from './lora-config.js';
-import { currentGroup, startDistributed } from '../../distributed/index.js';
+import { withProcessGroup } from '../../distributed/index.js';
 
 export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'echo'> {
   resume?: string | null;
@@ -17,13 +17,7 @@ export async function trainAlgorithm<E>(
   data: { train: readonly E[]; validation: readonly E[] },
   options: RunOptions<E> = {},
 ): Promise<TrainResult> {
-  // A launcher started several processes and nobody joined the group yet (an API caller): join it for this run.
-  const own = currentGroup() === null ? startDistributed(config) : null;
-  try {
-    return await trainWith(algorithm, config, data, options);
-  } finally {
-    own?.destroy();
-  }
+  return withProcessGroup(config, () => trainWith(algorithm, config, data, options));
 }
 
 function trainWith<E>(algorithm: Algorithm<E>, config: RunConfig, data: { train: readonly E[]; validation: readonly E[] }, options: RunOptions<E>): Promise<TrainResult> {

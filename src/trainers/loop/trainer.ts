@@ -14,10 +14,11 @@ import { AdamW, GradScaler, LrScheduler, makeSchedule } from '../../optim/index.
 import { applyUpdate, backwardScoped } from './update.js';
 import { scheduleConfig } from './schedule.js';
 import { distributedShard, shuffledIndices } from '../../data/index.js';
-import { broadcastParameters, currentGroup, GradientSync, ZeroAdamW, type ProcessGroup } from '../../distributed/index.js';
+import { currentGroup, type GradientSync, type ProcessGroup } from '../../distributed/index.js';
+import { setUpTraining } from './data-parallel.js';
 import { autocast, cpuMemory, noGrad, resetCpuMemoryPeak, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
-import { DistributedConfig, type TrainingConfig } from '../../config/index.js';
+import type { DistributedConfig, TrainingConfig } from '../../config/index.js';
 import type { TrainerStateInput } from '../../checkpoint/index.js';
 import { BestMetricTracker } from './best-metric.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
@@ -119,23 +120,14 @@ export class Trainer<E> {
     this.plan = planSteps(options.train.length, this.config, this.group?.worldSize ?? 1);
     this.params = algorithm.model.trainableParameters();
     if (this.params.length === 0) throw new Error(`${algorithm.name}: the model has no trainable parameters`);
-    if (this.group !== null) {
-      // As DDP at construction: every rank starts from rank 0's weights.
-      broadcastParameters(this.group, algorithm.model.parameters());
-      const d = options.distributed ?? DistributedConfig.parse({});
-      this.gradSync = new GradientSync(this.group, this.params, { bucketCapMb: d.bucket_cap_mb, findUnusedParameters: d.find_unused_parameters });
-    } else {
-      this.gradSync = null;
-    }
     const t = this.config;
+    ({ optimizer: this.optimizer, gradSync: this.gradSync } = setUpTraining(this.group, algorithm.model.parameters(), this.params, t, options.distributed));
     this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
     this.memoryGuard = new MemoryGuard(t.max_memory === null ? null : parseMemorySize(t.max_memory), longestExamples(options.train));
     const cast = this.autocast;
     this.checkpointing = !t.gradient_checkpointing ? null : { precision: (fn) => (cast === null ? fn() : autocast(fn, cast)) };
     this.scaler = new GradScaler({ enabled: t.fp16 });
-    const zero1 = this.group !== null && (options.distributed?.strategy ?? 'ddp') === 'zero1';
-    this.optimizer = zero1 ? new ZeroAdamW(this.group!, this.params, { lr: t.learning_rate, weightDecay: t.weight_decay }) : new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
     const warmupSteps = t.warmup_steps > 0 ? t.warmup_steps : Math.ceil(t.warmup_ratio * this.plan.totalSteps);
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupSteps, this.plan.totalSteps)));
     this.best = new BestMetricTracker(t);

@@ -9,7 +9,7 @@ import { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 import { OnlineTrainer, type OnlineRunOptions, type OnlineTrainResult } from './trainer.js';
 import type { LoraOptions } from '../../nn/index.js';
-import { currentGroup, startDistributed } from '../../distributed/index.js';
+import { withProcessGroup } from '../../distributed/index.js';
 
 /** Reward functions + the reward model (section path, else rewards.reward_model_path). */
 export async function rolloutScorer(config: RunConfig, tokenizer: Tokenizer, sectionRewardModel: string | null): Promise<{ scorer: RolloutScorer; rewardModel: SequenceScoreModel | null; rewardModelPath: string | null }> {
@@ -23,13 +23,7 @@ export async function rolloutScorer(config: RunConfig, tokenizer: Tokenizer, sec
 
 /** Trains an online algorithm on the config's prompts; `lora` is what applyLoraFromConfig returned (adapters are saved as PEFT). */
 export async function trainOnline<B extends RolloutBuffer>(algorithm: OnlineAlgorithm<B>, config: RunConfig, prompts: readonly OnlinePrompt[], lora: LoraOptions | null, options: OnlineRunOptions): Promise<OnlineTrainResult> {
-  // A launcher started several processes and nobody joined the group yet (an API caller): join it for this run.
-  const own = currentGroup() === null ? startDistributed(config) : null;
-  try {
-    return await trainOnlineWith(algorithm, config, prompts, lora, options);
-  } finally {
-    own?.destroy();
-  }
+  return withProcessGroup(config, () => trainOnlineWith(algorithm, config, prompts, lora, options));
 }
 
 function trainOnlineWith<B extends RolloutBuffer>(algorithm: OnlineAlgorithm<B>, config: RunConfig, prompts: readonly OnlinePrompt[], lora: LoraOptions | null, options: OnlineRunOptions): Promise<OnlineTrainResult> {

@@ -4,8 +4,9 @@
  * Around the loop, runSession (shared with the offline Trainer) locks the output dir, resumes,
  * logs, draws the progress bar and saves; checkpoints fall at iteration ends.
  */
-import { broadcastParameters, currentGroup, GradientSync, ZeroAdamW, type ProcessGroup } from '../../distributed/index.js';
-import { DistributedConfig } from '../../config/index.js';
+import { currentGroup, type GradientSync, type ProcessGroup } from '../../distributed/index.js';
+import type { DistributedConfig } from '../../config/index.js';
+import { setUpTraining } from '../loop/data-parallel.js';
 import { rolloutWorld, type RolloutWorld } from './world.js';
 import type { TrainingConfig } from '../../config/index.js';
 import { shuffledIndices } from '../../data/index.js';
@@ -82,16 +83,8 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     }
     this.totalSteps = t.max_steps > 0 ? t.max_steps : this.iterationsPerEpoch * t.num_epochs * algorithm.updatesPerIteration;
     this.params = [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.trainableParameters());
-    const zero1 = this.group !== null && (options.distributed?.strategy ?? 'ddp') === 'zero1';
-    this.optimizer = zero1 ? new ZeroAdamW(this.group!, this.params, { lr: t.learning_rate, weightDecay: t.weight_decay }) : new AdamW(this.params, { lr: t.learning_rate, weightDecay: t.weight_decay });
-    if (this.group !== null) {
-      // As DDP at construction: every rank starts from rank 0's weights.
-      broadcastParameters(this.group, [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.parameters()));
-      const d = options.distributed ?? DistributedConfig.parse({});
-      this.gradSync = new GradientSync(this.group, this.params, { bucketCapMb: d.bucket_cap_mb, findUnusedParameters: d.find_unused_parameters });
-    } else {
-      this.gradSync = null;
-    }
+    const weights = [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.parameters());
+    ({ optimizer: this.optimizer, gradSync: this.gradSync } = setUpTraining(this.group, weights, this.params, t, options.distributed));
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupStepsOf(t, this.totalSteps), this.totalSteps)));
   }
 
