@@ -395,6 +395,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   registerDecodeKernels(env, exports);
   registerRotary(env, exports);
   registerLmLoss(env, exports);
+  registerLmTokenStats(env, exports);
   registerSafetensorsIo(env, exports);
   registerDistributed(env, exports);
   return exports;

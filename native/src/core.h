@@ -108,6 +108,7 @@ void registerSiluMul(Napi::Env env, Napi::Object exports);
 void registerDecodeKernels(Napi::Env env, Napi::Object exports);
 void registerRotary(Napi::Env env, Napi::Object exports);
 void registerLmLoss(Napi::Env env, Napi::Object exports);
+void registerLmTokenStats(Napi::Env env, Napi::Object exports);
 void registerSafetensorsIo(Napi::Env env, Napi::Object exports);
 void registerDistributed(Napi::Env env, Napi::Object exports);
 void registerCpuMemory(Napi::Env env, Napi::Object exports);

@@ -23,5 +23,6 @@ export { gpt2FromPretrained } from './gpt2/pretrained.js';
 export { TokenClassifierModel } from './token-classifier.js';
 export { LatentPrmModel, LATENT_PRM_ARCHITECTURE } from './latent-prm.js';
 export type { LatentPrmOptions } from './latent-prm.js';
-export { causalLmLossSum, causalLmSequenceLogprobs, causalLmCompletionLogps } from './lm-loss.js';
+export { causalLmLossSum, causalLmSequenceLogprobs, causalLmCompletionLogps, causalLmCompletionStats } from './lm-loss.js';
+export type { CompletionStats } from './lm-loss.js';
 export type { FusableHeadLm } from './types.js';

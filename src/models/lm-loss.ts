@@ -10,6 +10,7 @@
  * ```
  */
 import { linearCrossEntropy } from '../nn/linear-cross-entropy.js';
+import { linearTokenStats, logitsTokenStats } from '../nn/token-stats.js';
 import { selectiveLogSoftmax, sequenceLogprobs, sftLossSum, type SequenceLogprobs } from '../rl/index.js';
 import { tidy, zeros, type Device, type Tensor } from '../tensor/index.js';
 import type { CausalLm, CausalLmInput, FusableHeadLm } from './types.js';
@@ -99,4 +100,38 @@ export function causalLmCompletionLogps(model: CausalLm, input: CausalLmInput, c
   const hidden = fused.lm.forwardHidden(input); // (B, T, H)
   const T = hidden.size(1);
   return fusedTokenLogps(fused.weight, hidden.narrow(1, T - C - 1, C), completionIds, completionMask);
+}
+
+/** Per-token log-probs and entropies of a completion, and the forward's final hidden states. */
+export interface CompletionStats {
+  /** (B, C) float32: log p(completion token c). */
+  logps: Tensor;
+  /** (B, C) float32: entropy of the distribution that predicts token c. */
+  entropy: Tensor;
+  /** (B, T, H): the final hidden states (a value head on the policy reads them). */
+  hiddenStates: Tensor;
+}
+
+/**
+ * causalLmCompletionLogps with the entropies beside the log-probs (PPO's policy loss and entropy
+ * bonus), from one forward, both chunked over tokens (nn/token-stats.ts): neither path makes a
+ * float32 (B, C, V) log-softmax. On the fused path the head runs on the completion tokens where
+ * `completionMask` is nonzero and both are 0 elsewhere; on the logits path every position is
+ * computed and callers mask.
+ */
+export function causalLmCompletionStats(model: CausalLm, input: CausalLmInput, completionIds: Tensor, completionMask: Tensor): CompletionStats {
+  const C = completionIds.size(1);
+  const fused = fusedHead(model);
+  if (fused === null) {
+    const { logits, hiddenStates } = model.forward({ ...input, logitsToKeep: C + 1 });
+    return { ...logitsTokenStats(logits.narrow(1, 0, C), completionIds), hiddenStates };
+  }
+  const hiddenStates = fused.lm.forwardHidden(input); // (B, T, H)
+  const [B, T] = hiddenStates.shape as [number, number, number];
+  return tidy(() => {
+    const { h, t, rows } = keptRows(hiddenStates.narrow(1, T - C - 1, C), completionIds, completionMask.ne(0));
+    const stats = linearTokenStats(h, fused.weight, t);
+    const spread = (x: Tensor) => zeros([B * C], { dtype: x.dtype, device: hiddenStates.device as Device }).scatter(0, rows, x).view(B, C);
+    return { logps: spread(stats.logps), entropy: spread(stats.entropy), hiddenStates };
+  });
 }

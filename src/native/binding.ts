@@ -207,6 +207,8 @@ export interface NativeBinding {
   siluMul(gate: H, up: H): H;
   siluMulLinear(gate: H, up: H, weight: H, bias: OptH): H;
   linearCrossEntropy(hidden: H, weight: H, labels: H, ignoreIndex: number, labelSmoothing: number, sum: boolean, chunkRows: number): H;
+  linearTokenStats(hidden: H, weight: H, labels: H, chunkRows: number): H[];
+  logitsTokenStats(logits: H, labels: H, chunkRows: number): H[];
   applyRotary(x: H, cos: H, sin: H): H;
   sdpaPacked(q: H, k: H, v: H, starts: H, scale: number | null): H;
   packedAttentionAvailable(): boolean;

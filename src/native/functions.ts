@@ -46,6 +46,8 @@ export const NATIVE_FUNCTIONS = [
   'adamStep_',
   // lm_loss.cc
   'linearCrossEntropy',
+  // lm_token_stats.cc
+  'linearTokenStats', 'logitsTokenStats',
   // safetensors_io.cc
   'readSafetensors', 'writeTensorBytes',
   // cpu_memory.cc

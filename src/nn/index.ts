@@ -6,6 +6,8 @@ export type { TransformerBlockConfig } from './transformer-block.js';
 export * as F from './functional.js';
 export { linearCrossEntropy, linearCrossEntropyChunkRows } from './linear-cross-entropy.js';
 export type { LinearCrossEntropyOptions } from './linear-cross-entropy.js';
+export { linearTokenStats, logitsTokenStats } from './token-stats.js';
+export type { TokenStats } from './token-stats.js';
 export { ModuleList } from './module-list.js';
 export {
   applyLora, withAdaptersDisabled, mergeLora, unmergeLora, removeLora, loraLayers, loraStateDict, loraConfig, loraScaling, findLoraTargets,

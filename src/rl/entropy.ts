@@ -6,16 +6,17 @@
  * const H = entropyFromLogits(logits); // (B, C, V) → (B, C)
  * ```
  */
-import { tidy, type Tensor } from '../tensor/index.js';
+import { logitsTokenStats } from '../nn/token-stats.js';
+import { full, tidy, type Device, type Tensor } from '../tensor/index.js';
 
-/** logits (..., V) → (...). Computed from log_softmax, so −inf logits (masked tokens) contribute 0. */
+/**
+ * logits (..., V) → (...) in float32 (float64 stays). Computed in chunks of rows (nn/token-stats.ts):
+ * no float32 log-softmax of the whole logits is made or kept for backward. A −inf logit (a masked
+ * token) contributes 0.
+ */
 export function entropyFromLogits(logits: Tensor): Tensor {
   if (logits.ndim < 1 || (logits.shape.at(-1) ?? 0) === 0) {
     throw new RangeError(`entropyFromLogits: logits must have a non-empty last (vocabulary) dim, got [${logits.shape.join(', ')}]`);
   }
-  return tidy(() => {
-    const logp = logits.logSoftmax(-1);
-    // where, not mul: p = 0 at a −inf logit, and 0 · −inf would be NaN.
-    return logp.exp().mul(logp.where(logp.isfinite(), 0)).sum({ dim: -1 }).neg();
-  });
+  return tidy(() => logitsTokenStats(logits, full(logits.shape.slice(0, -1), -1, { dtype: 'int64', device: logits.device as Device })).entropy);
 }

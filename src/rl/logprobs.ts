@@ -6,13 +6,15 @@
  * const { logps } = sequenceLogprobs(logits, inputIds, completionMask); // (B,) summed over the completion
  * ```
  */
-import { stack, tidy, type Tensor } from '../tensor/index.js';
+import { logitsTokenStats } from '../nn/token-stats.js';
+import { tidy, type Tensor } from '../tensor/index.js';
 
 /**
  * log_softmax(logits)[..., labels] without materialising the full log-softmax where the
  * dtype allows (TRL `selective_log_softmax`): for float32/float64 it is
- * `gather(logits, labels) − logsumexp(logits)`. In half precision logsumexp loses too much,
- * so each row goes through logSoftmax in turn (one row's (T, V) at a time, as TRL does).
+ * `gather(logits, labels) − logsumexp(logits)`. In half precision logsumexp loses too much
+ * (TRL takes one row's log_softmax at a time), so the log-softmax runs in float32 over chunks
+ * of tokens (nn/token-stats.ts), none of it kept for backward, and the result is rounded back.
  *
  * logits (..., V), labels (...) integer → (...) in the logits' dtype.
  */
@@ -29,9 +31,7 @@ export function selectiveLogSoftmax(logits: Tensor, labels: Tensor): Tensor {
       const selected = logits.gather(-1, index).squeeze(-1);
       return selected.sub(logits.logsumexp({ dim: -1 }));
     }
-    if (logits.ndim < 2) return logits.logSoftmax(-1).gather(-1, index).squeeze(-1);
-    const rows = logits.unbind(0).map((row, i) => row.logSoftmax(-1).gather(-1, index.select(0, i)).squeeze(-1));
-    return stack(rows, 0);
+    return logitsTokenStats(logits, labels).logps.to(logits.dtype);
   });
 }
 

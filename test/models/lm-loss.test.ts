@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { autocast, manualSeed, tensor, tidy, type Tensor } from '../../src/index.js';
 import { applyLora } from '../../src/nn/index.js';
 import {
-  CausalLM, causalLmCompletionLogps, causalLmLossSum, causalLmSequenceLogprobs, decoderConfig, Gpt2LMHeadModel, gpt2Config,
+  CausalLM, causalLmCompletionLogps, causalLmCompletionStats, causalLmLossSum, causalLmSequenceLogprobs, decoderConfig, Gpt2LMHeadModel, gpt2Config,
   type CausalLmInput, type PretrainedCausalLm,
 } from '../../src/models/index.js';
 
@@ -72,6 +72,19 @@ for (const [name, make] of [['Qwen2 tied', () => tinyQwen(true)], ['Qwen2 untied
     const cMask = tensor([[1, 1, 1], [0, 0, 0]], { dtype: 'float32' });
     const cIds = tensor([[41, 9, 60], [0, 0, 0]], { dtype: 'int64' });
     assertSamePaths(model, () => causalLmCompletionLogps(model, input(), cIds, cMask).mul(cMask), `${name} completion`, TOL32, (l) => l.sum());
+  });
+
+  test(`${name}: PPO completion log-probs and entropies (chunked) equal the logits path`, () => {
+    const model = make();
+    const cMask = tensor([[1, 1, 1], [1, 1, 0]], { dtype: 'float32' });
+    const cIds = tensor([[41, 9, 60], [71, 8, 0]], { dtype: 'int64' });
+    const both = () => {
+      const s = causalLmCompletionStats(model, input(), cIds, cMask);
+      return s.logps.mul(cMask).add(s.entropy.mul(cMask).mul(0.37));
+    };
+    assertSamePaths(model, both, `${name} stats`, TOL32, (l) => l.sum());
+    const s = causalLmCompletionStats(model, input(), cIds, cMask);
+    assert.ok(maxDiff(s.logps.mul(cMask), causalLmCompletionLogps(model, input(), cIds, cMask).mul(cMask)) < 1e-6);
   });
 }
 

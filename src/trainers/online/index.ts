@@ -16,5 +16,5 @@ export { sampleRollout, buildBatch, sliceBatch, completionLogits, completionLogp
 export type { Rollout, RolloutBatch } from './rollout.js';
 export { RolloutScorer } from './scorer.js';
 export type { RolloutScores } from './scorer.js';
-export { PolicyValueHead, logitsAndValues, valueCompanions } from './value.js';
+export { PolicyValueHead, policyStatsAndValues, valueCompanions } from './value.js';
 export type { ValueSource } from './value.js';

@@ -8,14 +8,14 @@
 import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm, SequenceScoreModel } from '../../models/index.js';
 import {
-  AdaptiveKlController, entropyFromLogits, explainedVariance, gae, klEstimate, maskedMean, maskedWhiten, ppoPolicyLoss, ppoValueLoss,
-  selectiveLogSoftmax, type KlEstimator, type KlPenalty,
+  AdaptiveKlController, explainedVariance, gae, klEstimate, maskedMean, maskedWhiten, ppoPolicyLoss, ppoValueLoss,
+  type KlEstimator, type KlPenalty,
 } from '../../rl/index.js';
 import { shuffledIndices } from '../../data/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
 import { completionLogps, rolloutOptions, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
-import { logitsAndValues, valueCompanions, type ValueSource } from './value.js';
+import { policyStatsAndValues, valueCompanions, type ValueSource } from './value.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
@@ -103,8 +103,8 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         const b = rollout.batch;
         const mask = b.completionMask;
         const C = mask.size(1);
-        const old = logitsAndValues(policy, values, b);
-        const oldLogps = selectiveLogSoftmax(old.logits, b.completionIds).mul(mask);
+        const old = policyStatsAndValues(policy, values, b);
+        const oldLogps = old.logps.mul(mask);
         const refLogps = refLogpsOf(b);
         const oldValues = old.values.mul(mask); // zero past the end: nothing bootstraps from padding
         const perTokenKl = klEstimate(oldLogps, refLogps, o.klEstimator).mul(mask);
@@ -162,14 +162,13 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
       const b = selectRows(buffer.batch, index);
       const pick = (t: Tensor) => t.indexSelect(0, index);
       const mask = b.completionMask;
-      const { logits, values: vpred } = logitsAndValues(policy, values, b);
-      const logps = selectiveLogSoftmax(logits, b.completionIds);
+      const { logps, entropy: tokenEntropy, values: vpred } = policyStatsAndValues(policy, values, b);
       const oldLogps = pick(buffer.oldLogps);
       const pg = ppoPolicyLoss({ logps, oldLogps, advantages: pick(buffer.advantages), mask }, { clipRange: o.clipRange });
       const vf = ppoValueLoss({ values: vpred, oldValues: pick(buffer.oldValues), returns: pick(buffer.returns), mask }, { clipRangeValue: o.clipRangeValue });
       const pgLoss = pg.loss;
       const vfLoss = vf.loss;
-      const entropy = maskedMean(entropyFromLogits(logits), mask);
+      const entropy = maskedMean(tokenEntropy, mask);
       let loss = pgLoss.add(vfLoss.mul(o.valueLossCoef)).sub(entropy.mul(o.entropyCoef));
       if (o.klPenalty === 'loss') loss = loss.add(maskedMean(klEstimate(logps, pick(buffer.refLogps), o.klEstimator), mask).mul(kl.value));
       const item = (t: Tensor) => t.detach().item();

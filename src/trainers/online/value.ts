@@ -2,7 +2,7 @@
  * Where PPO's per-token values come from: a separate value model (its own trunk), or a value
  * head on the policy's own final hidden states (shared trunk: one forward gives both).
  */
-import { ValueHead, type HfSerializable, type PretrainedCausalLm, type SequenceScoreModel } from '../../models/index.js';
+import { causalLmCompletionStats, ValueHead, type HfSerializable, type PretrainedCausalLm, type SequenceScoreModel } from '../../models/index.js';
 import type { Module } from '../../nn/module.js';
 import type { DType, Tensor } from '../../tensor/index.js';
 import type { RolloutBatch } from './rollout.js';
@@ -26,15 +26,18 @@ export type ValueSource =
   | { kind: Extract<ValueHeadKind, 'separate'>; model: SequenceScoreModel }
   | { kind: Extract<ValueHeadKind, 'shared'>; head: PolicyValueHead };
 
-/** Logits (B, C, V) predicting each completion token, and the values (B, C) at the same positions. */
-export function logitsAndValues(policy: PretrainedCausalLm, source: ValueSource, b: RolloutBatch): { logits: Tensor; values: Tensor } {
+/**
+ * Per-token log-probs and entropies (B, C) of the completion tokens under the policy (chunked over
+ * tokens: no (B, C, V) log-softmax, models/lm-loss.ts), and the values (B, C) at the same positions.
+ */
+export function policyStatsAndValues(policy: PretrainedCausalLm, source: ValueSource, b: RolloutBatch): { logps: Tensor; entropy: Tensor; values: Tensor } {
   const C = b.completionIds.size(1);
   const window = (t: Tensor) => t.slice(1, b.promptLength - 1, b.promptLength - 1 + C);
-  const out = policy.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds, logitsToKeep: C + 1 });
-  const logits = out.logits.narrow(1, 0, C);
-  if (source.kind === 'shared') return { logits, values: source.head.forward(window(out.hiddenStates)) };
-  const { hiddenStates } = source.model.forward({ inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds });
-  return { logits, values: source.model.score.forward(window(hiddenStates)).select(-1, 0) };
+  const input = { inputIds: b.inputIds, attentionMask: b.attentionMask, positionIds: b.positionIds };
+  const { logps, entropy, hiddenStates } = causalLmCompletionStats(policy, input, b.completionIds, b.completionMask);
+  if (source.kind === 'shared') return { logps, entropy, values: source.head.forward(window(hiddenStates)) };
+  const value = source.model.forward(input);
+  return { logps, entropy, values: source.model.score.forward(window(value.hiddenStates)).select(-1, 0) };
 }
 
 /** The trained module(s) of a value source, for saving beside the policy. */
