@@ -2,6 +2,7 @@
 export * from './records.js';
 export { DataError } from './errors.js';
 export { loadDataset } from './load.js';
+export { setOrigin, originOf, withOrigin, formatOrigin } from './origin.js';
 export type { LoadOptions, LoadResult, OnError, SkippedRow } from './load.js';
 export * from './formats/index.js';
 export * from './readers/index.js';

@@ -11,6 +11,7 @@ import { DataError } from './errors.js';
 import { FORMAT_PARSERS, type ParseOptions, type RecordParser } from './formats/index.js';
 import { readRows, type FileFormat } from './readers/index.js';
 import type { DataKind, DataRecord } from './records.js';
+import { setOrigin } from './origin.js';
 
 /** What to do with a row that fails validation (data.on_error): stop, or skip it and report file:line. */
 export const ON_ERROR = ['fail', 'skip'] as const;
@@ -56,7 +57,9 @@ export async function loadDataset<K extends DataKind>(path: string, options: Loa
   for await (const row of readRows(path, options.fileFormat)) {
     try {
       if (row.error !== undefined) throw row.error;
-      records.push(parse(row.value, { source: row.source, options }));
+      const record = parse(row.value, { source: row.source, options });
+      setOrigin(record, { file: path, line: row.source.line });
+      records.push(record);
     } catch (err) {
       if (!(err instanceof DataError) || options.onError !== 'skip') throw err;
       skipped.push({ line: row.source.line, message: err.detail });

@@ -3,6 +3,7 @@ import type { RunConfig } from '../../config/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
 import { tokenizePreference, type PreferenceExample } from '../collate/index.js';
 import { loadDataset } from '../load.js';
+import { withOrigin } from '../origin.js';
 import { datasetFiles, tokenizeOptions, type Split } from './files.js';
 
 /** Reads and tokenizes the preference files named by the config (pairs with an empty side dropped). */
@@ -12,7 +13,7 @@ export async function loadRewardExamples(config: RunConfig, tokenizer: Tokenizer
   const out: PreferenceExample[] = [];
   for (const path of paths) {
     const { records } = await loadDataset(path, { format: 'preference', onError: config.data.on_error });
-    for (const r of records) out.push(tokenizePreference(tokenizer, r, opts));
+    for (const r of records) out.push(withOrigin(r, tokenizePreference(tokenizer, r, opts)));
   }
   return out.filter((e) => e.promptIds.length + e.chosenIds.length > 0 && e.promptIds.length + e.rejectedIds.length > 0);
 }

@@ -5,6 +5,7 @@ import { checkChatTemplateMode, tokenizeStepwise, type TokenizedExample } from '
 import { loadDataset } from '../load.js';
 import type { LatentRecord } from '../records.js';
 import { datasetFiles, type Split } from './files.js';
+import { withOrigin } from '../origin.js';
 
 /** Which PRM a config trains: `prm.mode`, or for 'auto' latent exactly when latent training files are named. */
 export function prmMode(config: RunConfig): Exclude<RunConfig['prm']['mode'], 'auto'> {
@@ -18,13 +19,13 @@ export async function loadStepwise(config: RunConfig, tokenizer: Tokenizer, spli
   for (const path of datasetFiles(config, 'stepwise', split)) {
     const { records } = await loadDataset(path, { format: 'stepwise', onError: config.data.on_error });
     for (const r of records) {
-      out.push(tokenizeStepwise(tokenizer, r, {
+      out.push(withOrigin(r, tokenizeStepwise(tokenizer, r, {
         maxLength: config.data.max_length,
         maxPromptLength: config.data.max_prompt_length,
         stepSeparator: config.prm.step_separator,
         trainOnLastStepOnly: config.prm.train_on_last_step_only,
         chatTemplate: checkChatTemplateMode(config.data.chat_template, tokenizer),
-      }));
+      })));
     }
   }
   // A record truncated before its first labelled step has nothing to learn from.
