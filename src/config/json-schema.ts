@@ -12,6 +12,7 @@ export interface JsonSchemaNode {
   description?: string;
   default?: unknown;
   enum?: unknown[];
+  const?: unknown;
   properties?: Record<string, JsonSchemaNode>;
   additionalProperties?: boolean | JsonSchemaNode;
   items?: JsonSchemaNode;
@@ -90,6 +91,8 @@ export function expectedPhrase(node: JsonSchemaNode): string {
   else if (ts.includes('array')) parts.push('a list');
   else if (ts.includes('object')) parts.push('a mapping');
   else parts.push('a valid value');
+  // A fixed word beside a number (per_device_train_batch_size: auto).
+  for (const n of node.anyOf ?? []) if (n !== main && n.const !== undefined) parts.push(String(n.const));
   if (ts.includes('null')) parts.push('null');
   return parts.join(' or ');
 }

@@ -12,7 +12,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { resolveModelPaths, type EvalTask, type RunConfig } from '../config/index.js';
+import { resolveModelPaths, startingBatchSize, type EvalTask, type RunConfig } from '../config/index.js';
 import {
   attachStudents, loadLatent, loadLatentMatrix, loadStepwise, loadTeacherStudent, padIdOf, prmMode, type CriticPair, type LatentRecord, type PreferenceExample,
 } from '../data/index.js';
@@ -65,7 +65,7 @@ class EvalSession {
   readonly batchSize: number;
 
   constructor(private readonly config: RunConfig, private readonly plan: EvalPlan, private readonly options: EvaluateOptions) {
-    this.batchSize = config.evaluation.batch_size ?? config.training.per_device_eval_batch_size;
+    this.batchSize = config.evaluation.batch_size ?? startingBatchSize(config.training, 'per_device_eval_batch_size');
   }
 
   /** model.tokenizer_name_or_path, else the directory's own tokenizer, else model.name_or_path's. */

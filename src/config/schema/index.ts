@@ -65,7 +65,8 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   if (t.algorithm === 'grpo') {
     if (c.grpo.reward_model_path === null && !hasRewards) issue(['rewards', 'functions'], 'training.algorithm is grpo: set rewards.functions or a reward model (grpo.reward_model_path)');
     const group = c.grpo.num_generations ?? c.grpo.group_size;
-    const generationBatch = t.per_device_train_batch_size * t.gradient_accumulation_steps;
+    const perDevice = t.per_device_train_batch_size; // 'auto' is refused for grpo in TrainingConfig
+    const generationBatch = perDevice === 'auto' ? group : perDevice * t.gradient_accumulation_steps;
     if (generationBatch % group !== 0) {
       issue(['training', 'per_device_train_batch_size'], `grpo: per_device_train_batch_size x gradient_accumulation_steps = ${t.per_device_train_batch_size} x ${t.gradient_accumulation_steps} = ${generationBatch} completions per step, which is not a whole number of groups of ${group} (grpo.group_size); use a multiple of ${group}`);
     }

@@ -8,6 +8,9 @@ export type Algorithm = (typeof ALGORITHMS)[number];
 /** The algorithms on the online (rollout, then update) loop. */
 export const ONLINE_ALGORITHMS: readonly Algorithm[] = ['ppo', 'grpo'];
 
+/** A batch size key: a number, or 'auto' (found by a memory probe before training; see trainers/loop/auto-batch-size.ts). */
+export const BatchSize = z.union([z.number().int().positive(), z.literal('auto')]);
+
 export const TrainingConfig = z
   .strictObject({
     algorithm: z.enum(ALGORITHMS).default('sft').describe('Which trainer runs; its section (sft:, dpo:, ...) holds its own options.'),
@@ -19,8 +22,20 @@ export const TrainingConfig = z
       .enum(LR_SCHEDULER_TYPES)
       .default('linear')
       .describe('Decay after warm-up: constant, linear to 0, or cosine to 0.'),
-    per_device_train_batch_size: z.number().int().positive().default(8).describe('Examples per forward pass on one device.'),
-    per_device_eval_batch_size: z.number().int().positive().default(8).describe('Examples per forward pass during evaluation.'),
+    per_device_train_batch_size: BatchSize.default(8).describe(
+      'Examples per forward pass on one device, or auto: before training, probe the longest examples at auto_batch_size_start and halve on out-of-memory ' +
+        '(cap: max_memory, else 75% of the available memory); gradient_accumulation_steps grows so the effective batch stays. Not for grpo/ppo; see docs/memory.md.',
+    ),
+    per_device_eval_batch_size: BatchSize.default(8).describe(
+      'Examples per forward pass during evaluation, or auto: the largest of auto_batch_size_start, its halves, ..., 1 whose forward on the longest validation ' +
+        'examples fits (passes outside the training loop, such as rlhf eval, use auto_batch_size_start).',
+    ),
+    auto_batch_size_start: z
+      .number()
+      .int()
+      .positive()
+      .default(8)
+      .describe('Where the auto batch size probe starts (it halves on out-of-memory); with per_device_train_batch_size auto the effective batch is this x gradient_accumulation_steps.'),
     gradient_accumulation_steps: z
       .number()
       .int()
@@ -91,6 +106,43 @@ export const TrainingConfig = z
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
   .refine((t) => !(t.fp16 && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.fp16 is not supported by grpo/ppo (the online loop does no loss scaling); use training.bf16', path: ['fp16'] })
   .refine((t) => !(t.max_memory !== null && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.max_memory is not supported by grpo/ppo yet (the offline algorithms honour it); remove it', path: ['max_memory'] })
+  .refine((t) => !(t.per_device_train_batch_size === 'auto' && ONLINE_ALGORITHMS.includes(t.algorithm)), {
+    message: 'training.per_device_train_batch_size auto is not supported by grpo/ppo (their micro-batches are rollout completions, which the probe cannot know before generating); give a number',
+    path: ['per_device_train_batch_size'],
+  })
+  .refine((t) => !(t.per_device_eval_batch_size === 'auto' && ONLINE_ALGORITHMS.includes(t.algorithm)), {
+    message: 'training.per_device_eval_batch_size auto is not supported by grpo/ppo; give a number',
+    path: ['per_device_eval_batch_size'],
+  })
   .describe('The optimisation loop every algorithm shares.');
 
 export type TrainingConfig = z.infer<typeof TrainingConfig>;
+
+/** TrainingConfig with both batch sizes numbers: what the training loop runs with once 'auto' is resolved. */
+export type ResolvedTrainingConfig = Omit<TrainingConfig, 'per_device_train_batch_size' | 'per_device_eval_batch_size'> & {
+  per_device_train_batch_size: number;
+  per_device_eval_batch_size: number;
+};
+
+/**
+ * per_device_train_batch_size where 'auto' cannot reach (grpo/ppo refuse it in the schema).
+ * @example fixedTrainBatchSize(config.training) // 8
+ */
+export function fixedTrainBatchSize(t: Pick<TrainingConfig, 'per_device_train_batch_size' | 'algorithm'>): number {
+  const b = t.per_device_train_batch_size;
+  if (b === 'auto') throw new Error(`training.per_device_train_batch_size is auto, which ${t.algorithm} cannot resolve; give a number`);
+  return b;
+}
+
+/**
+ * A batch size key as a number where nothing probes (dpo's reference precompute, critic's student
+ * generation, rlhf eval, memory estimates): auto_batch_size_start, the most the probe tries, when 'auto'.
+ * @example startingBatchSize(config.training, 'per_device_eval_batch_size') // 8 for auto with the default start
+ */
+export function startingBatchSize(
+  t: Pick<TrainingConfig, 'per_device_train_batch_size' | 'per_device_eval_batch_size' | 'auto_batch_size_start'>,
+  key: 'per_device_train_batch_size' | 'per_device_eval_batch_size',
+): number {
+  const b = t[key];
+  return b === 'auto' ? t.auto_batch_size_start : b;
+}

@@ -8,7 +8,7 @@
  * ```
  */
 import { resolve } from 'node:path';
-import type { RunConfig } from '../../config/index.js';
+import { startingBatchSize, type RunConfig } from '../../config/index.js';
 import { attachStudents, loadTeacherStudent, padIdOf, type CriticPair, type TeacherStudentExample } from '../../data/index.js';
 import { loadCausalLm, SequenceScoreModel, type PretrainedCausalLm } from '../../models/index.js';
 import type { TrainResult } from '../loop/index.js';
@@ -29,7 +29,7 @@ async function runCriticOnDevice(config: RunConfig, options: RunOptions<unknown>
   const withStudents = (examples: TeacherStudentExample[], split: string): CriticPair[] => attachStudents(examples, c.student_source, getActor, {
     generation: config.generation,
     seed: config.training.seed,
-    batchSize: config.training.per_device_eval_batch_size,
+    batchSize: startingBatchSize(config.training, 'per_device_eval_batch_size'),
     padTokenId,
     onBatch: (done, total) => options.echo && process.stderr.write(`critic: generated ${split} students ${done}/${total}\n`),
   });

@@ -6,7 +6,7 @@
  * ```
  */
 import { resolve } from 'node:path';
-import type { RunConfig } from '../../config/index.js';
+import { startingBatchSize, type RunConfig } from '../../config/index.js';
 import { collatePreference, loadRewardExamples, padIdOf, type PreferenceExample } from '../../data/index.js';
 import { loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { DPO_LOSS_TYPES, dpoLoss, type DpoLossType } from '../../rl/index.js';
@@ -148,7 +148,7 @@ async function runDpoOnDevice(config: RunConfig, options: RunDpoOptions = {}): P
   if (d.precompute_ref_log_probs && reference !== null) {
     const ref = reference;
     for (const examples of [train, validation]) {
-      withReference(ref, model, (m) => precomputeReferenceLogps(m, examples, padTokenId, config.training.per_device_eval_batch_size));
+      withReference(ref, model, (m) => precomputeReferenceLogps(m, examples, padTokenId, startingBatchSize(config.training, 'per_device_eval_batch_size')));
     }
     releaseReference(ref);
     reference = 'precomputed';

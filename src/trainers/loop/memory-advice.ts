@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { RunConfig } from '../../config/index.js';
 import type { OutOfMemoryDetails } from './out-of-memory.js';
+import { halvedBatchSize } from './auto-batch-size.js';
 
 export const MEMORY_OPTIMIZED_CONFIG = 'memory_optimized_config.yaml';
 
@@ -25,11 +26,11 @@ export function memoryAdvice(config: RunConfig, d: OutOfMemoryDetails): MemoryAd
   const lines: string[] = [];
   const batch = t.per_device_train_batch_size;
   const accumulation = t.gradient_accumulation_steps;
-  // Halve the micro-batch when it splits evenly, else go to 1; accumulation makes up the rest.
-  const smaller = batch > 1 ? (batch % 2 === 0 ? batch / 2 : 1) : batch;
-  const moreAccumulation = (accumulation * batch) / smaller;
-  if (smaller < batch) {
-    lines.push(`per_device_train_batch_size ${batch} -> ${smaller} with gradient_accumulation_steps ${accumulation} -> ${moreAccumulation} (the effective batch stays ${batch * accumulation})`);
+  // Halve the micro-batch; accumulation makes up the rest. (With auto the probe already halved
+  // until the longest examples fit: the config keeps auto.)
+  const split = batch === 'auto' || batch === 1 ? null : { batch: halvedBatchSize(batch), accumulation: (accumulation * batch) / halvedBatchSize(batch), effective: batch * accumulation };
+  if (split !== null) {
+    lines.push(`per_device_train_batch_size ${batch} -> ${split.batch} with gradient_accumulation_steps ${accumulation} -> ${split.accumulation} (the effective batch stays ${split.effective})`);
   }
   if (!t.gradient_checkpointing) lines.push('training.gradient_checkpointing: true (recompute each layer in backward: activations of one layer at a time)');
   if (!t.bf16 && !t.fp16) lines.push('training.bf16: true (bfloat16 autocast: activations in half the bytes; numbers change slightly)');
@@ -37,8 +38,10 @@ export function memoryAdvice(config: RunConfig, d: OutOfMemoryDetails): MemoryAd
   lines.push(`a shorter data.max_length (now ${config.data.max_length}${longest})`);
   if (!config.lora.enabled) lines.push('lora.enabled: true (adapters only: no gradients or optimizer state for the base weights)');
   const optimized = structuredClone(config);
-  optimized.training.per_device_train_batch_size = smaller;
-  optimized.training.gradient_accumulation_steps = moreAccumulation;
+  if (split !== null) {
+    optimized.training.per_device_train_batch_size = split.batch;
+    optimized.training.gradient_accumulation_steps = split.accumulation;
+  }
   optimized.training.gradient_checkpointing = true;
   return { lines, optimized };
 }

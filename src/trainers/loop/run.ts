@@ -5,7 +5,8 @@ import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
 import type { Algorithm } from './types.js';
 import { loraLayers } from '../../nn/index.js';
 import { loraOptionsOf } from './lora-config.js';
-import { withProcessGroup } from '../../distributed/index.js';
+import { currentGroup, withProcessGroup } from '../../distributed/index.js';
+import { saveResolvedBatchSizes } from './auto-batch-size.js';
 
 export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'echo'> {
   resume?: string | null;
@@ -32,5 +33,9 @@ function trainWith<E>(algorithm: Algorithm<E>, config: RunConfig, data: { train:
     ...(options.progress === undefined ? {} : { progress: options.progress }),
     ...(options.echo === undefined ? {} : { echo: options.echo }),
   });
+  const t = config.training;
+  if ((t.per_device_train_batch_size === 'auto' || t.per_device_eval_batch_size === 'auto') && (currentGroup()?.rank ?? 0) === 0) {
+    saveResolvedBatchSizes(t.output_dir, trainer.config); // the probe's numbers, in place of auto
+  }
   return trainer.train({ resume: options.resume ?? null });
 }

@@ -8,6 +8,9 @@
  * const trainer = new Trainer(algorithm, { training: config.training, train, validation });
  * const result = await trainer.train({ resume: 'latest' });
  * ```
+ *
+ * A batch size of 'auto' is resolved here, in the constructor, by probing this trainer's own
+ * step on the longest examples (auto-batch-size.ts); `config` holds the numbers it chose.
  */
 import type { MetricsLogger, TrainingLog, TrainingProgressOptions } from '../../monitor/index.js';
 import { AdamW, GradScaler, LrScheduler, makeSchedule } from '../../optim/index.js';
@@ -18,13 +21,14 @@ import { currentGroup, type GradientSync, type ProcessGroup } from '../../distri
 import { setUpTraining } from './data-parallel.js';
 import { autocast, cpuMemory, noGrad, resetCpuMemoryPeak, tidy, type AutocastOptions, type Device, type Tensor } from '../../tensor/index.js';
 import type { LoraOptions } from '../../nn/index.js';
-import type { DistributedConfig, TrainingConfig } from '../../config/index.js';
+import type { DistributedConfig, ResolvedTrainingConfig, TrainingConfig } from '../../config/index.js';
 import type { TrainerStateInput } from '../../checkpoint/index.js';
 import { BestMetricTracker } from './best-metric.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
 import { runSession, type LoopEnd, type RunContext, type RunLogging } from './run-session.js';
 import { autocastOf, checkedTrainingDevice, rngDevicesOf } from './device.js';
 import { gib, longestExamples, MemoryGuard, parseMemorySize } from './out-of-memory.js';
+import { resolveBatchSizes, type AutoBatchSizes } from './auto-batch-size.js';
 
 export interface TrainerOptions<E> {
   training: TrainingConfig;
@@ -68,8 +72,10 @@ export interface StepPlan {
 }
 
 export function planSteps(numExamples: number, t: TrainingConfig, worldSize = 1): StepPlan {
+  const B = t.per_device_train_batch_size;
+  if (B === 'auto') throw new Error("planSteps: per_device_train_batch_size is 'auto'; the Trainer resolves it (resolveBatchSizes) before planning");
   // Each rank walks its own shard (DistributedSampler): ceil(n / world) examples per epoch.
-  const microBatchesPerEpoch = Math.ceil(Math.ceil(numExamples / worldSize) / t.per_device_train_batch_size);
+  const microBatchesPerEpoch = Math.ceil(Math.ceil(numExamples / worldSize) / B);
   const stepsPerEpoch = Math.ceil(microBatchesPerEpoch / t.gradient_accumulation_steps);
   if (stepsPerEpoch === 0) throw new Error('no training examples');
   const totalSteps = t.max_steps > 0 ? t.max_steps : stepsPerEpoch * t.num_epochs;
@@ -92,7 +98,10 @@ interface StepResult {
 
 export class Trainer<E> {
   readonly algorithm: Algorithm<E>;
-  readonly config: TrainingConfig;
+  /** training with 'auto' batch sizes resolved (gradient_accumulation_steps to match). */
+  readonly config: ResolvedTrainingConfig;
+  /** What the auto batch size probe tried and chose; null when no batch size was auto. */
+  readonly autoBatchSizes: AutoBatchSizes | null;
   readonly plan: StepPlan;
   private readonly options: TrainerOptions<E>;
   private readonly params: Tensor[];
@@ -115,12 +124,10 @@ export class Trainer<E> {
   constructor(algorithm: Algorithm<E>, options: TrainerOptions<E>) {
     this.algorithm = algorithm;
     this.options = options;
-    this.config = options.training;
     this.group = options.group === undefined ? currentGroup() : options.group;
-    this.plan = planSteps(options.train.length, this.config, this.group?.worldSize ?? 1);
     this.params = algorithm.model.trainableParameters();
     if (this.params.length === 0) throw new Error(`${algorithm.name}: the model has no trainable parameters`);
-    const t = this.config;
+    const t = options.training;
     ({ optimizer: this.optimizer, gradSync: this.gradSync } = setUpTraining(this.group, algorithm.model.parameters(), this.params, t, options.distributed));
     this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
@@ -128,6 +135,18 @@ export class Trainer<E> {
     const cast = this.autocast;
     this.checkpointing = !t.gradient_checkpointing ? null : { precision: (fn) => (cast === null ? fn() : autocast(fn, cast)) };
     this.scaler = new GradScaler({ enabled: t.fp16 });
+    const sizes = resolveBatchSizes(t, {
+      train: options.train,
+      validation: options.validation ?? [],
+      algorithm,
+      params: this.params,
+      backward: (batch) => void backwardScoped(() => this.forward(batch), undefined, this.checkpointing),
+      forward: (batch) => tidy(() => noGrad(() => void this.forward(batch).loss.item())), // item(): a CUDA failure surfaces in the try
+      group: this.group,
+    });
+    this.config = sizes.training;
+    this.autoBatchSizes = sizes.lines.length > 0 ? sizes : null;
+    this.plan = planSteps(options.train.length, this.config, this.group?.worldSize ?? 1);
     const warmupSteps = t.warmup_steps > 0 ? t.warmup_steps : Math.ceil(t.warmup_ratio * this.plan.totalSteps);
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupSteps, this.plan.totalSteps)));
     this.best = new BestMetricTracker(t);
@@ -164,6 +183,7 @@ export class Trainer<E> {
     const out = t.output_dir;
     const { stepsPerEpoch, totalSteps } = this.plan;
     const { startStep, log, metrics, progress } = run;
+    for (const line of this.autoBatchSizes?.lines ?? []) log.info(line);
     let bestCheckpoint: string | null = null;
     if (run.resumed !== null) {
       this.best.restore({ best: run.resumed.bestMetric, sinceImprovement: run.resumed.evalsSinceImprovement ?? 0 });

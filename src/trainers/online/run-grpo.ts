@@ -5,7 +5,7 @@
  * const result = await runGrpo(loadConfig('examples/configs/grpo.yaml'));
  * ```
  */
-import type { RunConfig } from '../../config/index.js';
+import { fixedTrainBatchSize, type RunConfig } from '../../config/index.js';
 import { generationOf } from '../../generation/index.js';
 import { loadPrompts } from '../../data/index.js';
 import { loadCausalLm } from '../../models/index.js';
@@ -29,7 +29,7 @@ async function runGrpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}
   const { scorer } = await rolloutScorer(run.config, tokenizer, g.reward_model_path);
   const algorithm = grpoAlgorithm(policy, reference, scorer, {
     numGenerations: g.num_generations ?? g.group_size,
-    microBatchSize: t.per_device_train_batch_size,
+    microBatchSize: fixedTrainBatchSize(t),
     gradientAccumulationSteps: t.gradient_accumulation_steps,
     beta: g.beta,
     epsilon: g.clip_range,

@@ -8,7 +8,7 @@
  * ```
  */
 import { resolve } from 'node:path';
-import type { RunConfig } from '../../config/index.js';
+import { fixedTrainBatchSize, type RunConfig } from '../../config/index.js';
 import { generationOf } from '../../generation/index.js';
 import { loadPrompts } from '../../data/index.js';
 import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
@@ -35,7 +35,7 @@ async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {})
     ? { kind: 'shared', head: new PolicyValueHead('hiddenSize' in policy.config ? policy.config.hiddenSize : policy.config.nEmbd) }
     : { kind: 'separate', model: SequenceScoreModel.fromPretrained(resolve(p.value_model_path ?? rewardModelPath ?? run.modelDir), { dtype: run.dtype }).train() };
   const algorithm = ppoAlgorithm(policy, values, reference, scorer, {
-    microBatchSize: t.per_device_train_batch_size,
+    microBatchSize: fixedTrainBatchSize(t),
     gradientAccumulationSteps: t.gradient_accumulation_steps,
     numMiniBatches: p.num_mini_batches,
     ppoEpochs: p.ppo_epochs,
