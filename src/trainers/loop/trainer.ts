@@ -27,6 +27,7 @@ import { BestMetricTracker } from './best-metric.js';
 import { TrainingDivergedError, type Algorithm, type LossOutput } from './types.js';
 import { runSession, type LoopEnd, type RunContext, type RunLogging } from './run-session.js';
 import { autocastOf, checkedTrainingDevice, rngDevicesOf } from './device.js';
+import { dataFaultError, isIndexFault, modelLimits } from './data-fault.js';
 import { gib, longestExamples, MemoryGuard, parseMemorySize } from './out-of-memory.js';
 import { resolveBatchSizes, type AutoBatchSizes } from './auto-batch-size.js';
 
@@ -308,7 +309,13 @@ export class Trainer<E> {
     resetCpuMemoryPeak();
     for (const [m, batch] of microBatches.entries()) {
       if (m === microBatches.length - 1) this.gradSync?.arm();
-      const r = this.memoryGuard.run(step, batch, () => backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined, this.checkpointing));
+      const r = this.memoryGuard.run(step, batch, () => {
+        try {
+          return backwardScoped(() => this.forward(batch), this.scaler.enabled ? scaled : undefined, this.checkpointing);
+        } catch (err) {
+          throw isIndexFault(err) ? dataFaultError(err, step, batch, modelLimits(this.algorithm.model)) : err;
+        }
+      });
       lossSum += r.loss;
       units += r.numTokens;
       tokens += r.tokens ?? r.numTokens;
