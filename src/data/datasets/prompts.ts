@@ -3,6 +3,7 @@ import type { RunConfig } from '../../config/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
 import { checkChatTemplateMode, tokenizePrompt } from '../collate/index.js';
 import { loadDataset } from '../load.js';
+import { withOrigin } from '../origin.js';
 import { datasetFiles, type Split } from './files.js';
 
 /** A prompt to roll out, with the reference answer rule-based rewards compare against. */
@@ -19,7 +20,7 @@ export async function loadPrompts(config: RunConfig, tokenizer: Tokenizer, split
     const { records } = await loadDataset(path, { format: 'prompt', onError: config.data.on_error });
     for (const r of records) {
       const ex = tokenizePrompt(tokenizer, r, { maxPromptLength: config.data.max_prompt_length, chatTemplate });
-      if (ex.inputIds.length > 0) out.push({ ids: ex.inputIds, ...(r.reference === undefined ? {} : { reference: r.reference }) });
+      if (ex.inputIds.length > 0) out.push(withOrigin(r, { ids: ex.inputIds, ...(r.reference === undefined ? {} : { reference: r.reference }) }));
     }
   }
   return out;

@@ -20,6 +20,7 @@ import { runSession, type LoopEnd, type RunContext, type RunLogging } from '../l
 import { scheduleConfig, warmupStepsOf } from '../loop/schedule.js';
 import { TrainingDivergedError } from '../loop/types.js';
 import type { InPrecision, OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import { dataFaultError, isIndexFault, modelLimits } from '../loop/data-fault.js';
 
 export interface OnlineTrainerOptions {
   training: TrainingConfig;
@@ -134,7 +135,10 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const epochOf = (s: number) => s / (this.iterationsPerEpoch * U);
     for (let it = Math.floor(step / U); step < this.totalSteps; it++) {
       this.group?.heartbeat(step);
-      const buffer = await this.algorithm.collect(this.promptsOf(it), it, this.inPrecision, this.world);
+      const prompts = this.promptsOf(it);
+      const buffer = await this.algorithm.collect(prompts, it, this.inPrecision, this.world).catch((err: unknown) => {
+        throw isIndexFault(err) ? dataFaultError(err, step + 1, prompts, modelLimits(this.algorithm.policy)) : err;
+      });
       samples += this.algorithm.promptsPerIteration * this.world.worldSize;
       try {
         for (let u = 0; u < U && step < this.totalSteps; u++) {
