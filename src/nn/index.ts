@@ -1,5 +1,5 @@
 export { Module } from './module.js';
-export { Linear, Embedding, RMSNorm, LayerNorm } from './layers.js';
+export { Linear, Conv1D, Embedding, RMSNorm, LayerNorm } from './layers.js';
 export type { LinearOptions } from './layers.js';
 export { TransformerBlock } from './transformer-block.js';
 export type { TransformerBlockConfig } from './transformer-block.js';
@@ -11,9 +11,9 @@ export type { TokenStats } from './token-stats.js';
 export { ModuleList } from './module-list.js';
 export {
   applyLora, withAdaptersDisabled, mergeLora, unmergeLora, removeLora, loraLayers, loraStateDict, loraConfig, loraScaling, findLoraTargets,
-  expandTargetModules, LoraAdapter, LORA_DEFAULTS,
+  expandTargetModules, isAdaptable, LoraAdapter, LORA_DEFAULTS,
 } from './lora.js';
-export type { LoraConfig, LoraOptions, LoraTargetModules, LoraLayer } from './lora.js';
+export type { AdaptableLayer, LoraConfig, LoraOptions, LoraTargetModules, LoraLayer } from './lora.js';
 export {
   saveLoraAdapter, loadLoraAdapter, readLoraAdapterConfig, peftAdapterConfig, ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE,
   PEFT_KEY_PREFIX,

@@ -44,6 +44,31 @@ export class Linear extends Module {
   }
 }
 
+/**
+ * A linear layer with its weight stored (in, out): y = x W + b (transformers' Conv1D, GPT-2's
+ * projections), initialised N(0, 0.02) with a zero bias as GPT-2. LoRA adapts it as PEFT does
+ * with `fan_in_fan_out: true`: the adapter's A (r, in) and B (out, r) are those of a Linear.
+ */
+export class Conv1D extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor;
+  /** Set by applyLora() (lora.ts); null for a plain layer. */
+  adapter: LinearAdapter | null = null;
+
+  constructor(readonly inFeatures: number, readonly outFeatures: number, dtype: DType = 'float32') {
+    super();
+    this.weight = this.param('weight', empty([inFeatures, outFeatures], { dtype }));
+    this.bias = this.param('bias', empty([outFeatures], { dtype }));
+    // Inside withEmptyInit a checkpoint is about to fill them: no random draw to overwrite.
+    if (!initSkipped()) noGrad(() => { this.weight.normal_(0, 0.02); this.bias.zero_(); });
+  }
+
+  forward(x: Tensor): Tensor {
+    const y = linear(x, this.weight.t(), this.bias);
+    return this.adapter === null ? y : this.adapter.forward(x, y);
+  }
+}
+
 /** A lookup table of `numEmbeddings` vectors, initialised N(0, 1) as torch.nn.Embedding. */
 export class Embedding extends Module {
   readonly weight: Tensor;

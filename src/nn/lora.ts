@@ -3,10 +3,10 @@
  * Large Language Models", eq. 3: h = W₀x + (α/r)·BAx), laid out the way Hugging Face PEFT
  * lays it out, so adapters load into and out of PEFT unchanged (see peft.ts).
  *
- * Each chosen Linear keeps its weight and gains two child modules, `lora_A` (in → r) and
- * `lora_B` (r → out), so the adapter weights are named `<layer>.lora_A.weight` and
- * `<layer>.lora_B.weight`. B starts at zero, so a fresh adapter leaves the model's outputs
- * unchanged. applyLora() freezes every other parameter.
+ * Each chosen Linear (or GPT-2 Conv1D, PEFT's `fan_in_fan_out`) keeps its weight and gains two
+ * child modules, `lora_A` (in → r) and `lora_B` (r → out), so the adapter weights are named
+ * `<layer>.lora_A.weight` and `<layer>.lora_B.weight`. B starts at zero, so a fresh adapter
+ * leaves the model's outputs unchanged. applyLora() freezes every other parameter.
  *
  * ```ts
  * applyLora(model, { r: 16, alpha: 32, dropout: 0.05, targetModules: ['q_proj', 'v_proj'] });
@@ -16,17 +16,17 @@
  * ```
  */
 import { dropout } from './functional.js';
-import { Linear, type LinearAdapter } from './layers.js';
+import { Conv1D, Linear, type LinearAdapter } from './layers.js';
 import type { Module } from './module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { tidy } from '../tensor/scope.js';
 import type { Device, Tensor } from '../tensor/tensor.js';
 
 /**
- * Which Linear layers get adapters, with PEFT's `target_modules` semantics:
+ * Which Linear (and Conv1D) layers get adapters, with PEFT's `target_modules` semantics:
  * - a list of names: a layer is chosen if its dotted name equals an entry or ends with
  *   '.' + an entry (`'q_proj'` picks `model.layers.3.self_attn.q_proj`);
- * - `'all-linear'`: every Linear except the output head `lm_head`;
+ * - `'all-linear'`: every Linear and Conv1D except the output head `lm_head`;
  * - any other string: a regular expression the whole dotted name must match.
  */
 export type LoraTargetModules = readonly string[] | string;
@@ -98,7 +98,7 @@ export class LoraAdapter implements LinearAdapter {
     return out.dtype === y.dtype ? out : out.to(y.dtype);
   }
 
-  /** B·A·scaling, shaped like the base weight (out, in). */
+  /** B·A·scaling (out, in): a Linear's weight layout (a Conv1D stores its transpose). */
   deltaWeight(): Tensor {
     return this.loraB.weight.matmul(this.loraA.weight).mul(this.scaling);
   }
@@ -119,10 +119,17 @@ export function withAdaptersDisabled<T>(model: Module, fn: () => T): T {
   }
 }
 
-/** A Linear carrying a LoRA adapter, with its dotted name. */
+/** The layers LoRA adapts: Linear, and Conv1D (weight stored (in, out): PEFT's fan_in_fan_out). */
+export type AdaptableLayer = Linear | Conv1D;
+
+export function isAdaptable(m: unknown): m is AdaptableLayer {
+  return m instanceof Linear || m instanceof Conv1D;
+}
+
+/** An adapted layer carrying a LoRA adapter, with its dotted name. */
 export interface LoraLayer {
   name: string;
-  layer: Linear;
+  layer: AdaptableLayer;
   adapter: LoraAdapter;
 }
 
@@ -137,21 +144,21 @@ export function applyLora(model: Module, options: LoraOptions): string[] {
   if (existing.length) throw new Error(`applyLora: the model already has LoRA adapters (on ${existing[0]?.name}, ...); call removeLora(model) first`);
   const names = findLoraTargets(model, config.targetModules);
   model.freeze();
-  for (const name of names) attach(model.getSubmodule(name) as Linear, config);
+  for (const name of names) attach(model.getSubmodule(name) as AdaptableLayer, config);
   return names;
 }
 
 /**
- * The names of the Linear layers `targetModules` picks (adapters' own lora_A/lora_B are never
- * candidates). Throws if a chosen module is not a Linear or nothing is chosen.
+ * The names of the Linear / Conv1D layers `targetModules` picks (adapters' own lora_A/lora_B are
+ * never candidates). Throws if a chosen module is neither or nothing is chosen.
  */
 export function findLoraTargets(model: Module, targetModules: LoraTargetModules): string[] {
   const targets = expandTargetModules(model, targetModules);
   const chosen = candidateModules(model).filter(([name]) => matchesTarget(name, targets));
-  const notLinear = chosen.filter(([, m]) => !(m instanceof Linear));
+  const notLinear = chosen.filter(([, m]) => !isAdaptable(m));
   if (notLinear.length) {
     const list = notLinear.map(([n, m]) => `${n} (${m.constructor.name})`).join(', ');
-    throw new Error(`LoRA: targetModules ${JSON.stringify(targets)} picks modules that are not Linear layers: ${list}`);
+    throw new Error(`LoRA: targetModules ${JSON.stringify(targets)} picks modules that are not Linear or Conv1D layers: ${list}`);
   }
   if (chosen.length === 0) {
     const known = [...new Set(linearLayers(model).map(([n]) => lastName(n)))].join(', ');
@@ -161,7 +168,7 @@ export function findLoraTargets(model: Module, targetModules: LoraTargetModules)
 }
 
 /**
- * PEFT's expansion of 'all-linear': the sorted last names of all Linear layers but `lm_head`
+ * PEFT's expansion of 'all-linear': the sorted last names of all Linear and Conv1D layers but `lm_head`
  * (what PEFT writes to adapter_config.json). Lists and regexes come back unchanged.
  */
 export function expandTargetModules(model: Module, targetModules: LoraTargetModules): LoraTargetModules {
@@ -175,7 +182,7 @@ export function expandTargetModules(model: Module, targetModules: LoraTargetModu
 export function loraLayers(model: Module): LoraLayer[] {
   const out: LoraLayer[] = [];
   for (const [name, layer] of model.namedModules()) {
-    if (layer instanceof Linear && layer.adapter instanceof LoraAdapter) out.push({ name, layer, adapter: layer.adapter });
+    if (isAdaptable(layer) && layer.adapter instanceof LoraAdapter) out.push({ name, layer, adapter: layer.adapter });
   }
   return out;
 }
@@ -190,12 +197,18 @@ export function loraStateDict(model: Module): Map<string, Tensor> {
   return out;
 }
 
+/** B·A·scaling laid out as the layer's weight: (out, in) for a Linear, (in, out) for a Conv1D. */
+function layerDelta(layer: AdaptableLayer, adapter: LoraAdapter): Tensor {
+  const delta = adapter.deltaWeight();
+  return (layer instanceof Conv1D ? delta.t() : delta).to(layer.weight.dtype);
+}
+
 /** Folds B·A·scaling into each adapted layer's weight (W += ΔW) for adapter-free inference speed. */
 export function mergeLora(model: Module): void {
   for (const { layer, adapter } of loraLayers(model)) {
     if (adapter.merged) continue;
     noGrad(() => tidy(() => {
-      layer.weight.add_(adapter.deltaWeight().to(layer.weight.dtype));
+      layer.weight.add_(layerDelta(layer, adapter));
     }));
     adapter.merged = true;
   }
@@ -206,7 +219,7 @@ export function unmergeLora(model: Module): void {
   for (const { layer, adapter } of loraLayers(model)) {
     if (!adapter.merged) continue;
     noGrad(() => tidy(() => {
-      layer.weight.sub_(adapter.deltaWeight().to(layer.weight.dtype));
+      layer.weight.sub_(layerDelta(layer, adapter));
     }));
     adapter.merged = false;
   }
@@ -230,7 +243,7 @@ export function removeLora(model: Module, options: { merge?: boolean } = {}): st
   return layers.map((l) => l.name);
 }
 
-function attach(layer: Linear, config: LoraConfig): void {
+function attach(layer: AdaptableLayer, config: LoraConfig): void {
   // PEFT keeps adapters in float32 beside a 16-bit base: their updates are small.
   const base = layer.weight.dtype;
   const dtype = base === 'float16' || base === 'bfloat16' ? 'float32' : base;
@@ -258,19 +271,19 @@ function regexOf(pattern: string): RegExp {
   }
 }
 
-/** Every named module except the root and anything inside a Linear (adapter parts). */
+/** Every named module except the root and anything inside an adaptable layer (adapter parts). */
 function candidateModules(model: Module, prefix = ''): [string, Module][] {
   const out: [string, Module][] = [];
   for (const [name, m] of model.namedChildren()) {
     const path = prefix === '' ? name : `${prefix}.${name}`;
     out.push([path, m]);
-    if (!(m instanceof Linear)) out.push(...candidateModules(m, path));
+    if (!isAdaptable(m)) out.push(...candidateModules(m, path));
   }
   return out;
 }
 
 function linearLayers(model: Module): [string, Module][] {
-  return candidateModules(model).filter(([, m]) => m instanceof Linear);
+  return candidateModules(model).filter(([, m]) => isAdaptable(m));
 }
 
 function lastName(path: string): string {

@@ -19,6 +19,7 @@ import {
   applyLora, expandTargetModules, findLoraTargets, loraConfig, loraLayers, loraStateDict, removeLora,
   type LoraConfig, type LoraOptions, type LoraTargetModules,
 } from './lora.js';
+import { Conv1D } from './layers.js';
 import type { Module } from './module.js';
 import { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from '../io/safetensors.js';
 import { noGrad } from '../tensor/autograd.js';
@@ -38,7 +39,8 @@ export interface PeftLoraConfigJson {
   lora_dropout: number;
   target_modules: string[] | string;
   bias: 'none';
-  fan_in_fan_out: false;
+  /** True when the adapted layers store their weight (in, out): GPT-2's Conv1D. */
+  fan_in_fan_out: boolean;
   use_rslora: boolean;
   use_dora: false;
   modules_to_save: null;
@@ -63,7 +65,8 @@ export function peftAdapterConfig(model: Module, config: LoraOptions, baseModelN
     lora_dropout: c.dropout,
     target_modules: typeof targets === 'string' ? targets : [...targets],
     bias: 'none',
-    fan_in_fan_out: false,
+    // PEFT sets it for Conv1D targets (and corrects a config that says otherwise, as loading here ignores it).
+    fan_in_fan_out: findLoraTargets(model, c.targetModules).some((name) => model.getSubmodule(name) instanceof Conv1D),
     use_rslora: c.useRslora,
     use_dora: false,
     modules_to_save: null,
@@ -152,7 +155,6 @@ export function readLoraAdapterConfig(dir: string): LoraConfig {
     fail(`${field('target_modules')} must be a list of names or a regex (PEFT's per-architecture defaults are not known here)`);
   }
   if ((json.bias ?? 'none') !== 'none') fail(`${field('bias')} is not supported; only 'none' is`);
-  if (json.fan_in_fan_out === true) fail(`fan_in_fan_out (true, GPT-2 Conv1D layers) is not supported`);
   if (json.use_dora === true) fail(`use_dora (true) is not supported`);
   for (const key of ['modules_to_save', 'layers_to_transform', 'layers_pattern', 'rank_pattern', 'alpha_pattern', 'exclude_modules']) {
     if (!isEmpty(json[key])) fail(`${field(key)} is not supported; it must be null or empty`);

@@ -89,8 +89,8 @@ for (const family of ['tiny-qwen2', 'tiny-gpt2'] as const) {
 
 }
 
-// LoRA targets Linear layers; GPT-2's Conv1D projections take no adapters yet, so Qwen2 only.
-for (const family of ['tiny-qwen2'] as const) {
+// Qwen2's Linear layers and GPT-2's Conv1D projections (with dropout 0.1 replayed).
+for (const family of ['tiny-qwen2', 'tiny-gpt2'] as const) {
   test(`${family} + LoRA on a frozen base: the adapters get the same gradients through checkpointing`, () => {
     const lm = loadCausalLm(`test/fixtures/models/${family}`) as unknown as Lm;
     lm.freeze();

@@ -39,7 +39,7 @@ test('name patterns pick exactly the layers PEFT would', scoped(() => {
   assert.deepEqual(findLoraTargets(m, String.raw`.*\.1\.self_attn\.(q|v)_proj`), ATTN.slice(2), 'a regex matches the whole name');
   // A suffix must follow a '.': 'proj' is not 'q_proj'.
   assert.throws(() => findLoraTargets(m, ['proj']), /matches no module; the model's Linear layers are named: q_proj, v_proj, up_proj, down_proj, lm_head/);
-  assert.throws(() => findLoraTargets(m, ['self_attn']), /picks modules that are not Linear layers: model\.layers\.0\.self_attn \(Attention\)/);
+  assert.throws(() => findLoraTargets(m, ['self_attn']), /picks modules that are not Linear or Conv1D layers: model\.layers\.0\.self_attn \(Attention\)/);
   m.dispose();
 }));
 

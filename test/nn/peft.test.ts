@@ -139,7 +139,6 @@ test('PEFT features that are not implemented are refused, naming the file and fi
     [{ peft_type: 'IA3' }, `peft_type ("IA3") is not supported; only 'LORA' is`],
     [{ bias: 'all' }, `bias ("all") is not supported; only 'none' is`],
     [{ use_dora: true }, 'use_dora (true) is not supported'],
-    [{ fan_in_fan_out: true }, 'fan_in_fan_out (true, GPT-2 Conv1D layers) is not supported'],
     [{ modules_to_save: ['lm_head'] }, `modules_to_save (["lm_head"]) is not supported; it must be null or empty`],
     [{ layers_to_transform: [0] }, 'layers_to_transform ([0]) is not supported; it must be null or empty'],
     [{ target_modules: null }, "target_modules (null) must be a list of names or a regex (PEFT's per-architecture defaults are not known here)"],

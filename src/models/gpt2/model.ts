@@ -3,36 +3,17 @@
  * stored as Conv1D (weight (in, out)), GELU-tanh MLP; transformers' `GPT2LMHeadModel` keys.
  */
 import { runLayers } from '../../nn/checkpoint.js';
-import { Embedding, LayerNorm } from '../../nn/layers.js';
+import { Conv1D, Embedding, LayerNorm } from '../../nn/layers.js';
 import { dropout, linear, scaledDotProductAttention } from '../../nn/functional.js';
-import { initSkipped } from '../../nn/empty-init.js';
 import { Module } from '../../nn/module.js';
 import { ModuleList } from '../../nn/module-list.js';
-import { empty, noGrad, tidy, type Device, type DType, type Tensor } from '../../tensor/index.js';
+import { noGrad, tidy, type Device, type DType, type Tensor } from '../../tensor/index.js';
 import { asDecoderCache, DecoderKvCache } from '../cache.js';
 import { lastPositions } from '../logits-to-keep.js';
 import { attentionMaskFor, type AttentionMasking } from '../masks.js';
 import { defaultPositions } from '../rope.js';
 import type { CausalLm, CausalLmInput, CausalLmOutput, FusableHeadLm, KvCacheOptions } from '../types.js';
 import { gpt2ToHfConfig, type Gpt2Config } from './config.js';
-
-/** A linear layer with its weight stored (in, out): y = x W + b (transformers' Conv1D). */
-export class Conv1D extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
-
-  constructor(inFeatures: number, outFeatures: number, dtype: DType) {
-    super();
-    this.weight = this.param('weight', empty([inFeatures, outFeatures], { dtype }));
-    this.bias = this.param('bias', empty([outFeatures], { dtype }));
-    // Inside withEmptyInit a checkpoint is about to fill them: no random draw to overwrite.
-    if (!initSkipped()) noGrad(() => { this.weight.normal_(0, 0.02); this.bias.zero_(); });
-  }
-
-  forward(x: Tensor): Tensor {
-    return linear(x, this.weight.t(), this.bias);
-  }
-}
 
 class Gpt2Attention extends Module {
   readonly cAttn: Conv1D;
