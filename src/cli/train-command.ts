@@ -46,9 +46,9 @@ export async function trainWithConfig(config: RunConfig, options: { resume?: str
     } catch (err) {
       if (!(err instanceof OutOfMemoryError)) throw err;
       // Advice with this run's numbers, and the config with the safe part of it applied.
-      const { lines, optimized } = memoryAdvice(config, err.details);
+      const { lines, optimized, applied } = memoryAdvice(config, err.details);
       const file = main ? writeMemoryOptimizedConfig(config.training.output_dir, optimized, lines) : null;
-      const written = file === null ? '' : `\nWrote ${file} (batch split with more accumulation, gradient checkpointing on): rlhf train --config ${file}`;
+      const written = file === null ? '' : `\nWrote ${file} (${applied}): rlhf train --config ${file}`;
       throw new OutOfMemoryError(err.details, `${err.message}. The last checkpoint is intact. To fit:\n${lines.map((l) => `  - ${l}`).join('\n')}${written}`);
     }
   });

@@ -105,7 +105,6 @@ export const TrainingConfig = z
   })
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
   .refine((t) => !(t.fp16 && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.fp16 is not supported by grpo/ppo (the online loop does no loss scaling); use training.bf16', path: ['fp16'] })
-  .refine((t) => !(t.max_memory !== null && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.max_memory is not supported by grpo/ppo yet (the offline algorithms honour it); remove it', path: ['max_memory'] })
   .refine((t) => !(t.per_device_train_batch_size === 'auto' && ONLINE_ALGORITHMS.includes(t.algorithm)), {
     message: 'training.per_device_train_batch_size auto is not supported by grpo/ppo (their micro-batches are rollout completions, which the probe cannot know before generating); give a number',
     path: ['per_device_train_batch_size'],

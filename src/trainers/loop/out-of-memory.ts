@@ -37,7 +37,20 @@ export interface OutOfMemoryDetails {
   cause: string | null;
   /** The longest examples of the training set, in tokens (longest first). */
   longestInData: number[];
+  /** What the failing work was (default a micro-batch of examples; an RL rollout of prompts, an update of completions). */
+  work?: WorkLabel;
 }
+
+/** How an error names the work and its items: "a rollout of 4 prompt(s)". */
+export interface WorkLabel {
+  what: string;
+  unit: string;
+}
+
+const MICRO_BATCH: WorkLabel = { what: 'a micro-batch', unit: 'example' };
+/** An RL rollout (generation, scoring, reference and old log-probs) and an RL update's micro-batch. */
+export const ROLLOUT: WorkLabel = { what: 'a rollout', unit: 'prompt' };
+export const UPDATE_MICRO_BATCH: WorkLabel = { what: 'an update micro-batch', unit: 'completion' };
 
 export class OutOfMemoryError extends Error {
   constructor(
@@ -45,7 +58,8 @@ export class OutOfMemoryError extends Error {
     message?: string,
   ) {
     const d = details;
-    const shape = `a micro-batch of ${d.examples} example(s)${d.longestTokens === null ? '' : `, the longest ${d.longestTokens} tokens`}`;
+    const work = d.work ?? MICRO_BATCH;
+    const shape = `${work.what} of ${d.examples} ${work.unit}(s)${d.longestTokens === null ? '' : `, the longest ${d.longestTokens} tokens`}`;
     const what = d.limitBytes !== null ? `needed ${gib(d.peakBytes)} of CPU tensor memory, above training.max_memory (${gib(d.limitBytes)})` : `ran out of memory (${d.cause ?? 'allocation failed'}; ${gib(d.peakBytes)} of CPU tensors at the peak)`;
     super(message ?? `step ${d.step}: ${shape} ${what}`);
     this.name = 'OutOfMemoryError';
@@ -74,6 +88,9 @@ export function longestExamples(examples: readonly unknown[], count = 3): number
   return examples.map(exampleTokens).filter((n): n is number => n !== null).sort((a, b) => b - a).slice(0, count);
 }
 
+/** What a guarded piece of work ran on: a micro-batch's examples, or a count and a length with a label. */
+export type WorkShape = readonly unknown[] | { count: number; longestTokens: number | null; label: WorkLabel };
+
 /** Watches one step: allocation failures and training.max_memory become OutOfMemoryError. */
 export class MemoryGuard {
   constructor(
@@ -81,21 +98,44 @@ export class MemoryGuard {
     private readonly longestInData: number[],
   ) {}
 
-  private details(step: number, batch: readonly unknown[], cause: string | null): OutOfMemoryDetails {
-    const lengths = longestExamples(batch, 1);
-    return { step, examples: batch.length, longestTokens: lengths[0] ?? null, peakBytes: cpuMemory().peak, limitBytes: cause === null ? this.limitBytes : null, cause, longestInData: this.longestInData };
+  private details(step: number, shape: WorkShape, cause: string | null): OutOfMemoryDetails {
+    const peak = { peakBytes: cpuMemory().peak, limitBytes: cause === null ? this.limitBytes : null, cause, longestInData: this.longestInData };
+    if (!Array.isArray(shape)) {
+      const s = shape as Exclude<WorkShape, readonly unknown[]>;
+      return { step, examples: s.count, longestTokens: s.longestTokens, work: s.label, ...peak };
+    }
+    return { step, examples: shape.length, longestTokens: longestExamples(shape, 1)[0] ?? null, ...peak };
+  }
+
+  private failure(step: number, shape: WorkShape, err: unknown): unknown {
+    return isAllocationFailure(err) ? new OutOfMemoryError(this.details(step, shape, (err as Error).message.split('\n')[0] as string)) : err;
+  }
+
+  private checkCap(step: number, shape: WorkShape): void {
+    if (this.limitBytes !== null && cpuMemory().peak > this.limitBytes) throw new OutOfMemoryError(this.details(step, shape, null));
   }
 
   /** Runs one micro-batch's work; throws OutOfMemoryError on an allocation failure or past the cap. */
-  run<T>(step: number, batch: readonly unknown[], work: () => T): T {
+  run<T>(step: number, shape: WorkShape, work: () => T): T {
     let out: T;
     try {
       out = work();
     } catch (err) {
-      if (!isAllocationFailure(err)) throw err;
-      throw new OutOfMemoryError(this.details(step, batch, (err as Error).message.split('\n')[0] as string));
+      throw this.failure(step, shape, err);
     }
-    if (this.limitBytes !== null && cpuMemory().peak > this.limitBytes) throw new OutOfMemoryError(this.details(step, batch, null));
+    this.checkCap(step, shape);
+    return out;
+  }
+
+  /** run() for asynchronous work (a rollout). */
+  async runAsync<T>(step: number, shape: WorkShape, work: () => Promise<T>): Promise<T> {
+    let out: T;
+    try {
+      out = await work();
+    } catch (err) {
+      throw this.failure(step, shape, err);
+    }
+    this.checkCap(step, shape);
     return out;
   }
 }

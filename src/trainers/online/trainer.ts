@@ -15,12 +15,13 @@ import type { LoraOptions } from '../../nn/index.js';
 import { AdamW, LrScheduler, makeSchedule } from '../../optim/index.js';
 import { applyUpdate, backwardScoped } from '../loop/update.js';
 import { autocastOf, rngDevicesOf } from '../loop/device.js';
-import { autocast, dispose, noGrad, tidy, type Tensor } from '../../tensor/index.js';
+import { autocast, cpuMemory, dispose, noGrad, resetCpuMemoryPeak, tidy, type Tensor } from '../../tensor/index.js';
 import { runSession, type LoopEnd, type RunContext, type RunLogging } from '../loop/run-session.js';
 import { scheduleConfig, warmupStepsOf } from '../loop/schedule.js';
 import { TrainingDivergedError } from '../loop/types.js';
 import type { InPrecision, OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 import { dataFaultError, isIndexFault, modelLimits } from '../loop/data-fault.js';
+import { gib, longestExamples, MemoryGuard, parseMemorySize, ROLLOUT, UPDATE_MICRO_BATCH } from '../loop/out-of-memory.js';
 
 export interface OnlineTrainerOptions {
   training: TrainingConfig;
@@ -63,6 +64,8 @@ export class OnlineTrainer<B extends RolloutBuffer> {
   private readonly group: ProcessGroup | null;
   private readonly world: RolloutWorld;
   private readonly gradSync: GradientSync | null;
+  /** Allocation failures and training.max_memory as OutOfMemoryError, in rollouts and updates. */
+  private readonly memoryGuard: MemoryGuard;
 
   constructor(readonly algorithm: OnlineAlgorithm<B>, private readonly options: OnlineTrainerOptions) {
     const t = options.training;
@@ -87,6 +90,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const weights = [algorithm.policy, ...Object.values(algorithm.companions ?? {})].flatMap((m) => m.parameters());
     ({ optimizer: this.optimizer, gradSync: this.gradSync } = setUpTraining(this.group, weights, this.params, t, options.distributed));
     this.scheduler = new LrScheduler(this.optimizer, makeSchedule(scheduleConfig(t.lr_scheduler_type, warmupStepsOf(t, this.totalSteps), this.totalSteps)));
+    this.memoryGuard = new MemoryGuard(t.max_memory === null ? null : parseMemorySize(t.max_memory), longestExamples(options.prompts));
   }
 
   /**
@@ -136,7 +140,9 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     for (let it = Math.floor(step / U); step < this.totalSteps; it++) {
       this.group?.heartbeat(step);
       const prompts = this.promptsOf(it);
-      const buffer = await this.algorithm.collect(prompts, it, this.inPrecision, this.world).catch((err: unknown) => {
+      resetCpuMemoryPeak();
+      const rollout = { count: prompts.length, longestTokens: longestExamples(prompts, 1)[0] ?? null, label: ROLLOUT };
+      const buffer = await this.memoryGuard.runAsync(step + 1, rollout, () => this.algorithm.collect(prompts, it, this.inPrecision, this.world)).catch((err: unknown) => {
         throw isIndexFault(err) ? dataFaultError(err, step + 1, prompts, modelLimits(this.algorithm.policy)) : err;
       });
       samples += this.algorithm.promptsPerIteration * this.world.worldSize;
@@ -144,6 +150,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
         for (let u = 0; u < U && step < this.totalSteps; u++) {
           step += 1;
           const row = { ...buffer.metrics, ...this.update(step, buffer, u) };
+          if (step === run.startStep + 1) log.info(`step ${step}: peak CPU tensor memory ${gib(cpuMemory().peak)} (rollout and update)`);
           history.set(step, row);
           this.options.onStep?.(step, row);
           if (step === 1 || step % t.logging_steps === 0 || step === this.totalSteps) {
@@ -184,7 +191,8 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const M = this.algorithm.microBatchesPerUpdate;
     for (let m = 0; m < M; m++) {
       if (m === M - 1) this.gradSync?.arm();
-      const r = backwardScoped(() => this.inPrecision(() => this.algorithm.loss(buffer, u, m)), undefined, this.options.training.gradient_checkpointing ? { precision: this.inPrecision } : null);
+      const micro = { count: this.options.training.per_device_train_batch_size as number, longestTokens: null, label: UPDATE_MICRO_BATCH };
+      const r = this.memoryGuard.run(step, micro, () => backwardScoped(() => this.inPrecision(() => this.algorithm.loss(buffer, u, m)), undefined, this.options.training.gradient_checkpointing ? { precision: this.inPrecision } : null));
       loss += r.loss;
       for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v / M;
     }
