@@ -2,6 +2,7 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { availableParallelism, freemem, totalmem } from 'node:os';
 import { buildInfo, cuda, getNumThreads } from '../tensor/index.js';
+import { budgetOf, bytesPerParameter, gib, machineMemory, modelSizeName, PARAMETER_SHARE, trainableModelSize, type GpuMemory, type MachineMemory, type TuningMode } from '../memory/index.js';
 import type { CommandIo } from './config-command.js';
 
 export type BlasKind = 'openblas' | 'mkl' | 'reference' | 'unknown';
@@ -172,9 +173,44 @@ const LIBTORCH_SOURCES: Record<LibtorchSource, string> = {
   unknown: 'unknown (libtorch not found in /proc/self/maps)',
 };
 
-/** The report as aligned `name: value` lines. */
-export function formatEnvReport(r: EnvReport): string[] {
-  const gib = (b: number | undefined) => (b === undefined ? 'unknown' : `${(b / GiB).toFixed(1)} GiB`);
+/** The largest model this machine can train, by mode and weight dtype (the memory planner's per-parameter costs). */
+export interface TrainableSizes {
+  /** The memory sized against: the first GPU's free memory with CUDA, else the CPU's available memory. */
+  budgetBytes: number;
+  budget: string;
+  /** Parameters, by mode and the dtype the weights train in (AdamW state in the same dtype). */
+  parameters: Record<TuningMode, { float32: number; bfloat16: number }>;
+}
+
+/**
+ * What fits in this machine's memory: PARAMETER_SHARE of it for weights, gradients and AdamW
+ * state at the planner's bytes per parameter (full: 16 B in float32, 8 B in bfloat16; LoRA: the
+ * frozen weight and 1% of adapters), the rest for activations.
+ * @example trainableSizes(machineMemory()).parameters.full.float32
+ */
+export function trainableSizes(m: MachineMemory): TrainableSizes {
+  const budget = (m.gpus.length > 0 ? budgetOf(m, 'cuda') : null) ?? budgetOf(m, 'cpu') ?? { bytes: m.freeBytes, what: 'CPU memory available' };
+  const size = (mode: TuningMode) => ({ float32: trainableModelSize(budget.bytes, mode, 'float32'), bfloat16: trainableModelSize(budget.bytes, mode, 'bfloat16') });
+  return { budgetBytes: budget.bytes, budget: budget.what, parameters: { full: size('full'), lora: size('lora') } };
+}
+
+/** The machine rows of `rlhf env`: GPU memory (with CUDA) and the models that can be trained here. */
+export function machineRows(gpus: readonly GpuMemory[], sizes: TrainableSizes): [string, string][] {
+  const rows: [string, string][] = gpus.map((g) => [`GPU ${g.index} memory`, `${gib(g.freeBytes)} free of ${gib(g.totalBytes)} (${g.name})`]);
+  const per = (mode: TuningMode) => {
+    const p = sizes.parameters[mode];
+    const each = (dtype: 'float32' | 'bfloat16') => `${modelSizeName(p[dtype])} in ${dtype} (${+bytesPerParameter(mode, dtype).toFixed(2)} B each)`;
+    return `${each('float32')}, ${each('bfloat16')}`;
+  };
+  rows.push(['full fine-tuning', `up to ${per('full')}`]);
+  rows.push(['LoRA fine-tuning', `up to ${per('lora')}`]);
+  rows.push(['sized against', `${PARAMETER_SHARE * 100}% of ${gib(sizes.budgetBytes)} (${sizes.budget}) for weights, gradients and AdamW state; rlhf plan --config FILE for a run`]);
+  return rows;
+}
+
+/** The report as aligned `name: value` lines; `extra` rows (machineRows) go after the memory. */
+export function formatEnvReport(r: EnvReport, extra: readonly [string, string][] = []): string[] {
+  const inGib = (b: number | undefined) => (b === undefined ? 'unknown' : `${(b / GiB).toFixed(1)} GiB`);
   const rows: [string, string][] = [
     ['libtorch', r.torchVersion],
     ['libtorch path', r.libtorchPath ?? 'not found in /proc/self/maps'],
@@ -183,8 +219,9 @@ export function formatEnvReport(r: EnvReport): string[] {
     ['BLAS', r.blasPath ? `${r.blas} (${r.blasPath})` : r.blas],
     ['threads', `${r.threads} intra-op of ${r.cores} CPUs`],
     ['CUDA', r.cudaAvailable ? `available, ${r.cudaDevices} device${r.cudaDevices === 1 ? '' : 's'}` : 'not available'],
-    ['free memory', `${gib(r.freeMemoryBytes)} of ${gib(r.totalMemoryBytes)}`],
-    ['free disk (cwd)', gib(r.freeDiskBytes)],
+    ['free memory', `${inGib(r.freeMemoryBytes)} of ${inGib(r.totalMemoryBytes)}`],
+    ...extra,
+    ['free disk (cwd)', inGib(r.freeDiskBytes)],
     ['node', r.nodeVersion],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
@@ -202,11 +239,13 @@ export function runEnv(args: readonly string[], io: CommandIo = { out: (l) => co
   }
   const report = collectEnvReport();
   const advice = adviseEnv(report);
+  const machine = machineMemory();
+  const trainable = trainableSizes(machine);
   if (args.includes('--json')) {
-    io.out(JSON.stringify({ ...report, advice }, null, 2));
+    io.out(JSON.stringify({ ...report, gpus: machine.gpus, trainable, advice }, null, 2));
     return 0;
   }
-  for (const line of formatEnvReport(report)) io.out(line);
+  for (const line of formatEnvReport(report, machineRows(machine.gpus, trainable))) io.out(line);
   for (const line of advice) io.out(`advice: ${line}`);
   return 0;
 }

@@ -17,6 +17,7 @@ import { EVAL_USAGE, runEval } from './eval-command.js';
 import { MONITOR_USAGE, runMonitor } from './monitor-command.js';
 import { HUMAN_EVAL_USAGE, runHumanEval } from './human-eval-command.js';
 import { LAUNCH_USAGE, runLaunch } from './launch-command.js';
+import { PLAN_USAGE, runPlan } from './plan-command.js';
 
 interface Command {
   summary: string;
@@ -26,6 +27,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   train: { summary: 'train a model from a run config (sft, reward, dpo, prm, critic, ppo, grpo; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
+  plan: { summary: "a run's peak memory estimated before any work (parameters, gradients, AdamW state, activations, reference/reward/value models, KV cache) against this machine's, with the changes that make it fit", usage: PLAN_USAGE, run: (args) => runPlan(args) },
   launch: { summary: "run a command as N data-parallel workers with torchrun's RANK/WORLD_SIZE/MASTER_ADDR environment; output prefixed by rank, all stopped when one fails", usage: LAUNCH_USAGE, run: runLaunch },
   demo: { summary: 'the whole RLHF chain on an arithmetic task: SFT -> reward model -> PPO (or GRPO), with a table of held-out accuracy per stage (--quick: about a minute)', usage: DEMO_USAGE, run: runDemoCommand },
   generate: { summary: 'completions from a Hugging Face model directory', usage: GENERATE_USAGE, run: runGenerate },
@@ -37,7 +39,7 @@ const COMMANDS: Record<string, Command> = {
   'merge-lora': { summary: 'fold a PEFT LoRA adapter into its base model', usage: MERGE_LORA_USAGE, run: runMergeLora },
   data: { summary: 'sample, validate, split, merge and synthesize datasets', usage: DATA_USAGE, run: runData },
   config: { summary: 'print the config schema or validate a config file', usage: CONFIG_USAGE, run: (args) => runConfig(args) },
-  env: { summary: 'libtorch path, BLAS, threads, CUDA, free memory and disk, with advice', usage: 'rlhf env [--json]', run: (args) => runEnv(args) },
+  env: { summary: 'libtorch path, BLAS, threads, CUDA, free memory (and GPU memory) and disk, the model sizes this machine can fully or LoRA fine-tune, with advice', usage: 'rlhf env [--json]', run: (args) => runEnv(args) },
   info: { summary: 'libtorch version, BLAS, threads and CUDA availability', usage: 'rlhf info', run: runInfo },
 };
 

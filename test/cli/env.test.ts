@@ -1,7 +1,7 @@
 /** rlhf env: the report, the BLAS detection and the advice. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { adviseEnv, classifyBlas, collectEnvReport, libtorchSource, otherLibtorch, runEnv, type EnvReport } from '../../src/cli/env-command.js';
+import { adviseEnv, classifyBlas, collectEnvReport, libtorchSource, machineRows, otherLibtorch, runEnv, trainableSizes, type EnvReport } from '../../src/cli/env-command.js';
 import { buildInfo } from '../../src/tensor/index.js';
 
 test('runEnv prints libtorch, BLAS, threads, CUDA, memory, disk and node', () => {
@@ -74,4 +74,22 @@ test('advice: reference BLAS, idle cores, CPU-only build with a GPU, low memory 
   assert.equal(advice.length, 6);
   assert.match(advice[0] ?? '', /libopenblas0-openmp/);
   assert.match(advice[1] ?? '', /RLHF_NUM_THREADS=8/);
+});
+
+test('rlhf env sizes the models this machine can train from the planner\'s bytes per parameter', () => {
+  const GiB = 1024 ** 3;
+  const machine = { totalBytes: 32 * GiB, freeBytes: 16 * GiB, cores: 8, threads: 8, gpus: [] };
+  const sizes = trainableSizes(machine);
+  assert.equal(sizes.budget, 'CPU memory available');
+  assert.equal(sizes.parameters.full.float32, (16 * GiB * 0.75) / 16);
+  assert.equal(sizes.parameters.full.bfloat16, (16 * GiB * 0.75) / 8);
+  assert.ok(sizes.parameters.lora.float32 > 3 * sizes.parameters.full.float32);
+  const rows = machineRows([{ index: 0, name: 'NVIDIA H100', totalBytes: 80 * GiB, freeBytes: 79 * GiB }], sizes);
+  assert.deepEqual(rows.map(([k]) => k), ['GPU 0 memory', 'full fine-tuning', 'LoRA fine-tuning', 'sized against']);
+  assert.equal(rows[1]?.[1], 'up to 805M in float32 (16 B each), 1.6B in bfloat16 (8 B each)');
+  const gpu = trainableSizes({ ...machine, gpus: [{ index: 0, name: 'NVIDIA H100', totalBytes: 80 * GiB, freeBytes: 79 * GiB }] });
+  assert.equal(gpu.budgetBytes, 79 * GiB);
+  const out: string[] = [];
+  runEnv([], { out: (l) => out.push(l), err: () => {} });
+  assert.match(out.join('\n'), /^full fine-tuning: +up to [\d.]+[KMB] in float32 \(16 B each\)/m);
 });
