@@ -7,6 +7,7 @@
  * ```
  */
 import { manualSeed } from '../tensor/index.js';
+import { ENCODER_TYPES } from './bert/config.js';
 import { CausalLM } from './causal-lm.js';
 import { MODEL_TYPES, parseHfConfig } from './config.js';
 import { parseGpt2Config } from './gpt2/config.js';
@@ -33,7 +34,8 @@ export function loadCausalLm(dir: string, options: LoadCausalLmOptions = {}): Pr
   const { raw, path } = readRawConfig(dir);
   const isGpt2 = raw.model_type === 'gpt2';
   if (!isGpt2 && !(MODEL_TYPES as readonly unknown[]).includes(raw.model_type)) {
-    throw new Error(`${path}: model_type '${String(raw.model_type)}' is not supported; supported: ${CAUSAL_LM_TYPES.join(', ')}`);
+    const encoder = (ENCODER_TYPES as readonly unknown[]).includes(raw.model_type) ? ' (an encoder: load it with loadEncoder, loadMaskedLm or loadEncoderClassifier)' : '';
+    throw new Error(`${path}: model_type '${String(raw.model_type)}' is not supported; supported: ${CAUSAL_LM_TYPES.join(', ')}${encoder}`);
   }
   if (!fromScratch) return isGpt2 ? gpt2FromPretrained(dir, pretrained) : fromPretrained(dir, pretrained);
   if (seed !== undefined) manualSeed(seed);

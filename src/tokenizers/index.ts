@@ -31,6 +31,8 @@ export type {
   TextTokenizer,
   TruncationSide,
 } from './types.js';
+export { longestFirst, padTypedRows } from './pairs.js';
+export type { PairEncodeOptions, PairBatchEncodeOptions, TypedEncoding, TypedBatchEncoding } from './pairs.js';
 export { copyTokenizerFiles, TOKENIZER_FILES } from './copy-files.js';
 export { characterTokenizerFiles } from './character-vocab.js';
 export type { CharacterVocabOptions } from './character-vocab.js';

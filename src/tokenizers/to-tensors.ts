@@ -14,6 +14,8 @@ export interface BatchTensors {
   inputIds: Tensor;
   /** (B, T) int64, 1 on real tokens and 0 on padding */
   attentionMask: Tensor;
+  /** (B, T) int64 segment ids, when the batch has them (encodeBatchWithTypes). */
+  tokenTypeIds?: Tensor;
 }
 
 /** Throws for an empty batch or rows of different lengths (encode with padding first). */
@@ -32,5 +34,9 @@ export function batchToTensors(batch: BatchEncoding, options: { device?: Device 
   }
   const toInt64 = (m: number[][]): Tensor =>
     tensor(BigInt64Array.from(m.flat(), (v) => BigInt(v)), { dtype: 'int64', shape: [rows, width], ...options });
-  return { inputIds: toInt64(batch.inputIds), attentionMask: toInt64(batch.attentionMask) };
+  const types = (batch as { tokenTypeIds?: number[][] }).tokenTypeIds;
+  if (types !== undefined && (types.length !== rows || types.some((r) => r.length !== width))) {
+    throw new RangeError('batchToTensors: tokenTypeIds does not have the shape of inputIds');
+  }
+  return { inputIds: toInt64(batch.inputIds), attentionMask: toInt64(batch.attentionMask), ...(types === undefined ? {} : { tokenTypeIds: toInt64(types) }) };
 }

@@ -19,10 +19,13 @@ import { TokenizerFileError } from './errors.js';
 import { assertDirectory, readOptionalJson, readOptionalText, readRequiredJson, type JsonObject } from './files.js';
 import { resolveSettings, type TokenizerOverrides, type TokenizerSettings } from './settings.js';
 import type { DecodeOptions, EncodeOptions } from './types.js';
+import { encodeTyped, padTypedRows, type PairBatchEncodeOptions, type PairEncodeOptions, type TypedBatchEncoding, type TypedEncoding } from './pairs.js';
 
 export class Tokenizer extends TokenizerBase {
   readonly vocabSize: number;
   readonly allSpecialIds: readonly number[];
+  /** tokenizer_config.json's `mask_token` (BERT's [MASK], RoBERTa's <mask>), for masked-LM data; null without one. */
+  readonly maskToken: string | null;
   private readonly impl: HfTokenizer;
 
   /**
@@ -78,6 +81,8 @@ export class Tokenizer extends TokenizerBase {
     for (const id of this.impl.get_vocab(true).values()) maxId = Math.max(maxId, id);
     this.vocabSize = maxId + 1;
     this.checkSpecialTokens();
+    const mask = config.mask_token as string | { content?: unknown } | null | undefined;
+    this.maskToken = typeof mask === 'string' ? mask : typeof mask?.content === 'string' ? mask.content : null;
     this.allSpecialIds = this.collectSpecialIds();
   }
 
@@ -92,6 +97,54 @@ export class Tokenizer extends TokenizerBase {
     return ids;
   }
 
+  /**
+   * Ids with token type ids, of one text or a pair (BERT's sentences A and B), as transformers'
+   * `tokenizer(text, text_pair)`; `maxLength` truncates the texts, longest first (pairs.ts).
+   *
+   * ```ts
+   * tok.encodeWithTypes('How are you?', { textPair: 'Fine.' }); // { inputIds: [CLS, .., SEP, .., SEP], tokenTypeIds: [0, .., 0, 1, .., 1] }
+   * ```
+   */
+  encodeWithTypes(text: string, options: PairEncodeOptions = {}): TypedEncoding {
+    return encodeTyped(this.impl, text, options);
+  }
+
+  /**
+   * A padded batch of single texts or pairs with token type ids (0 at pads); padding and
+   * truncation as encodeBatch, truncation longest first within a pair.
+   *
+   * ```ts
+   * tok.encodeBatchWithTypes(['How are you?', 'Hi'], { textPairs: ['Fine.', null] });
+   * // { inputIds, attentionMask, tokenTypeIds }: rows padded to the longest
+   * ```
+   */
+  encodeBatchWithTypes(texts: readonly string[], options: PairBatchEncodeOptions = {}): TypedBatchEncoding {
+    const { padding = 'longest', truncation = false, textPairs } = options;
+    if (textPairs !== undefined && textPairs.length !== texts.length) {
+      throw new RangeError(`textPairs has ${textPairs.length} entries but texts has ${texts.length}`);
+    }
+    const maxLength = options.maxLength ?? this.modelMaxLength;
+    if (options.maxLength !== undefined && !(Number.isInteger(maxLength) && maxLength > 0)) {
+      throw new RangeError(`maxLength must be a positive integer, got ${options.maxLength}`);
+    }
+    if (padding === 'maxLength' && !Number.isFinite(maxLength)) {
+      throw new RangeError(`padding 'maxLength' needs a maxLength: ${this.source} sets no model_max_length`);
+    }
+    const cut = truncation && Number.isFinite(maxLength) ? { maxLength, truncationSide: options.truncationSide ?? this.truncationSide } : {};
+    const rows = texts.map((text, i) =>
+      encodeTyped(this.impl, text, { textPair: textPairs?.[i] ?? null, addSpecialTokens: options.addSpecialTokens ?? true, ...cut }),
+    );
+    if (padding === 'none') {
+      return { inputIds: rows.map((r) => r.inputIds), attentionMask: rows.map((r) => r.inputIds.map(() => 1)), tokenTypeIds: rows.map((r) => r.tokenTypeIds) };
+    }
+    return padTypedRows(rows, {
+      padTokenId: this.requirePadTokenId(),
+      side: options.paddingSide ?? this.paddingSide,
+      ...(padding === 'maxLength' ? { length: maxLength } : {}),
+      ...(options.padToMultipleOf !== undefined ? { padToMultipleOf: options.padToMultipleOf } : {}),
+    });
+  }
+
   /** Text of `ids`; ids outside the vocabulary are skipped, as HF tokenizers does. */
   decode(ids: readonly number[], options: DecodeOptions = {}): string {
     const known = ids.filter((id) => {
@@ -101,6 +154,11 @@ export class Tokenizer extends TokenizerBase {
     // The library rejects an empty list; transformers returns ''.
     if (known.length === 0) return '';
     return this.impl.decode(known, { skip_special_tokens: options.skipSpecialTokens ?? false });
+  }
+
+  /** The id of `maskToken`, or null. */
+  get maskTokenId(): number | null {
+    return this.maskToken === null ? null : (this.tokenToId(this.maskToken) ?? null);
   }
 
   tokenToId(token: string): number | undefined {
