@@ -8,6 +8,7 @@ import { CHAT_USAGE, runChat } from './chat-command.js';
 import { CONFIG_USAGE, runConfig } from './config-command.js';
 import { runEnv } from './env-command.js';
 import { DATA_USAGE, runData } from './data-command.js';
+import { TOKENIZER_USAGE, runTokenizer } from './tokenizer-command.js';
 import { DEMO_USAGE, runDemoCommand } from './demo-command.js';
 import { GENERATE_USAGE, runGenerate } from './generate-command.js';
 import { MERGE_LORA_USAGE, runMergeLora } from './merge-lora-command.js';
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, Command> = {
   'human-eval': { summary: 'blind pairwise human evaluation of two models: create a task, serve the annotation page, analyze', usage: HUMAN_EVAL_USAGE, run: runHumanEval },
   'merge-lora': { summary: 'fold a PEFT LoRA adapter into its base model', usage: MERGE_LORA_USAGE, run: runMergeLora },
   data: { summary: 'sample, validate, split, merge and synthesize datasets', usage: DATA_USAGE, run: runData },
+  tokenizer: { summary: 'train a byte-level BPE tokenizer (Hugging Face tokenizer.json + tokenizer_config.json) on text files', usage: TOKENIZER_USAGE, run: runTokenizer },
   config: { summary: 'print the config schema or validate a config file', usage: CONFIG_USAGE, run: (args) => runConfig(args) },
   env: { summary: 'libtorch path, BLAS, threads, CUDA, free memory (and GPU memory) and disk, the model sizes this machine can fully or LoRA fine-tune, with advice', usage: 'rlhf env [--json]', run: (args) => runEnv(args) },
   info: { summary: 'libtorch version, BLAS, threads and CUDA availability', usage: 'rlhf info', run: runInfo },

@@ -43,7 +43,8 @@ export interface ByteTokenizerOptions {
   chatTemplate?: string | null;
 }
 
-const DEFAULT_SPECIALS = ['<|endoftext|>', '<|pad|>', '<|im_start|>', '<|im_end|>'] as const;
+/** The special tokens a from-scratch tokenizer gets unless told otherwise (also `rlhf tokenizer train`'s). */
+export const DEFAULT_SPECIALS = ['<|endoftext|>', '<|pad|>', '<|im_start|>', '<|im_end|>'] as const;
 const BYTES = 256;
 
 export class ByteTokenizer extends TokenizerBase {

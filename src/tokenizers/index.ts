@@ -36,3 +36,9 @@ export type { PairEncodeOptions, PairBatchEncodeOptions, TypedEncoding, TypedBat
 export { copyTokenizerFiles, TOKENIZER_FILES } from './copy-files.js';
 export { characterTokenizerFiles } from './character-vocab.js';
 export type { CharacterVocabOptions } from './character-vocab.js';
+export { trainByteLevelTokenizer, saveTokenizerFiles } from './bpe/train-tokenizer.js';
+export type { TrainTokenizerOptions, TrainedTokenizer } from './bpe/train-tokenizer.js';
+export { trainBpe } from './bpe/trainer.js';
+export type { BpeModel, BpeTrainerOptions, BpeStopReason } from './bpe/trainer.js';
+export { ByteLevelWordCounter } from './bpe/word-counter.js';
+export { byteLevelBpeFiles, stringifyTokenizerJson } from './bpe/hf-files.js';
