@@ -96,12 +96,15 @@ export class GradientCheckpoint {
         } finally {
           setRngState(now);
           grad.dispose();
+          // The output keeps its .grad (a hidden-size tensor per token) until dropped: drop it now, not at dispose().
+          s.output.zeroGrad();
         }
       }
       const inputGrad = s.root !== null ? s.input.grad : null;
       if (s.root !== null && inputGrad !== null) {
         if (s.root.requiresGrad) tidy(() => (s.root as Tensor).backward({ gradient: inputGrad }));
         inputGrad.dispose();
+        s.input.zeroGrad();
       }
     }
   }
