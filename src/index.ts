@@ -25,3 +25,4 @@ export * from './trainers/critic/index.js';
 export * from './eval/index.js';
 export * from './rewards/index.js';
 export * from './trainers/online/index.js';
+export * from './contrastive/index.js';

@@ -36,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   eval: { summary: "automatic metrics of a model or a run's checkpoints (exact/numeric-match accuracy, BLEU, ROUGE-L, distinct-n, perplexity, reward, preference accuracy, PRM, critic): eval_results.json + eval_report.md", usage: EVAL_USAGE, run: runEval },
   monitor: { summary: 'charts, HTML report, progress/ETA and health diagnosis of a run (--watch follows a live one)', usage: MONITOR_USAGE, run: runMonitor },
   score: { summary: 'reward-model scores of responses or chosen/rejected pairs (accuracy, margin)', usage: SCORE_USAGE, run: runScore },
+  embed: (await import('./embed-command.js')).EMBED_COMMAND,
   'human-eval': { summary: 'blind pairwise human evaluation of two models: create a task, serve the annotation page, analyze', usage: HUMAN_EVAL_USAGE, run: runHumanEval },
   'merge-lora': { summary: 'fold a PEFT LoRA adapter into its base model', usage: MERGE_LORA_USAGE, run: runMergeLora },
   data: { summary: 'sample, validate, split, merge and synthesize datasets', usage: DATA_USAGE, run: runData },

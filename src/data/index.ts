@@ -13,6 +13,7 @@ export type { SplitOptions } from './tools/split.js';
 export { mergeRecords, MERGE_STRATEGIES } from './tools/merge.js';
 export type { MergeStrategy, MergeSource, MergeOptions } from './tools/merge.js';
 export { synthesizePreferences } from './tools/synth-preference.js';
+export * from './augment/index.js';
 export { writeSampleData } from './sample/generate.js';
 export type { SampleDataOptions } from './sample/generate.js';
 export { allProblems, answerOf, answerWithoutCarry, arithmeticTask, needsCarry, parseArithmeticPrompt, promptOf, solveArithmetic, writeArithmeticTask, wrongAnswerOf } from './sample/arithmetic.js';

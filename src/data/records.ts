@@ -76,6 +76,17 @@ export interface LatentRecord {
   score: number;
 }
 
+/**
+ * Two texts that mean the same, for contrastive learning (sentence-transformers' anchor/positive
+ * pairs), with an optional hard negative.
+ */
+export interface PairRecord {
+  kind: 'pair';
+  anchor: string;
+  positive: string;
+  negative?: string;
+}
+
 export type DataRecord =
   | SftRecord
   | ConversationRecord
@@ -83,7 +94,8 @@ export type DataRecord =
   | PromptRecord
   | StepwiseRecord
   | TeacherStudentRecord
-  | LatentRecord;
+  | LatentRecord
+  | PairRecord;
 
 export type DataKind = DataRecord['kind'];
-export const DATA_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent'] as const satisfies readonly DataKind[];
+export const DATA_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent', 'pair'] as const satisfies readonly DataKind[];

@@ -64,6 +64,7 @@ export function kindOfRow(row: Record<string, unknown>): DataKind | null {
   const has = (key: string) => key in row;
   if (has('chosen') && has('rejected')) return 'preference';
   if (has('teacher_response')) return 'teacher_student';
+  if (has('anchor') && has('positive')) return 'pair';
   if (has('completions') && has('labels')) return 'stepwise';
   if (has('tensor')) return 'latent';
   if (has('response') || has('instruction')) return 'sft';

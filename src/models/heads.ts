@@ -5,7 +5,7 @@
  */
 import { Linear } from '../nn/layers.js';
 import { Module } from '../nn/module.js';
-import { arange, type DType, type Tensor } from '../tensor/index.js';
+import { arange, type Device, type DType, type Tensor } from '../tensor/index.js';
 
 /** How a sequence of hidden states becomes one vector (see pool). */
 export const POOLINGS = ['mean', 'last', 'max'] as const;
@@ -22,7 +22,7 @@ export function pool(hidden: Tensor, mask: Tensor, pooling: Pooling): Tensor {
   const keep = mask.ne(0); // (B, T)
   switch (pooling) {
     case 'last': {
-      const last = arange(T).mul(keep).argmax({ dim: -1 }); // (B)
+      const last = arange(T, undefined, 1, { device: hidden.device as Device }).mul(keep).argmax({ dim: -1 }); // (B)
       return hidden.gather(1, last.view(B, 1, 1).expand(B, 1, H)).squeeze(1); // (B, H)
     }
     case 'mean': {

@@ -48,7 +48,7 @@ export const DataConfig = z
         "Which records use the tokenizer's chat template. auto (TRL's rule): message lists do, plain strings are tokenized as plain text; " +
           'always: plain strings too, as one user and one assistant turn; never: plain text only, message lists are refused.',
       ),
-    datasets: z.strictObject(kindEntries).default({}).describe('Files per dataset kind (sft, conversation, preference, prompt, stepwise, teacher_student, latent).'),
+    datasets: z.strictObject(kindEntries).default({}).describe(`Files per dataset kind (${DATASET_KINDS.join(', ')}).`),
     merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config. Not implemented inside a run yet: a run refuses it and prints the equivalent rlhf data merge command.'),
     merged_cache_path: z.string().nullable().default(null).describe('Where the merged dataset is cached; null = no cache.'),
     merge_config: z

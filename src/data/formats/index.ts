@@ -10,6 +10,7 @@ import type { DataKind, DataRecord, RecordSource } from '../records.js';
 import { parseConversation } from './conversation.js';
 import type { ParseContext, ParseOptions } from './fields.js';
 import { parseLatent } from './latent.js';
+import { parsePair } from './pair.js';
 import { parsePreference } from './preference.js';
 import { parsePrompt } from './prompt.js';
 import { parseSft } from './sft.js';
@@ -21,6 +22,7 @@ export { typeName } from './fields.js';
 export type { ParseContext, ParseOptions } from './fields.js';
 export { loadLatentMatrix, parseLatent } from './latent.js';
 export { parseMessages, parseTextOrMessages } from './messages.js';
+export { parsePair } from './pair.js';
 export { parsePreference, sharedPrefixLength, splitSharedPrompt } from './preference.js';
 export { parsePrompt } from './prompt.js';
 export { parseSft } from './sft.js';
@@ -39,6 +41,7 @@ export const FORMAT_PARSERS: { readonly [K in DataKind]: RecordParser<Extract<Da
   stepwise: parseStepwise,
   teacher_student: parseTeacherStudent,
   latent: parseLatent,
+  pair: parsePair,
 };
 
 /** Validates one row as `kind`. */

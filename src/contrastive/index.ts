@@ -1,0 +1,22 @@
+/** Contrastive learning and sentence embeddings: losses, the MoCo queue, pooling, heads, retrieval metrics. */
+export { l2Normalize } from './normalize.js';
+export type { L2NormalizeOptions } from './normalize.js';
+export { ntXentLoss } from './nt-xent.js';
+export type { NtXentOptions, NtXentOutput } from './nt-xent.js';
+export { mocoLoss } from './moco.js';
+export type { MocoOptions, MocoOutput } from './moco.js';
+export { MoCoQueue } from './moco-queue.js';
+export type { MoCoQueueOptions } from './moco-queue.js';
+export { momentumUpdate } from './momentum.js';
+export { alignment, uniformity } from './alignment-uniformity.js';
+export type { AlignmentOptions, UniformityOptions } from './alignment-uniformity.js';
+export { poolEmbeddings, SENTENCE_POOLINGS } from './pooling.js';
+export type { PoolEmbeddingsOptions, SentencePooling } from './pooling.js';
+export { ProjectionHead } from './projection-head.js';
+export type { ProjectionHeadOptions } from './projection-head.js';
+export { retrievalMetrics, RETRIEVAL_SIMILARITIES } from './retrieval.js';
+export type { RetrievalOptions, RetrievalResult, RetrievalSimilarity } from './retrieval.js';
+export { bertSentenceEncoder, decoderSentenceEncoder, loadSentenceEncoder } from './sentence-encoder.js';
+export type { LoadSentenceEncoderOptions, SentenceEncoder } from './sentence-encoder.js';
+export { embedTexts } from './embed.js';
+export type { EmbedTextsOptions } from './embed.js';
