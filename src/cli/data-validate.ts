@@ -29,6 +29,8 @@ function promptAndResponse(r: DataRecord): [string, string] {
       return [r.prompt, r.teacherResponse];
     case 'latent':
       return ['', ''];
+    case 'text':
+      return ['', r.text];
     case 'pair':
       return [r.anchor, r.positive];
     default: {

@@ -11,6 +11,9 @@ import { runSft } from '../trainers/sft/index.js';
 import { runPrm } from '../trainers/prm/index.js';
 import { runCritic } from '../trainers/critic/index.js';
 import { runGrpo, runPpo } from '../trainers/online/index.js';
+import { runPretrain } from '../trainers/pretrain/index.js';
+import { runMlm } from '../trainers/mlm/index.js';
+import { runContrastive } from '../trainers/contrastive/index.js';
 
 export const TRAIN_USAGE = 'rlhf train --config FILE [--set section.key=value]... [--resume latest|PATH]';
 
@@ -25,6 +28,9 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   critic: runCritic,
   grpo: runGrpo,
   ppo: runPpo,
+  pretrain: runPretrain,
+  mlm: runMlm,
+  contrastive: runContrastive,
 };
 export const IMPLEMENTED_ALGORITHMS = Object.keys(RUNNERS);
 

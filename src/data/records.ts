@@ -76,6 +76,12 @@ export interface LatentRecord {
   score: number;
 }
 
+/** Raw text for pretraining (causal LM, MLM, contrastive views): one document. */
+export interface TextRecord {
+  kind: 'text';
+  text: string;
+}
+
 /**
  * Two texts that mean the same, for contrastive learning (sentence-transformers' anchor/positive
  * pairs), with an optional hard negative.
@@ -95,7 +101,8 @@ export type DataRecord =
   | StepwiseRecord
   | TeacherStudentRecord
   | LatentRecord
+  | TextRecord
   | PairRecord;
 
 export type DataKind = DataRecord['kind'];
-export const DATA_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent', 'pair'] as const satisfies readonly DataKind[];
+export const DATA_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent', 'text', 'pair'] as const satisfies readonly DataKind[];

@@ -11,8 +11,8 @@
 import { existsSync } from 'node:fs';
 import type { EvalTask, RunConfig } from '../config/index.js';
 import {
-  checkChatTemplateMode, loadDataset, loadSftExamples, prmMode, readRows, tokenizeOptions, tokenizePrompt, tokenizePreference, usesChatTemplate,
-  type DataKind, type PreferenceExample, type PreferenceRecord, type TokenizedExample,
+  checkChatTemplateMode, detectFileFormat, loadDataset, loadSftExamples, prmMode, readRows, streamDocuments, tokenizeOptions, tokenizePrompt, tokenizePreference, usesChatTemplate,
+  type DataKind, type PairRecord, type PreferenceExample, type PreferenceRecord, type TokenizedExample,
 } from '../data/index.js';
 import type { ChatMessage, Tokenizer } from '../tokenizers/index.js';
 
@@ -45,7 +45,11 @@ export function taskKinds(task: EvalTask, config: RunConfig): readonly DataKind[
     case 'reward':
       return ['prompt', 'sft', 'preference'];
     case 'perplexity':
-      return ['sft', 'conversation'];
+      return ['sft', 'conversation', 'text'];
+    case 'retrieval':
+      return ['pair'];
+    case 'masked_lm':
+      return ['text'];
     case 'preference':
       return ['preference'];
     case 'prm':
@@ -81,6 +85,7 @@ export function kindOfRow(row: Record<string, unknown>): DataKind | null {
 
 /** The record kind of a file, from its first row; null when the row is not an object of a known kind. */
 export async function recordKindOf(path: string): Promise<DataKind | null> {
+  if (detectFileFormat(path) === 'txt') return 'text'; // a .txt file is raw text, one document per line
   for await (const row of readRows(path)) {
     if (row.error !== undefined || row.value === null || typeof row.value !== 'object' || Array.isArray(row.value)) return null;
     return kindOfRow(row.value as Record<string, unknown>);
@@ -188,9 +193,36 @@ export async function loadEvalPrompts(config: RunConfig, tokenizer: Tokenizer, s
   return firstN(out, config.evaluation.max_examples);
 }
 
-/** Prompt/response examples tokenized and masked exactly as SFT trains on them. */
+/**
+ * Prompt/response examples tokenized and masked exactly as SFT trains on them; raw-text documents
+ * as pretraining sees them (every token after the first predicted, EOS at the end), cut to
+ * data.max_length.
+ */
 export async function loadPerplexityExamples(config: RunConfig, tokenizer: Tokenizer, sources: readonly EvalSource[]): Promise<TokenizedExample[]> {
-  return firstN(await loadSftExamples(configReading(config, sources), tokenizer, 'validation'), config.evaluation.max_examples);
+  const sft = sources.filter((s) => s.kind !== 'text');
+  const out = sft.length > 0 ? await loadSftExamples(configReading(config, sft), tokenizer, 'validation') : [];
+  const eos = tokenizer.eosTokenId;
+  for (const text of await loadEvalTexts(config, sources)) {
+    const ids = [...tokenizer.encode(text, { addSpecialTokens: false }), ...(eos === null ? [] : [eos])].slice(0, config.data.max_length);
+    if (ids.length > 1) out.push({ inputIds: ids, labels: ids, completionMask: ids.map(() => 1), promptLength: 0, truncated: false });
+  }
+  return firstN(out, config.evaluation.max_examples);
+}
+
+/** The documents of the text sources (data.text_documents), at most evaluation.max_examples. */
+export async function loadEvalTexts(config: RunConfig, sources: readonly EvalSource[]): Promise<string[]> {
+  const files = sources.filter((s) => s.kind === 'text').map((s) => ({ path: s.path }));
+  const out: string[] = [];
+  if (files.length === 0) return out;
+  for await (const d of streamDocuments(files, { textDocuments: config.data.text_documents, seed: config.training.seed, onError: config.data.on_error })) out.push(d.text);
+  return firstN(out, config.evaluation.max_examples);
+}
+
+/** Anchor/positive pair records, at most evaluation.max_examples. */
+export async function loadPairRecords(config: RunConfig, sources: readonly EvalSource[]): Promise<PairRecord[]> {
+  const out: PairRecord[] = [];
+  for (const s of sources) out.push(...(await loadDataset(s.path, { format: 'pair', onError: config.data.on_error })).records);
+  return firstN(out, config.evaluation.max_examples);
 }
 
 /** Preference records, at most evaluation.max_examples. */

@@ -17,16 +17,18 @@ import {
   attachStudents, loadLatent, loadLatentMatrix, loadStepwise, loadTeacherStudent, padIdOf, prmMode, type CriticPair, type LatentRecord, type PreferenceExample,
 } from '../data/index.js';
 import { generationOf } from '../generation/index.js';
-import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, readRawConfig, SequenceScoreModel, TokenClassifierModel, type Pooling, type PretrainedCausalLm } from '../models/index.js';
+import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, loadMaskedLmModel, readRawConfig, SequenceScoreModel, TokenClassifierModel, type Pooling, type PretrainedCausalLm } from '../models/index.js';
 import { ADAPTER_CONFIG_FILE, loadLoraAdapter } from '../nn/index.js';
 import { manualSeed } from '../tensor/index.js';
 import { Tokenizer } from '../tokenizers/index.js';
 import { scorePairLogps, scorePairs } from '../scoring/index.js';
-import { configReading, firstN, loadEvalPrompts, loadPerplexityExamples, loadPreferenceRecords, tokenizePreferences } from './eval-data.js';
+import { configReading, firstN, loadEvalPrompts, loadEvalTexts, loadPairRecords, loadPerplexityExamples, loadPreferenceRecords, tokenizePreferences } from './eval-data.js';
 import { hasCjk } from './metrics/cjk.js';
 import { planEvaluation, referenceOf, type EvalPlan, type ModelDir } from './plan.js';
 import { renderEvalReport } from './report.js';
 import { generationLine, generationsFileOf, resultsJson, type EvalResults, type EvalSettings, type ModelEvaluation } from './results.js';
+import { loadSentenceEncoder } from '../contrastive/index.js';
+import { maskedLmEvalMetrics, retrievalEvalMetrics } from './encoder-tasks.js';
 import {
   criticEvalMetrics, dpoPreferenceMetrics, generateCompletions, generationMetrics, latentPrmMetrics, perplexityMetrics, rewardMetrics,
   rewardModelPreferenceMetrics, stepwisePrmMetrics, textTokenization, type GenerationRow, type Metrics, type TextTokenization,
@@ -105,6 +107,9 @@ class EvalSession {
         break;
       case 'critic':
         metrics = await this.evaluateCritic(dir);
+        break;
+      case 'encoder':
+        metrics = await this.evaluateEncoder(dir);
         break;
       default: {
         const unknown: never = this.plan.role;
@@ -191,6 +196,36 @@ class EvalSession {
       this.referenceLogps.set(tokenizer, logps);
     }
     return logps;
+  }
+
+  /** An mlm or contrastive run's model: retrieval on held-out pairs, masked-token prediction on held-out text. */
+  private async evaluateEncoder(dir: ModelDir): Promise<Metrics> {
+    const { sources } = this.plan;
+    const config = this.config;
+    const tokenizer = this.tokenizerFor(dir.path);
+    const metrics: Metrics = {};
+    if (sources.retrieval !== undefined) {
+      const pairs = await loadPairRecords(config, sources.retrieval);
+      const encoder = loadSentenceEncoder(dir.path);
+      try {
+        Object.assign(metrics, retrievalEvalMetrics(encoder, tokenizer, pairs, { pooling: config.contrastive.pooling, batchSize: this.batchSize, maxLength: config.data.max_length }));
+      } finally {
+        encoder.dispose();
+      }
+    }
+    if (sources.masked_lm !== undefined) {
+      const texts = await loadEvalTexts(config, sources.masked_lm);
+      const names = config.mlm.mask_token !== null ? [config.mlm.mask_token] : ['[MASK]', '<mask>'];
+      const maskTokenId = names.map((n) => tokenizer.tokenToId(n)).find((id) => id !== undefined);
+      if (maskTokenId === undefined) throw new Error(`masked_lm: the tokenizer of ${dir.path} has no mask token; set mlm.mask_token`);
+      const model = loadMaskedLmModel(dir.path, {}, false);
+      try {
+        Object.assign(metrics, maskedLmEvalMetrics(model, tokenizer, texts, { maskTokenId, maskProb: config.mlm.mask_prob, seed: config.training.seed, batchSize: this.batchSize, maxLength: config.data.max_length }));
+      } finally {
+        model.module.dispose();
+      }
+    }
+    return metrics;
   }
 
   private async evaluateRewardModel(dir: ModelDir): Promise<Metrics> {

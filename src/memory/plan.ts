@@ -87,6 +87,9 @@ const LAYOUTS: Record<RunConfig['training']['algorithm'], AlgorithmLayout> = {
   critic: { rowsPerExample: 1, head: 'score', online: false },
   grpo: { rowsPerExample: 1, head: 'lm-per-token', online: true },
   ppo: { rowsPerExample: 1, head: 'lm-per-token', online: true },
+  pretrain: { rowsPerExample: 1, head: 'lm-sum', online: false },
+  mlm: { rowsPerExample: 1, head: 'lm-sum', online: false },
+  contrastive: { rowsPerExample: 2, head: 'score', online: false },
 };
 
 /** What the step-varying parts hold at one moment (the static parts hold throughout). */

@@ -173,6 +173,8 @@ export function toHfConfig(c: DecoderConfig, architecture = ARCHITECTURES[c.mode
     attention_dropout: 0.0,
     use_cache: true,
   };
+  // Encoder mode (bidirectional attention, e.g. after MLM training) survives a save/load; transformers keeps the key as it is.
+  if (!c.isCausal) out.is_causal = false;
   if (c.modelType !== 'qwen2') out.attention_bias = c.qkvBias;
   if (c.modelType === 'llama') out.mlp_bias = c.mlpBias;
   if (c.ropeScaling?.type === 'linear') out.rope_scaling = { rope_type: 'linear', factor: c.ropeScaling.factor };

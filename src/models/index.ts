@@ -44,3 +44,5 @@ export type { BertConfig, BertActivation, EncoderType, ProblemType } from './ber
 export { encoderFromPretrained } from './bert/pretrained.js';
 export type { EncoderTask, EncoderTasks, LoadEncoderOptions } from './bert/pretrained.js';
 export { loadEncoder, loadMaskedLm, loadEncoderForPreTraining, loadEncoderClassifier } from './auto-encoder.js';
+export { loadMaskedLmModel } from './masked-lm-model.js';
+export type { MaskedLmModel, MaskedLmInputs, MaskedLmLoadOptions } from './masked-lm-model.js';

@@ -97,7 +97,7 @@ test('defaults fill every section', () => {
   assert.equal(c.training.early_stopping_patience, 0);
   assert.equal(c.evaluation.checkpoints, null);
   assert.equal(c.evaluation.bleu_tokenizer, 'auto');
-  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'rewards', 'prm', 'critic', 'generation', 'evaluation', 'logging', 'distributed']);
+  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'ppo', 'grpo', 'rewards', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive', 'generation', 'evaluation', 'logging', 'distributed']);
   // The schema itself agrees with the loader.
   assert.deepEqual(RunConfig.parse({ model: { name_or_path: 'm' }, data: { dataset_path: 'd.jsonl' } }), c);
 });
@@ -149,8 +149,9 @@ test('every example config validates, and every algorithm has one', () => {
   for (const f of files) {
     const c = loadConfig(join(dir, f), noEnv);
     covered.add(c.training.algorithm);
-    // File names say the algorithm: sft.yaml, prm-latent.yaml, arith-grpo.yaml, ...
-    assert.ok(f.replace('.yaml', '').split('-').includes(c.training.algorithm), `${f} runs ${c.training.algorithm}`);
+    // File names say the algorithm: sft.yaml, prm-latent.yaml, arith-grpo.yaml, ... (contrastive ones their method: simclr.yaml, moco.yaml).
+    const says = c.training.algorithm === 'contrastive' ? c.contrastive.method : c.training.algorithm;
+    assert.ok(f.replace('.yaml', '').split('-').includes(says), `${f} runs ${c.training.algorithm}`);
   }
   assert.deepEqual([...covered].sort(), [...ALGORITHMS].sort());
 });

@@ -266,10 +266,10 @@ test('a missing file, an unknown task or a task the model cannot do fails before
   };
   await rejects([], /eval\.yaml: data\.datasets\.sft\.validation_files\[0\]\.path: .*gone\.jsonl does not exist \(read by the generation task\)/);
   await rejects(['--set', `evaluation.eval_file=${join(dir, 'nope.jsonl')}`], /eval\.yaml: evaluation\.eval_file: .*nope\.jsonl does not exist/);
-  await rejects(['--set', 'evaluation.tasks=[generation, bleu]'], /evaluation\.tasks\[1\]: expected one of generation \| perplexity \| reward \| preference \| prm \| critic, got "bleu"/);
+  await rejects(['--set', 'evaluation.tasks=[generation, bleu]'], /evaluation\.tasks\[1\]: expected one of generation \| perplexity \| reward \| preference \| prm \| critic \| retrieval \| masked_lm, got "bleu"/);
   await rejects(['--set', 'evaluation.tasks=[critic]'], /evaluation\.tasks: critic does not apply to training\.algorithm sft \(its model is a policy\); use generation, perplexity, reward, preference/);
   await rejects(['--set', 'evaluation.tasks=[reward]'], /set evaluation\.reward_model_path/);
-  await rejects(['--set', `evaluation.eval_file=${file('eval.jsonl')}`], /evaluation\.eval_file: .*eval\.jsonl holds prompt records, but the perplexity task reads sft or conversation records/);
+  await rejects(['--set', `evaluation.eval_file=${file('eval.jsonl')}`], /evaluation\.eval_file: .*eval\.jsonl holds prompt records, but the perplexity task reads sft, conversation or text records/);
   await rejects(['--checkpoints', 'all', '--set', `evaluation.eval_file=${file('sft_val.jsonl')}`], /evaluation\.checkpoints: all: training\.output_dir \(.*run\) has no complete checkpoint-<step> directory/);
   await rejects(['--checkpoints', `${MODEL},${join(dir, 'missing-model')}`, '--set', `evaluation.eval_file=${file('sft_val.jsonl')}`], /evaluation\.checkpoints\[1\]: .*missing-model does not exist/);
   assert.throws(() => loadConfig(cfg, { env: {}, overrides: ['evaluation.checkpoints=[]'] }), /evaluation\.checkpoints/);

@@ -50,7 +50,7 @@ test('model.init: pretrained by default; from_scratch only with sft and without 
   assert.equal(RunConfig.parse({ ...base, model: { name_or_path: ARITH, init: 'from_scratch' } }).model.init, 'from_scratch');
   const problems = (input: unknown) => RunConfig.safeParse(input).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`) ?? [];
   assert.deepEqual(problems({ ...base, model: { name_or_path: ARITH, init: 'from_scratch' }, training: { algorithm: 'dpo' } }), [
-    'model.init: model.init from_scratch works with training.algorithm sft, not dpo; start the others from a trained model directory',
+    'model.init: model.init from_scratch works with training.algorithm sft, pretrain, mlm, not dpo; start the others from a trained model directory',
   ]);
   assert.deepEqual(problems({ ...base, model: { name_or_path: ARITH, init: 'from_scratch' }, lora: { enabled: true } }), [
     'lora.enabled: lora.enabled trains adapters on a frozen base, but model.init is from_scratch: the base would stay random',

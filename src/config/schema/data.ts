@@ -4,6 +4,7 @@ import { CHAT_TEMPLATE_MODES } from '../../data/collate/types.js';
 import { ON_ERROR } from '../../data/load.js';
 import { DATA_KINDS } from '../../data/records.js';
 import { MERGE_STRATEGIES } from '../../data/tools/merge.js';
+import { TEXT_DOCUMENT_MODES } from '../../data/readers/text.js';
 
 /**
  * Dataset kinds: the record kinds of src/data/records.ts. A trainer reads the kinds it
@@ -15,7 +16,7 @@ export type DatasetKind = (typeof DATASET_KINDS)[number];
 
 export const DatasetFile = z.strictObject({
   path: z.string().min(1).describe('JSONL, JSON or Parquet file (or a folder of them).'),
-  weight: z.number().positive().default(1).describe('Relative sampling weight of a training file under merge_config.strategy weighted_sampling; a run refuses another weight on a validation file.'),
+  weight: z.number().positive().default(1).describe('Relative sampling weight of a training file under merge_config.strategy weighted_sampling, and the share of documents drawn from each data.datasets.text file; a run refuses another weight on a validation file.'),
   name: z.string().nullable().default(null).describe('Label for logs and skip reports; null = the file name. Nothing prints it yet, so a run refuses a name on a file it reads.'),
 });
 export type DatasetFile = z.infer<typeof DatasetFile>;
@@ -48,6 +49,10 @@ export const DataConfig = z
         "Which records use the tokenizer's chat template. auto (TRL's rule): message lists do, plain strings are tokenized as plain text; " +
           'always: plain strings too, as one user and one assistant turn; never: plain text only, message lists are refused.',
       ),
+    text_documents: z
+      .enum(TEXT_DOCUMENT_MODES)
+      .default('line')
+      .describe('How a .txt file of data.datasets.text is cut into documents: one per line, or blank_line (paragraphs separated by an empty line).'),
     datasets: z.strictObject(kindEntries).default({}).describe(`Files per dataset kind (${DATASET_KINDS.join(', ')}).`),
     merge_datasets: z.boolean().default(false).describe('Merge all training files of a kind into one dataset under merge_config. Not implemented inside a run yet: a run refuses it and prints the equivalent rlhf data merge command.'),
     merged_cache_path: z.string().nullable().default(null).describe('Where the merged dataset is cached; null = no cache.'),

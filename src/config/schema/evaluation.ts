@@ -11,13 +11,15 @@ import type { Algorithm } from './training.js';
  * - preference: accuracy and margin on chosen/rejected pairs, of a reward model or of a DPO
  *   policy's implicit rewards against its reference;
  * - prm: MSE/MAE/R² (and step accuracy for stepwise PRMs) of a process reward model;
- * - critic: d_acc and score_diff of a critic on teacher/student responses.
+ * - critic: d_acc and score_diff of a critic on teacher/student responses;
+ * - retrieval: top-1 accuracy and MRR of an encoder ranking held-out anchor/positive pairs;
+ * - masked_lm: accuracy and loss of an encoder filling masked tokens of held-out text.
  */
-export const EVAL_TASKS = ['generation', 'perplexity', 'reward', 'preference', 'prm', 'critic'] as const;
+export const EVAL_TASKS = ['generation', 'perplexity', 'reward', 'preference', 'prm', 'critic', 'retrieval', 'masked_lm'] as const;
 export type EvalTask = (typeof EVAL_TASKS)[number];
 
 /** What kind of model a run's directories hold, by training.algorithm. */
-export type EvalModelRole = 'policy' | 'reward_model' | 'prm' | 'critic';
+export type EvalModelRole = 'policy' | 'reward_model' | 'prm' | 'critic' | 'encoder';
 
 export const MODEL_ROLE: Record<Algorithm, EvalModelRole> = {
   sft: 'policy',
@@ -27,6 +29,9 @@ export const MODEL_ROLE: Record<Algorithm, EvalModelRole> = {
   reward: 'reward_model',
   prm: 'prm',
   critic: 'critic',
+  pretrain: 'policy',
+  mlm: 'encoder',
+  contrastive: 'encoder',
 };
 
 /** The tasks each kind of model can be evaluated on. */
@@ -35,6 +40,7 @@ export const TASKS_FOR_ROLE: Record<EvalModelRole, readonly EvalTask[]> = {
   reward_model: ['preference'],
   prm: ['prm'],
   critic: ['critic'],
+  encoder: ['retrieval', 'masked_lm'],
 };
 
 /** evaluation.tasks when it is null, by training.algorithm (`reward` is added when evaluation.reward_model_path is set). */
@@ -46,6 +52,9 @@ export const DEFAULT_TASKS: Record<Algorithm, readonly EvalTask[]> = {
   reward: ['preference'],
   prm: ['prm'],
   critic: ['critic'],
+  pretrain: ['perplexity'],
+  mlm: ['masked_lm'],
+  contrastive: ['retrieval'],
 };
 
 export const BLEU_TOKENIZER_CHOICES = ['auto', '13a', 'zh'] as const;

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { DataKind } from '../../data/records.js';
+import { ContrastiveConfig } from './contrastive.js';
 import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
 import { DistributedConfig } from './distributed.js';
@@ -17,15 +18,18 @@ import { GenerationConfig } from './generation.js';
 import { GrpoConfig } from './grpo.js';
 import { LoggingConfig } from './logging.js';
 import { LoraSection } from './lora.js';
+import { MlmConfig } from './mlm.js';
 import { ModelConfig } from './model.js';
 import { PpoConfig } from './ppo.js';
+import { PretrainConfig } from './pretrain.js';
 import { PrmConfig } from './prm.js';
 import { RewardConfig } from './reward.js';
 import { RewardsConfig } from './rewards.js';
 import { SftConfig } from './sft.js';
-import { TrainingConfig } from './training.js';
+import { FROM_SCRATCH_ALGORITHMS, TrainingConfig } from './training.js';
 import { unsupportedSettings } from '../unsupported.js';
 
+export * from './contrastive.js';
 export * from './critic.js';
 export * from './data.js';
 export * from './distributed.js';
@@ -35,8 +39,10 @@ export * from './generation.js';
 export * from './grpo.js';
 export * from './logging.js';
 export * from './lora.js';
+export * from './mlm.js';
 export * from './model.js';
 export * from './ppo.js';
+export * from './pretrain.js';
 export * from './prm.js';
 export * from './reward.js';
 export * from './rewards.js';
@@ -82,7 +88,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
     issue(['lora', 'enabled'], `lora.enabled works with training.algorithm sft, dpo, grpo or ppo, not ${t.algorithm} (its score or value head must train in full)`);
   }
   if (c.model.init === 'from_scratch') {
-    if (t.algorithm !== 'sft') issue(['model', 'init'], `model.init from_scratch works with training.algorithm sft, not ${t.algorithm}; start the others from a trained model directory`);
+    if (!FROM_SCRATCH_ALGORITHMS.includes(t.algorithm)) issue(['model', 'init'], `model.init from_scratch works with training.algorithm ${FROM_SCRATCH_ALGORITHMS.join(', ')}, not ${t.algorithm}; start the others from a trained model directory`);
     if (c.lora.enabled) issue(['lora', 'enabled'], 'lora.enabled trains adapters on a frozen base, but model.init is from_scratch: the base would stay random');
   }
   if (c.critic.temperature_min > c.critic.temperature_max) {
@@ -131,6 +137,9 @@ const RunConfigObject = z.strictObject({
   rewards: RewardsConfig.prefault({}),
   prm: PrmConfig.prefault({}),
   critic: CriticConfig.prefault({}),
+  pretrain: PretrainConfig.prefault({}),
+  mlm: MlmConfig.prefault({}),
+  contrastive: ContrastiveConfig.prefault({}),
   generation: GenerationConfig.prefault({}),
   evaluation: EvaluationConfig.prefault({}),
   logging: LoggingConfig.prefault({}),

@@ -48,7 +48,7 @@ export const ModelConfig = z
       .default('pretrained')
       .describe(
         'pretrained: load the weights in name_or_path. from_scratch: build the model from its config.json alone with fresh weights ' +
-          '(N(0, initializer_range), seeded by training.seed); the directory needs no weights. from_scratch works with training.algorithm sft.',
+          '(N(0, initializer_range), seeded by training.seed); the directory needs no weights. from_scratch works with training.algorithm sft, pretrain and mlm.',
       ),
   })
   .describe('The model to train: a Hugging Face checkpoint directory.');

@@ -13,6 +13,8 @@ export type { Split } from './files.js';
 export { loadSftExamples } from './sft.js';
 export { loadRewardExamples } from './preference.js';
 export { loadPrompts } from './prompts.js';
+export { loadTextBlocks, textCorpusFiles } from './text.js';
+export type { CacheGroup, TextEncoding } from './text.js';
 export type { OnlinePrompt } from './prompts.js';
 export { prmMode, loadStepwise, loadLatent } from './prm.js';
 export { loadTeacherStudent } from './teacher-student.js';

@@ -16,6 +16,7 @@ import { parsePrompt } from './prompt.js';
 import { parseSft } from './sft.js';
 import { parseStepwise } from './stepwise.js';
 import { parseTeacherStudent } from './teacher-student.js';
+import { parseText } from './text.js';
 
 export { parseConversation } from './conversation.js';
 export { typeName } from './fields.js';
@@ -28,6 +29,7 @@ export { parsePrompt } from './prompt.js';
 export { parseSft } from './sft.js';
 export { parseStepwise } from './stepwise.js';
 export { parseTeacherStudent } from './teacher-student.js';
+export { parseText } from './text.js';
 
 /** Turns one raw row into a record of a given kind, or throws a `DataError`. */
 export type RecordParser<R extends DataRecord = DataRecord> = (value: unknown, ctx: ParseContext) => R;
@@ -41,6 +43,7 @@ export const FORMAT_PARSERS: { readonly [K in DataKind]: RecordParser<Extract<Da
   stepwise: parseStepwise,
   teacher_student: parseTeacherStudent,
   latent: parseLatent,
+  text: parseText,
   pair: parsePair,
 };
 

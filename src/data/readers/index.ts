@@ -11,11 +11,14 @@ import { DataError } from '../errors.js';
 import { readJson } from './json.js';
 import { readJsonl } from './jsonl.js';
 import { readParquet } from './parquet.js';
+import { readText, type TextDocumentMode } from './text.js';
 import type { FileFormat, RawRow } from './types.js';
 
 export { readJson } from './json.js';
 export { readJsonl } from './jsonl.js';
 export { readParquet } from './parquet.js';
+export { readText, TEXT_DOCUMENT_MODES } from './text.js';
+export type { TextDocumentMode } from './text.js';
 export type { FileFormat, RawRow } from './types.js';
 
 const EXTENSIONS: Readonly<Record<string, FileFormat>> = {
@@ -23,12 +26,14 @@ const EXTENSIONS: Readonly<Record<string, FileFormat>> = {
   '.jsonl': 'jsonl',
   '.ndjson': 'jsonl',
   '.parquet': 'parquet',
+  '.txt': 'txt',
 };
 
-const READERS: Readonly<Record<FileFormat, (file: string) => AsyncGenerator<RawRow>>> = {
+const READERS: Readonly<Record<FileFormat, (file: string, textDocuments: TextDocumentMode) => AsyncGenerator<RawRow>>> = {
   json: readJson,
   jsonl: readJsonl,
   parquet: readParquet,
+  txt: readText,
 };
 
 /** The container format of a file, from its extension. */
@@ -40,9 +45,12 @@ export function detectFileFormat(file: string): FileFormat {
   return format;
 }
 
-/** Streams a file's rows, checking first that it exists (so the error names the path, not an fd). */
-export function readRows(file: string, format: FileFormat = detectFileFormat(file)): AsyncGenerator<RawRow> {
+/**
+ * Streams a file's rows, checking first that it exists (so the error names the path, not an fd).
+ * `textDocuments` cuts a `.txt` file into documents (one per line, or blank-line separated).
+ */
+export function readRows(file: string, format: FileFormat = detectFileFormat(file), textDocuments: TextDocumentMode = 'line'): AsyncGenerator<RawRow> {
   if (!existsSync(file)) throw new DataError({ file }, `no such file: ${file}`);
   if (!statSync(file).isFile()) throw new DataError({ file }, `not a file: ${file}`);
-  return READERS[format](file);
+  return READERS[format](file, textDocuments);
 }

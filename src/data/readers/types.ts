@@ -14,4 +14,4 @@ export interface RawRow {
 }
 
 /** The file containers readers understand, chosen by extension. */
-export type FileFormat = 'json' | 'jsonl' | 'parquet';
+export type FileFormat = 'json' | 'jsonl' | 'parquet' | 'txt';

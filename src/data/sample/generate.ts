@@ -1,8 +1,9 @@
 /**
  * The built-in sample data (`rlhf data sample`): technical Q&A in English and Chinese, one
  * file per dataset kind the trainers take (SFT with a validation split, preference pairs,
- * prompts with references, stepwise labels, teacher/student pairs, evaluation), deterministic
- * for a seed. The example configs under examples/configs read these files.
+ * prompts with references, stepwise labels, teacher/student pairs, evaluation, a raw-text
+ * corpus for pretraining with a validation part, and anchor/positive pairs for contrastive
+ * learning), deterministic for a seed. The example configs under examples/configs read these files.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,7 +86,26 @@ export function writeSampleData(dir: string, options: SampleDataOptions = {}): R
   mkdirSync(dir, { recursive: true });
   const out: Record<string, { path: string; count: number }> = {};
   out['latent'] = writeLatentSample(dir, Math.max(2, preference), r);
-  for (const [name, rows] of Object.entries(sets)) {
+  // Drawn after the sets above, so adding them left those files as they were.
+  const document = () => {
+    // 2..4 answers in one language: consecutive segments for next-sentence prediction.
+    const l = lang();
+    return Array.from({ length: 2 + Math.floor(r() * 3) }, () => pick(FACTS, r).answer[l]).join(l === 'en' ? ' ' : '');
+  };
+  const corpus = Array.from({ length: sft * 2 }, document);
+  const corpusVal = Array.from({ length: Math.max(1, Math.round(sft / 10)) }, document);
+  const pair = () => {
+    const f = pick(FACTS, r);
+    const l = lang();
+    return { anchor: question(f, l, r), positive: f.answer[l] };
+  };
+  const textSets = { pairs: Array.from({ length: sft }, pair), pairs_val: Array.from({ length: Math.max(1, Math.round(sft / 10)) }, pair) };
+  for (const [name, docs] of [['corpus', corpus], ['corpus_val', corpusVal]] as const) {
+    const path = join(dir, `${name}.txt`);
+    writeFileSync(path, `${docs.join('\n')}\n`);
+    out[name] = { path, count: docs.length };
+  }
+  for (const [name, rows] of Object.entries({ ...sets, ...textSets })) {
     const path = join(dir, `${name}.jsonl`);
     writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
     out[name] = { path, count: rows.length };

@@ -5,13 +5,14 @@
  */
 import type { DType } from '../../tensor/dtype.js';
 import { labelMaps, numLabelsOf } from '../labels.js';
+import { HF_ACTIVATIONS, type HfActivation } from '../activations.js';
 
 export const ENCODER_TYPES = ['bert', 'roberta'] as const;
 export type EncoderType = (typeof ENCODER_TYPES)[number];
 
-export const BERT_ACTIVATIONS = ['gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu'] as const;
-/** `gelu` is the exact (erf) GELU; `gelu_new` / `gelu_pytorch_tanh` the tanh approximation. */
-export type BertActivation = (typeof BERT_ACTIVATIONS)[number];
+/** BERT's hidden_act: the GPT-2 family's activations (`gelu` exact, the others tanh). */
+export const BERT_ACTIVATIONS = HF_ACTIVATIONS;
+export type BertActivation = HfActivation;
 
 /** How a sequence-classification loss reads its labels (transformers' `problem_type`). */
 export type ProblemType = 'regression' | 'single_label_classification' | 'multi_label_classification';

@@ -1,4 +1,5 @@
 import type { DType } from '../../tensor/dtype.js';
+import type { HfActivation } from '../activations.js';
 
 /** GPT-2's config.json (its own key names: n_embd, n_layer, ...). */
 export interface Gpt2Config {
@@ -11,7 +12,7 @@ export interface Gpt2Config {
   nHead: number;
   /** MLP width; transformers' default is 4 · nEmbd. */
   nInner: number;
-  activation: 'gelu_new' | 'gelu' | 'relu' | 'gelu_pytorch_tanh';
+  activation: HfActivation;
   layerNormEps: number;
   tieWordEmbeddings: boolean;
   attnPdrop: number;

@@ -4,7 +4,7 @@
  * const result = await new Trainer(sftAlgorithm(model, tok, config), { training: config.training, train }).train();
  */
 export { Trainer, planSteps } from './trainer.js';
-export type { TrainerOptions, TrainResult, StepPlan } from './trainer.js';
+export type { ExampleSource, TrainerOptions, TrainResult, StepPlan } from './trainer.js';
 export { TrainingDivergedError } from './types.js';
 export type { Algorithm, LossOutput } from './types.js';
 export { trainAlgorithm } from './run.js';

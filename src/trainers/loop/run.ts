@@ -1,7 +1,7 @@
 /** Builds the Trainer for an algorithm from a run config and trains: what every `run*` shares. */
 import type { RunConfig } from '../../config/index.js';
 import { tokenizerDirOf } from '../../config/index.js';
-import { Trainer, type TrainerOptions, type TrainResult } from './trainer.js';
+import { Trainer, type ExampleSource, type TrainerOptions, type TrainResult } from './trainer.js';
 import type { Algorithm } from './types.js';
 import { loraLayers } from '../../nn/index.js';
 import { loraOptionsOf } from './lora-config.js';
@@ -15,13 +15,13 @@ export interface RunOptions<E> extends Pick<TrainerOptions<E>, 'progress' | 'ech
 export async function trainAlgorithm<E>(
   algorithm: Algorithm<E>,
   config: RunConfig,
-  data: { train: readonly E[]; validation: readonly E[] },
+  data: { train: ExampleSource<E>; validation: readonly E[] },
   options: RunOptions<E> = {},
 ): Promise<TrainResult> {
   return withProcessGroup(config, () => trainWith(algorithm, config, data, options));
 }
 
-function trainWith<E>(algorithm: Algorithm<E>, config: RunConfig, data: { train: readonly E[]; validation: readonly E[] }, options: RunOptions<E>): Promise<TrainResult> {
+function trainWith<E>(algorithm: Algorithm<E>, config: RunConfig, data: { train: ExampleSource<E>; validation: readonly E[] }, options: RunOptions<E>): Promise<TrainResult> {
   const trainer = new Trainer(algorithm, {
     training: config.training,
     logging: config.logging,

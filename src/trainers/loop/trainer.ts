@@ -31,9 +31,23 @@ import { dataFaultError, isIndexFault, modelLimits } from './data-fault.js';
 import { gib, longestExamples, MemoryGuard, parseMemorySize } from './out-of-memory.js';
 import { resolveBatchSizes, type AutoBatchSizes } from './auto-batch-size.js';
 
+/**
+ * Training examples by index: an array, or a source read on demand (pretraining's packed token
+ * blocks on disk, data/pretrain/token-blocks.ts), whose examples all have the same length.
+ */
+export interface ExampleSource<E> {
+  readonly length: number;
+  at(index: number): E | undefined;
+}
+
+/** The examples the memory guard and the auto batch size probe measure: an array's own, or a source's first `count` (all of one length). */
+function measuredExamples<E>(source: ExampleSource<E>, count = 64): readonly E[] {
+  return Array.isArray(source) ? (source as readonly E[]) : Array.from({ length: Math.min(count, source.length) }, (_, i) => source.at(i) as E);
+}
+
 export interface TrainerOptions<E> {
   training: TrainingConfig;
-  train: readonly E[];
+  train: ExampleSource<E>;
   validation?: readonly E[];
   /** LoRA options the model's adapters were applied with: checkpoints then hold a PEFT adapter. */
   lora?: LoraOptions | null;
@@ -126,18 +140,20 @@ export class Trainer<E> {
     this.algorithm = algorithm;
     this.options = options;
     this.group = options.group === undefined ? currentGroup() : options.group;
-    this.params = algorithm.model.trainableParameters();
+    // The model and its companions (a contrastive projection head) train together.
+    const modules = [algorithm.model, ...Object.values(algorithm.companions ?? {})];
+    this.params = modules.flatMap((m) => m.trainableParameters());
     if (this.params.length === 0) throw new Error(`${algorithm.name}: the model has no trainable parameters`);
     const t = options.training;
-    ({ optimizer: this.optimizer, gradSync: this.gradSync } = setUpTraining(this.group, algorithm.model.parameters(), this.params, t, options.distributed));
+    ({ optimizer: this.optimizer, gradSync: this.gradSync } = setUpTraining(this.group, modules.flatMap((m) => m.parameters()), this.params, t, options.distributed));
     this.device = checkedTrainingDevice(algorithm.model.device, t);
     this.autocast = autocastOf(t, this.device);
-    this.memoryGuard = new MemoryGuard(t.max_memory === null ? null : parseMemorySize(t.max_memory), longestExamples(options.train));
+    this.memoryGuard = new MemoryGuard(t.max_memory === null ? null : parseMemorySize(t.max_memory), longestExamples(measuredExamples(options.train)));
     const cast = this.autocast;
     this.checkpointing = !t.gradient_checkpointing ? null : { precision: (fn) => (cast === null ? fn() : autocast(fn, cast)) };
     this.scaler = new GradScaler({ enabled: t.fp16 });
     const sizes = resolveBatchSizes(t, {
-      train: options.train,
+      train: measuredExamples(options.train, t.auto_batch_size_start),
       validation: options.validation ?? [],
       algorithm,
       params: this.params,
@@ -165,6 +181,7 @@ export class Trainer<E> {
       contents: {
         model: { module: this.algorithm.model, lora: this.options.lora ?? null, ...(this.algorithm.baseModelName === undefined ? {} : { baseModelName: this.algorithm.baseModelName }) },
         ...(this.options.tokenizerDir === undefined ? {} : { tokenizerDir: this.options.tokenizerDir }),
+        ...(this.algorithm.companions === undefined ? {} : { companions: this.algorithm.companions }),
         optimizer: this.optimizer,
         scheduler: this.scheduler,
         scaler: this.scaler,
@@ -280,7 +297,7 @@ export class Trainer<E> {
     const batches: E[][] = [];
     const B = t.per_device_train_batch_size;
     for (let m = inEpoch * t.gradient_accumulation_steps; m < Math.min((inEpoch + 1) * t.gradient_accumulation_steps, microBatchesPerEpoch); m++) {
-      batches.push(order.slice(m * B, (m + 1) * B).map((i) => this.options.train[i] as E));
+      batches.push(order.slice(m * B, (m + 1) * B).map((i) => this.options.train.at(i) as E));
     }
     return batches;
   }
@@ -339,7 +356,7 @@ export class Trainer<E> {
     const { lr, gradNorm, skipped } = applyUpdate(step, this.params, this.optimizer, this.scheduler, this.config.max_grad_norm, this.scaler);
     const averaged: Record<string, number> = {};
     for (const [k, v] of Object.entries(sums)) averaged[k] = v / units;
-    const metrics = this.algorithm.summarize?.(averaged) ?? averaged;
+    const metrics = this.algorithm.summarize?.(averaged, { units }) ?? averaged;
     if (this.algorithm.gradNormMetric !== undefined) metrics[this.algorithm.gradNormMetric] = gradNorm;
     if (this.scaler.enabled) metrics.loss_scale = this.scaler.getScale();
     return { loss, lr, gradNorm, metrics, tokens, samples, skipped, peakBytes: cpuMemory().peak };
@@ -390,7 +407,7 @@ export class Trainer<E> {
     const extra: Record<string, number> = { 'eval/loss': evalLoss };
     const averaged: Record<string, number> = {};
     for (const [k, v] of Object.entries(sums)) averaged[k] = v / units;
-    for (const [k, v] of Object.entries(this.algorithm.summarize?.(averaged) ?? averaged)) extra[`eval/${k}`] = v;
+    for (const [k, v] of Object.entries(this.algorithm.summarize?.(averaged, { units }) ?? averaged)) extra[`eval/${k}`] = v;
     for (const [k, v] of Object.entries(this.algorithm.evalMetrics?.(evalLoss) ?? {})) extra[`eval/${k}`] = v;
     metrics?.log({ step, metrics: extra });
     log?.info(`step ${step}: ${Object.entries(extra).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' ')}`);

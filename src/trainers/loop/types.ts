@@ -30,13 +30,18 @@ export interface Algorithm<E> {
   readonly name: string;
   /** The trained model: its trainable parameters get the optimizer, and it is saved with savePretrained. */
   readonly model: Module & HfSerializable;
+  /**
+   * Other modules saved beside it as `<dir>/<name>/` and restored on resume (a projection head, a
+   * momentum encoder, a queue held as frozen parameters); their trainable parameters train too.
+   */
+  readonly companions?: Readonly<Record<string, Module & HfSerializable>>;
   /** Forward one micro-batch of examples (collate inside); called within tidy(). */
   loss(examples: readonly E[]): LossOutput;
   /**
    * Turns the step's (or evaluation's) averaged metrics into the logged ones, for metrics that
-   * are not plain averages (R² from averaged moments). Default: logged as they are.
+   * are not plain averages (R² from averaged moments; a count from the step's units, all ranks'). Default: logged as they are.
    */
-  summarize?(averaged: Record<string, number>): Record<string, number>;
+  summarize?(averaged: Record<string, number>, totals: { units: number }): Record<string, number>;
   /** Extra eval metrics from the validation loss (e.g. perplexity). */
   evalMetrics?(evalLoss: number): Record<string, number>;
   /** Also log the step's gradient norm under this name (e.g. critic/grad_norm). */

@@ -6,13 +6,14 @@
  * ```
  */
 import type { RunConfig } from '../../config/index.js';
-import { collateCompletions, collatePacked, loadSftExamples, packExamples, padIdOf, type PackedRow, type TokenizedExample } from '../../data/index.js';
+import { collateCompletions, loadSftExamples, packExamples, padIdOf, type PackedRow, type TokenizedExample } from '../../data/index.js';
 import { causalLmLossSum, loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { type TrainerOptions, type TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
 import type { Algorithm } from '../loop/index.js';
 import { onTrainingDevice } from '../loop/device.js';
 import { prepareRun } from '../loop/prepare.js';
+import { packedLmAlgorithm } from '../loop/packed-lm.js';
 
 /** The SFT algorithm: collate with completion masks, summed completion-token cross entropy (fused head where the model allows). */
 export function sftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labelSmoothing = 0): Algorithm<TokenizedExample> {
@@ -33,16 +34,7 @@ export function sftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labe
  * attention stays inside each example; the loss is the same summed completion cross entropy.
  */
 export function packedSftAlgorithm(model: PretrainedCausalLm, padTokenId: number, labelSmoothing = 0): Algorithm<PackedRow> {
-  return {
-    name: 'sft',
-    model,
-    loss(rows) {
-      const batch = collatePacked(rows, { padTokenId });
-      const input = { inputIds: batch.inputIds, positionIds: batch.positionIds };
-      return { ...causalLmLossSum(model, input, batch.labels, labelSmoothing), tokens: rows.reduce((n, r) => n + r.inputIds.length, 0) };
-    },
-    evalMetrics: (evalLoss) => ({ perplexity: Math.exp(evalLoss) }),
-  };
+  return packedLmAlgorithm('sft', model, padTokenId, labelSmoothing);
 }
 
 export interface RunSftOptions extends Pick<TrainerOptions<TokenizedExample>, 'progress' | 'echo'> {

@@ -63,7 +63,7 @@ describe('loadDataset', () => {
     const missing = join(tmp, 'nope.jsonl');
     await assert.rejects(loadDataset(missing, { format: 'sft' }), { name: 'DataError', message: `${missing}: no such file: ${missing}` });
     await assert.rejects(loadDataset(join(tmp, 'x.csv'), { format: 'sft' }),
-      { message: `${join(tmp, 'x.csv')}: unknown file extension '.csv'; expected one of .json, .jsonl, .ndjson, .parquet` });
+      { message: `${join(tmp, 'x.csv')}: unknown file extension '.csv'; expected one of .json, .jsonl, .ndjson, .parquet, .txt` });
   });
 
   it('loads stepwise, prompt and teacher/student files', async () => {

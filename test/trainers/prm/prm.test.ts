@@ -79,7 +79,7 @@ test('latent PRM: prm_score wins over score, and MSE / MAE / R² are exact over 
     const errs = [scores[0]! - 0.25, scores[1]! - 0.75];
     const sse = errs[0]! ** 2 + errs[1]! ** 2;
     assert.ok(Math.abs(out.loss.item() - sse) < 1e-6, `${out.loss.item()} vs ${sse}`);
-    const m = algo.summarize!(Object.fromEntries(Object.entries(out.metrics!).map(([k, v]) => [k, v / 2])));
+    const m = algo.summarize!(Object.fromEntries(Object.entries(out.metrics!).map(([k, v]) => [k, v / 2])), { units: 2 });
     assert.ok(Math.abs(m['mse']! - sse / 2) < 1e-6);
     assert.ok(Math.abs(m['mae']! - (Math.abs(errs[0]!) + Math.abs(errs[1]!)) / 2) < 1e-6);
     // Targets 0.25 and 0.75: variance 0.0625.
