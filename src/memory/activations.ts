@@ -15,6 +15,7 @@
  * ```
  */
 import { linearCrossEntropyChunkRows } from '../nn/linear-cross-entropy.js';
+import { buildInfo } from '../tensor/index.js';
 import type { ModelShape } from './shape.js';
 
 /**
@@ -64,6 +65,9 @@ const BATCH_TENSOR_BYTES_PER_TOKEN = 40;
  * the packed kernel, keeps a 16-bit additive mask row per token (2 bytes per key position) and
  * extra copies of q and the output (measured: 10 bytes per nH·d).
  *
+ * On libtorch 1.x the bfloat16 SiLU·up stays composed (native/src/silu_mul.cc: its silu rounds
+ * differently), which keeps four more 16-bit (tokens, I) tensors a block (measured).
+ *
  * 16-bit weights: the float32 layout at 2 bytes an element.
  *
  * GPT-2 (LayerNorm, fused qkv, GELU MLP without a gate): input, residual and both norm outputs,
@@ -71,6 +75,11 @@ const BATCH_TENSOR_BYTES_PER_TOKEN = 40;
  * attention dropout, SDPA's math path keeps each head's attention weights, their dropped copy and
  * the mask (12 bytes per key position per head), and each residual dropout its mask.
  */
+/** Whether this libtorch runs the bfloat16 SiLU·up as composed ops (1.x) rather than the fused kernel. */
+function composedBf16SiluMul(): boolean {
+  return Number(buildInfo().torchVersion.split('.')[0]) < 2;
+}
+
 export function blockBytesPerToken(shape: ModelShape, precision: ActivationPrecision, length: number): number {
   const { hiddenSize: H, intermediateSize: I, numHeads: nH } = shape;
   const q = nH * shape.headDim;
@@ -89,7 +98,7 @@ export function blockBytesPerToken(shape: ModelShape, precision: ActivationPreci
     case 'half':
       return HALF * (4 * H + 2 * q + 2 * kv + 2 * I) + stats;
     case 'autocast':
-      return FLOAT32 * 2 * H + HALF * (2 * H + 5 * q + 2 * kv + 2 * I) + HALF * length + stats;
+      return FLOAT32 * 2 * H + HALF * (2 * H + 5 * q + 2 * kv + (composedBf16SiluMul() ? 6 : 2) * I) + HALF * length + stats;
     default: {
       const never: never = precision;
       throw new Error(`unknown activation precision ${String(never)}`);
