@@ -3,6 +3,8 @@
  *
  * DPO: Rafailov et al. 2023, "Direct Preference Optimization", eq. 7:
  *   L = −log σ(β·Δ),  Δ = (log πθ(y_w|x) − log π_ref(y_w|x)) − (log πθ(y_l|x) − log π_ref(y_l|x)).
+ * The other TRL loss types (IPO, EXO, NCA, BCO, SPPO, AOT, APO, DiscoPOP, ...) are in dpo-losses.ts;
+ * this file checks the inputs and sums the chosen types with their weights.
  *
  * ```ts
  * const out = dpoLoss({ policyChosenLogps, policyRejectedLogps, refChosenLogps, refRejectedLogps }, { beta: 0.1 });
@@ -11,11 +13,10 @@
  * ```
  */
 import { tidy, type Tensor } from '../tensor/index.js';
+import { DPO_LOSSES, type DpoLossType, type PairTerms } from './dpo-losses.js';
 import { assertShape, assertVector } from './shapes.js';
 
-/** Pairwise losses, as TRL names them, plus `sft` (NLL of the chosen answer) to add to one; the config's dpo.loss_type. */
-export const DPO_LOSS_TYPES = ['sigmoid', 'ipo', 'hinge', 'robust', 'sft'] as const;
-export type DpoLossType = (typeof DPO_LOSS_TYPES)[number];
+export { DPO_LOSS_TYPES, type DpoLossType } from './dpo-losses.js';
 
 export interface DpoInputs {
   /** (B,) Σ completion log-probs of the chosen answer under the policy. */
@@ -24,7 +25,7 @@ export interface DpoInputs {
   /** (B,) the same under the frozen reference model. */
   refChosenLogps: Tensor;
   refRejectedLogps: Tensor;
-  /** (B,) completion token counts; needed by 'ipo' and 'sft'. */
+  /** (B,) completion token counts; needed by 'ipo', 'sigmoid_norm' and 'sft'. */
   chosenLengths?: Tensor;
   rejectedLengths?: Tensor;
 }
@@ -36,14 +37,16 @@ export interface DpoOptions {
   lossType?: DpoLossType | readonly DpoLossType[];
   /** One weight per loss type; all 1 by default. */
   lossWeights?: readonly number[];
-  /** ε: assumed rate of flipped preference labels ('sigmoid' = cDPO, 'robust'). Must be < 0.5. */
+  /** ε: assumed rate of flipped preference labels ('sigmoid' = cDPO, 'robust', 'exo_pair', 'aot', 'aot_unpaired'). Must be < 0.5. */
   labelSmoothing?: number;
+  /** τ of 'discopop': the temperature of its logistic/exponential blend (TRL's discopop_tau, default 0.05). */
+  discopopTau?: number;
 }
 
 export interface DpoOutput {
   /** Scalar: mean over pairs of `losses`. */
   loss: Tensor;
-  /** (B,) per-pair loss (weighted sum over the loss types). */
+  /** (B,) per-pair loss (weighted sum over the loss types); an AOT term sits at its sorted rank, not at its pair. */
   losses: Tensor;
   /** (B,) β·(log πθ(y_w) − log π_ref(y_w)), detached. */
   chosenRewards: Tensor;
@@ -53,46 +56,10 @@ export interface DpoOutput {
   metrics: { chosen: Tensor; rejected: Tensor; accuracy: Tensor; margin: Tensor };
 }
 
-/** Per-pair loss of one type, from the implicit reward margin. */
-function pairLoss(type: DpoLossType, x: DpoInputs, beta: number, eps: number, B: number): Tensor {
-  const chosenRatio = x.policyChosenLogps.sub(x.refChosenLogps);
-  const rejectedRatio = x.policyRejectedLogps.sub(x.refRejectedLogps);
-  const logits = chosenRatio.sub(rejectedRatio).mul(beta); // βΔ, (B,)
-  switch (type) {
-    case 'sigmoid':
-      // cDPO (Mitchell 2023, "A note on DPO with noisy preferences"): labels flipped with rate ε.
-      // eq. 7 when ε = 0. TRL ≥ 0.29 ignores ε here; pass 0 to reproduce it.
-      return eps === 0
-        ? logits.logsigmoid().neg()
-        : logits.logsigmoid().mul(-(1 - eps)).sub(logits.neg().logsigmoid().mul(eps));
-    case 'robust':
-      // rDPO (Chowdhury et al. 2024, "Provably Robust DPO", the rDPO loss): an unbiased estimate under flip rate ε.
-      return logits.logsigmoid().mul(-(1 - eps)).add(logits.neg().logsigmoid().mul(eps)).div(1 - 2 * eps);
-    case 'hinge':
-      // SLiC (Zhao et al. 2023, "SLiC-HF", eq. 1 with δ = 1/β): max(0, 1 − βΔ).
-      return logits.rsub(1).relu();
-    case 'ipo': {
-      // IPO (Azar et al. 2023, "A General Theoretical Paradigm...", eq. 17): (Δ − 1/(2β))².
-      // As TRL, the log-ratios are averaged per token (divided by the completion lengths).
-      const [nc, nr] = lengths(x, 'ipo', B);
-      const delta = chosenRatio.div(nc).sub(rejectedRatio.div(nr));
-      return delta.sub(1 / (2 * beta)).square();
-    }
-    case 'sft': {
-      // NLL of the chosen answer per token (Pang et al. 2024, "Iterative Reasoning Preference Optimization", add it to DPO; TRL "sft" term).
-      const [nc] = lengths(x, 'sft', B);
-      return x.policyChosenLogps.div(nc).neg();
-    }
-    default: {
-      const never: never = type;
-      throw new TypeError(`dpoLoss: unknown loss type '${String(never)}'`);
-    }
-  }
-}
-
 function lengths(x: DpoInputs, type: DpoLossType, B: number): [Tensor, Tensor] {
-  if (x.chosenLengths === undefined || (type === 'ipo' && x.rejectedLengths === undefined)) {
-    throw new TypeError(`dpoLoss: loss type '${type}' needs chosenLengths${type === 'ipo' ? ' and rejectedLengths' : ''}`);
+  const both = DPO_LOSSES[type].lengths === 'both';
+  if (x.chosenLengths === undefined || (both && x.rejectedLengths === undefined)) {
+    throw new TypeError(`dpoLoss: loss type '${type}' needs chosenLengths${both ? ' and rejectedLengths' : ''}`);
   }
   assertShape('dpoLoss', 'chosenLengths', x.chosenLengths, [B]);
   if (x.rejectedLengths !== undefined) assertShape('dpoLoss', 'rejectedLengths', x.rejectedLengths, [B]);
@@ -104,11 +71,12 @@ function lengths(x: DpoInputs, type: DpoLossType, B: number): [Tensor, Tensor] {
  * rewards β·log(πθ/π_ref) of eq. 5, reported detached as in TRL.
  */
 export function dpoLoss(inputs: DpoInputs, options: DpoOptions = {}): DpoOutput {
-  const { beta = 0.1, labelSmoothing = 0 } = options;
+  const { beta = 0.1, labelSmoothing = 0, discopopTau = 0.05 } = options;
   const types: readonly DpoLossType[] = typeof options.lossType === 'string' ? [options.lossType] : (options.lossType ?? ['sigmoid']);
   const weights = options.lossWeights ?? types.map(() => 1);
   if (!(beta > 0)) throw new RangeError(`dpoLoss: beta (${beta}) must be positive`);
   if (!(labelSmoothing >= 0 && labelSmoothing < 0.5)) throw new RangeError(`dpoLoss: labelSmoothing (${labelSmoothing}) must be in [0, 0.5)`);
+  if (!(discopopTau > 0)) throw new RangeError(`dpoLoss: discopopTau (${discopopTau}) must be positive`);
   if (types.length === 0) throw new RangeError('dpoLoss: lossType must name at least one loss');
   if (weights.length !== types.length) {
     throw new RangeError(`dpoLoss: lossWeights (${weights.length}) must have one weight per loss type (${types.length})`);
@@ -118,9 +86,18 @@ export function dpoLoss(inputs: DpoInputs, options: DpoOptions = {}): DpoOutput 
   assertShape('dpoLoss', 'refChosenLogps', inputs.refChosenLogps, [B]);
   assertShape('dpoLoss', 'refRejectedLogps', inputs.refRejectedLogps, [B]);
   return tidy(() => {
+    const common = {
+      ...inputs,
+      chosenRatio: inputs.policyChosenLogps.sub(inputs.refChosenLogps),
+      rejectedRatio: inputs.policyRejectedLogps.sub(inputs.refRejectedLogps),
+      beta,
+      labelSmoothing,
+      discopopTau,
+    };
     let losses: Tensor | undefined;
     types.forEach((type, i) => {
-      const term = pairLoss(type, inputs, beta, labelSmoothing, B).mul(weights[i] ?? 1);
+      const terms: PairTerms = { ...common, lengths: () => lengths(inputs, type, B) };
+      const term = DPO_LOSSES[type].loss(terms).mul(weights[i] ?? 1);
       losses = losses === undefined ? term : losses.add(term);
     });
     const perPair = losses as Tensor;

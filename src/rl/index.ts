@@ -10,6 +10,8 @@ export { selectiveLogSoftmax, sequenceLogprobs } from './logprobs.js';
 export type { SequenceLogprobs } from './logprobs.js';
 export { dpoLoss, DPO_LOSS_TYPES } from './dpo.js';
 export type { DpoLossType, DpoInputs, DpoOptions, DpoOutput } from './dpo.js';
+export { DPO_LOSSES, DPO_LABEL_SMOOTHING_TYPES } from './dpo-losses.js';
+export type { DpoLossSpec, PairTerms } from './dpo-losses.js';
 export { rewardModelLoss } from './reward.js';
 export type { RewardLossOptions, RewardLossOutput } from './reward.js';
 export { grpoLoss, GRPO_LOSS_TYPES, IMPORTANCE_SAMPLING_LEVELS } from './grpo.js';

@@ -33,7 +33,7 @@ test('out-of-range values and bad enum members quote the value and the range', (
   assert.deepEqual(err.message.split('\n'), [
     'config.yaml:6: grpo.group_size: expected an integer >= 2, got 1',
     'config.yaml:8: generation.top_p: expected a number in (0, 1], got 1.5',
-    'config.yaml:10: dpo.loss_type: expected one of sigmoid | ipo | hinge | robust | sft, got "sigmod"',
+    'config.yaml:10: dpo.loss_type: expected one of sigmoid | ipo | hinge | robust | sft | exo_pair | nca_pair | bco_pair | sppo_hard | aot | aot_unpaired | apo_zero | apo_down | discopop | sigmoid_norm, got "sigmod"',
   ]);
 });
 

@@ -1,6 +1,7 @@
 /**
  * Reference values for src/rl: rl.json copied from the shared fixtures, rl_math.json written by
- * make_rl_math_golden.py (see test/fixtures/rl/README.md). Looked up from test/rl/ or dist/test/rl/.
+ * make_rl_math_golden.py, dpo_losses.json by make_dpo_losses_golden.py (see
+ * test/fixtures/rl/README.md). Looked up from test/rl/ or dist/test/rl/.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,7 +13,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 type Json = any;
 const cache = new Map<string, Json>();
 
-export function rlFixtures(file: 'rl.json' | 'rl_math.json' = 'rl.json'): Json {
+export function rlFixtures(file: 'rl.json' | 'rl_math.json' | 'dpo_losses.json' = 'rl.json'): Json {
   const cached = cache.get(file);
   if (cached !== undefined) return cached;
   const candidates = [join(here, '..', 'fixtures', 'rl', file), join(here, '..', '..', '..', 'test', 'fixtures', 'rl', file)];

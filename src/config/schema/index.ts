@@ -12,7 +12,7 @@ import { ContrastiveConfig } from './contrastive.js';
 import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
 import { DistributedConfig } from './distributed.js';
-import { DpoConfig } from './dpo.js';
+import { checkDpo, DpoConfig } from './dpo.js';
 import { EvaluationConfig, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
 import { GenerationConfig } from './generation.js';
 import { GrpoConfig } from './grpo.js';
@@ -77,13 +77,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
       issue(['training', 'per_device_train_batch_size'], `grpo: per_device_train_batch_size x gradient_accumulation_steps = ${t.per_device_train_batch_size} x ${t.gradient_accumulation_steps} = ${generationBatch} completions per step, which is not a whole number of groups of ${group} (grpo.group_size); use a multiple of ${group}`);
     }
   }
-  const dpoTypes = typeof c.dpo.loss_type === 'string' ? [c.dpo.loss_type] : c.dpo.loss_type;
-  if (c.dpo.loss_weights !== null && c.dpo.loss_weights.length !== dpoTypes.length) {
-    issue(['dpo', 'loss_weights'], `dpo.loss_weights has ${c.dpo.loss_weights.length} weights for ${dpoTypes.length} loss types (${dpoTypes.join(', ')})`);
-  }
-  if (dpoTypes.includes('robust') && c.dpo.label_smoothing === 0) {
-    issue(['dpo', 'label_smoothing'], `dpo.loss_type robust needs dpo.label_smoothing in (0, 0.5), got 0`);
-  }
+  checkDpo(c.dpo, t.per_device_train_batch_size, issue);
   if (c.lora.enabled && !['sft', 'dpo', 'grpo', 'ppo'].includes(t.algorithm)) {
     issue(['lora', 'enabled'], `lora.enabled works with training.algorithm sft, dpo, grpo or ppo, not ${t.algorithm} (its score or value head must train in full)`);
   }

@@ -27,6 +27,8 @@ export interface DpoAlgorithmOptions {
   lossType?: string | readonly string[];
   lossWeights?: readonly number[] | null;
   labelSmoothing?: number;
+  /** τ of the discopop loss. */
+  discopopTau?: number;
 }
 
 /** Checks loss type names against what dpoLoss implements. */
@@ -84,6 +86,7 @@ export function dpoAlgorithm(model: PretrainedCausalLm, options: DpoAlgorithmOpt
   const lossWeights = options.lossWeights ?? undefined;
   const beta = options.beta ?? 0.1;
   const labelSmoothing = options.labelSmoothing ?? 0;
+  const discopopTau = options.discopopTau ?? 0.05;
   const reference = freezeReference(options.reference);
   return {
     name: 'dpo',
@@ -102,7 +105,7 @@ export function dpoAlgorithm(model: PretrainedCausalLm, options: DpoAlgorithmOpt
           chosenLengths: policy.chosenLengths,
           rejectedLengths: policy.rejectedLengths,
         },
-        { beta, lossType, labelSmoothing, ...(lossWeights === undefined ? {} : { lossWeights }) },
+        { beta, lossType, labelSmoothing, discopopTau, ...(lossWeights === undefined ? {} : { lossWeights }) },
       );
       const sum = (t: Tensor) => t.detach().sum().item();
       const c = out.chosenRewards;
@@ -160,6 +163,7 @@ async function runDpoOnDevice(config: RunConfig, options: RunDpoOptions = {}): P
     lossType: d.loss_type,
     lossWeights: d.loss_weights,
     labelSmoothing: d.label_smoothing,
+    discopopTau: d.discopop_tau,
   });
   return trainAlgorithm(algorithm, run.config, { train, validation }, { ...options });
 }
