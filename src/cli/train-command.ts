@@ -6,6 +6,8 @@ import { currentGroup, withProcessGroup } from '../distributed/index.js';
 import { OutOfMemoryError } from '../trainers/loop/out-of-memory.js';
 import { memoryAdvice, writeMemoryOptimizedConfig } from '../trainers/loop/memory-advice.js';
 import { runDpo } from '../trainers/dpo/index.js';
+import { runOrpo } from '../trainers/orpo/index.js';
+import { runCpo } from '../trainers/cpo/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 import { runPrm } from '../trainers/prm/index.js';
@@ -24,6 +26,8 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   sft: runSft,
   reward: runReward,
   dpo: runDpo,
+  orpo: runOrpo,
+  cpo: runCpo,
   prm: runPrm,
   critic: runCritic,
   grpo: runGrpo,

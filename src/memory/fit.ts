@@ -10,7 +10,7 @@
  * advice?.changes; // [{ key: 'training.per_device_train_batch_size', from: 8, to: 2 }, ...]
  * ```
  */
-import type { RunConfig } from '../config/index.js';
+import { LORA_ALGORITHMS, type RunConfig } from '../config/index.js';
 import { planMemory, trainBatchSize, type MemoryPlan, type PlanModels, type PlanOptions } from './plan.js';
 
 export interface FitChange {
@@ -31,8 +31,6 @@ export interface FitAdvice {
 /** Which figure of a plan a budget limits: everything resident, or the allocator's count (training.max_memory). */
 export type BudgetMeasure = 'peakBytes' | 'allocatorPeakBytes';
 
-/** The algorithms lora.enabled works with (the config's own rule). */
-const LORA_ALGORITHMS: readonly RunConfig['training']['algorithm'][] = ['sft', 'dpo', 'grpo', 'ppo'];
 
 /**
  * Micro-batch sizes to try from `batch` down: its divisors, largest first, so that

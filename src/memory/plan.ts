@@ -82,6 +82,8 @@ interface AlgorithmLayout {
 const LAYOUTS: Record<RunConfig['training']['algorithm'], AlgorithmLayout> = {
   sft: { rowsPerExample: 1, head: 'lm-sum', online: false },
   dpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
+  orpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
+  cpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
   reward: { rowsPerExample: 2, head: 'score', online: false },
   prm: { rowsPerExample: 1, head: 'score', online: false },
   critic: { rowsPerExample: 1, head: 'score', online: false },

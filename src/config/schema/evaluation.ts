@@ -24,6 +24,8 @@ export type EvalModelRole = 'policy' | 'reward_model' | 'prm' | 'critic' | 'enco
 export const MODEL_ROLE: Record<Algorithm, EvalModelRole> = {
   sft: 'policy',
   dpo: 'policy',
+  orpo: 'policy',
+  cpo: 'policy',
   grpo: 'policy',
   ppo: 'policy',
   reward: 'reward_model',
@@ -47,6 +49,8 @@ export const TASKS_FOR_ROLE: Record<EvalModelRole, readonly EvalTask[]> = {
 export const DEFAULT_TASKS: Record<Algorithm, readonly EvalTask[]> = {
   sft: ['generation', 'perplexity'],
   dpo: ['preference', 'generation'],
+  orpo: ['preference', 'generation'],
+  cpo: ['preference', 'generation'],
   grpo: ['generation'],
   ppo: ['generation'],
   reward: ['preference'],

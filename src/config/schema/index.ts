@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { DataKind } from '../../data/records.js';
 import { ContrastiveConfig } from './contrastive.js';
+import { checkCpo, CpoConfig } from './cpo.js';
 import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
 import { DistributedConfig } from './distributed.js';
@@ -20,16 +21,18 @@ import { LoggingConfig } from './logging.js';
 import { LoraSection } from './lora.js';
 import { MlmConfig } from './mlm.js';
 import { ModelConfig } from './model.js';
+import { OrpoConfig } from './orpo.js';
 import { PpoConfig } from './ppo.js';
 import { PretrainConfig } from './pretrain.js';
 import { PrmConfig } from './prm.js';
 import { RewardConfig } from './reward.js';
 import { RewardsConfig } from './rewards.js';
 import { SftConfig } from './sft.js';
-import { FROM_SCRATCH_ALGORITHMS, TrainingConfig } from './training.js';
+import { FROM_SCRATCH_ALGORITHMS, LORA_ALGORITHMS, TrainingConfig } from './training.js';
 import { unsupportedSettings } from '../unsupported.js';
 
 export * from './contrastive.js';
+export * from './cpo.js';
 export * from './critic.js';
 export * from './data.js';
 export * from './distributed.js';
@@ -41,6 +44,7 @@ export * from './logging.js';
 export * from './lora.js';
 export * from './mlm.js';
 export * from './model.js';
+export * from './orpo.js';
 export * from './ppo.js';
 export * from './pretrain.js';
 export * from './prm.js';
@@ -78,9 +82,10 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
     }
   }
   checkDpo(c.dpo, t.per_device_train_batch_size, issue);
-  if (c.lora.enabled && !['sft', 'dpo', 'grpo', 'ppo'].includes(t.algorithm)) {
-    issue(['lora', 'enabled'], `lora.enabled works with training.algorithm sft, dpo, grpo or ppo, not ${t.algorithm} (its score or value head must train in full)`);
+  if (c.lora.enabled && !LORA_ALGORITHMS.includes(t.algorithm)) {
+    issue(['lora', 'enabled'], `lora.enabled works with training.algorithm ${LORA_ALGORITHMS.join(', ')}, not ${t.algorithm} (its score or value head must train in full)`);
   }
+  checkCpo(c.cpo, issue);
   if (c.model.init === 'from_scratch') {
     if (!FROM_SCRATCH_ALGORITHMS.includes(t.algorithm)) issue(['model', 'init'], `model.init from_scratch works with training.algorithm ${FROM_SCRATCH_ALGORITHMS.join(', ')}, not ${t.algorithm}; start the others from a trained model directory`);
     if (c.lora.enabled) issue(['lora', 'enabled'], 'lora.enabled trains adapters on a frozen base, but model.init is from_scratch: the base would stay random');
@@ -126,6 +131,8 @@ const RunConfigObject = z.strictObject({
   sft: SftConfig.prefault({}),
   reward: RewardConfig.prefault({}),
   dpo: DpoConfig.prefault({}),
+  orpo: OrpoConfig.prefault({}),
+  cpo: CpoConfig.prefault({}),
   ppo: PpoConfig.prefault({}),
   grpo: GrpoConfig.prefault({}),
   rewards: RewardsConfig.prefault({}),
