@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { resolveModelPaths, startingBatchSize, type EvalTask, type RunConfig } from '../config/index.js';
 import {
-  attachStudents, loadLatent, loadLatentMatrix, loadStepwise, loadTeacherStudent, padIdOf, prmMode, type CriticPair, type LatentRecord, type PreferenceExample,
+  attachStudents, loadLatent, loadLatentMatrix, maskTokenIdOf, loadStepwise, loadTeacherStudent, padIdOf, prmMode, type CriticPair, type LatentRecord, type PreferenceExample,
 } from '../data/index.js';
 import { generationOf } from '../generation/index.js';
 import { LATENT_PRM_ARCHITECTURE, LatentPrmModel, loadCausalLm, loadMaskedLmModel, readRawConfig, SequenceScoreModel, TokenClassifierModel, type Pooling, type PretrainedCausalLm } from '../models/index.js';
@@ -215,9 +215,7 @@ class EvalSession {
     }
     if (sources.masked_lm !== undefined) {
       const texts = await loadEvalTexts(config, sources.masked_lm);
-      const names = config.mlm.mask_token !== null ? [config.mlm.mask_token] : ['[MASK]', '<mask>'];
-      const maskTokenId = names.map((n) => tokenizer.tokenToId(n)).find((id) => id !== undefined);
-      if (maskTokenId === undefined) throw new Error(`masked_lm: the tokenizer of ${dir.path} has no mask token; set mlm.mask_token`);
+      const maskTokenId = maskTokenIdOf(tokenizer, config.mlm.mask_token);
       const model = loadMaskedLmModel(dir.path, {}, false);
       try {
         Object.assign(metrics, maskedLmEvalMetrics(model, tokenizer, texts, { maskTokenId, maskProb: config.mlm.mask_prob, seed: config.training.seed, batchSize: this.batchSize, maxLength: config.data.max_length }));

@@ -47,5 +47,5 @@ export type { LengthGroupedOptions } from './sampler.js';
 export { packExamples, collatePacked } from './packing.js';
 export type { PackedRow } from './packing.js';
 export { collateLatents } from './latent.js';
-export { maskTokens, wordStartsOf } from './mlm.js';
+export { maskTokenIdOf, maskTokens, wordStartsOf } from './mlm.js';
 export type { MaskTokensOptions, MaskedRows } from './mlm.js';

@@ -13,6 +13,7 @@
  * ```
  */
 import { seededRandom } from './sampler.js';
+import type { TextTokenizer } from '../../tokenizers/index.js';
 import { IGNORE_INDEX } from './types.js';
 
 export interface MaskTokensOptions {
@@ -88,4 +89,21 @@ export function wordStartsOf(ids: readonly number[], idToToken: (id: number) => 
     if (token.startsWith('##')) return false;
     return marksStarts ? token.startsWith('Ġ') || token.startsWith('▁') : true;
   });
+}
+
+/**
+ * The id masked positions get: `named` (mlm.mask_token) when given, else the tokenizer's mask
+ * token (tokenizer_config.json's mask_token, else `[MASK]` or `<mask>` in its vocabulary).
+ */
+export function maskTokenIdOf(tokenizer: Pick<TextTokenizer, 'tokenToId'> & { maskTokenId?: number | null }, named: string | null): number {
+  if (named !== null) {
+    const id = tokenizer.tokenToId(named);
+    if (id === undefined) throw new Error(`mlm.mask_token ${JSON.stringify(named)} is not a token of the tokenizer; name one that is`);
+    return id;
+  }
+  const id = tokenizer.maskTokenId ?? tokenizer.tokenToId('[MASK]') ?? tokenizer.tokenToId('<mask>');
+  if (id === undefined || id === null) {
+    throw new Error('mlm: the tokenizer has no mask token ([MASK] or <mask>); set mlm.mask_token to a token of its vocabulary (for a decoder, an unused special token)');
+  }
+  return id;
 }

@@ -26,11 +26,16 @@ import { join } from 'node:path';
 import { DEFAULT_SPECIALS } from '../byte-tokenizer.js';
 import { BYTE_ALPHABET } from './byte-level.js';
 import { checkCorpusFiles, readCorpus } from './corpus.js';
-import { byteLevelBpeFiles, stringifyTokenizerJson, type HfTokenizerFiles } from './hf-files.js';
+import { byteLevelBpeFiles, stringifyTokenizerJson, type ByteLevelBpeFilesOptions, type HfTokenizerFiles } from './hf-files.js';
 import { trainBpe, type BpeModel } from './trainer.js';
 import { ByteLevelWordCounter } from './word-counter.js';
 
-export interface TrainTokenizerOptions {
+/**
+ * The token roles, chat template and model_max_length go to the files as ByteLevelBpeFilesOptions
+ * says, with these defaults: eos `<|endoftext|>` and pad `<|pad|>` when they are special tokens,
+ * no bos or unk (byte-level BPE encodes any text), no chat template, no length limit.
+ */
+export interface TrainTokenizerOptions extends Omit<ByteLevelBpeFilesOptions, 'specialTokens'> {
   /** Vocabulary size to reach, special tokens and the 256 byte symbols included. */
   vocabSize: number;
   /** A pair is merged only if it occurs at least this often (default 0, HF's default). */
@@ -39,18 +44,6 @@ export interface TrainTokenizerOptions {
   specialTokens?: readonly string[];
   /** Record fields holding text in .jsonl/.json/.parquet files (default `['text']`). */
   textFields?: readonly string[];
-  /** Default none. */
-  bosToken?: string | null;
-  /** Default `<|endoftext|>` when it is a special token, else none. */
-  eosToken?: string | null;
-  /** Default `<|pad|>` when it is a special token, else none. */
-  padToken?: string | null;
-  /** Default none: byte-level BPE encodes any text without one. */
-  unkToken?: string | null;
-  /** Jinja chat template for tokenizer_config.json (default none). */
-  chatTemplate?: string;
-  /** tokenizer_config.json's model_max_length (default: left out, no limit). */
-  modelMaxLength?: number;
 }
 
 export interface TrainedTokenizer {

@@ -52,7 +52,7 @@ export function contrastiveAlgorithm(m: ContrastiveModels, o: ContrastiveOptions
   const companions: Record<string, Module & HfSerializable> = { contrastive_head: m.heads };
   if (m.keyEncoder !== null) companions['key_encoder'] = m.keyEncoder.module as Module & HfSerializable;
   const keyParams = () => [...(m.keyEncoder as SentenceEncoder).module.parameters(), ...(m.heads.keyProjection?.parameters() ?? [])];
-  const queryParams = () => [...m.encoder.module.parameters(), ...(m.heads.projection !== null && m.heads.keyProjection !== null ? m.heads.projection.parameters() : [])];
+  const queryParams = () => [...m.encoder.module.parameters(), ...(m.heads.projection?.parameters() ?? [])]; // a key projection exists exactly when a projection does
   return {
     name: 'contrastive',
     model: m.encoder.module as Module & HfSerializable,

@@ -9,10 +9,10 @@
  * ```
  */
 import type { RunConfig } from '../../config/index.js';
-import { buildNspExamples, loadTextBlocks, padIdOf, segmentsOf, streamDocuments, textCorpusFiles, type CorpusFile, type NspExample } from '../../data/index.js';
+import { buildNspExamples, loadTextBlocks, maskTokenIdOf, padIdOf, segmentsOf, streamDocuments, textCorpusFiles, type CorpusFile, type NspExample } from '../../data/index.js';
 import { currentGroup } from '../../distributed/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
-import type { TrainerOptions, TrainResult } from '../loop/index.js';
+import type { ExampleSource, TrainerOptions, TrainResult } from '../loop/index.js';
 import { trainAlgorithm } from '../loop/run.js';
 import { onTrainingDevice } from '../loop/device.js';
 import { prepareRun } from '../loop/prepare.js';
@@ -21,20 +21,6 @@ import { loadMaskedLmModel, type MaskedLmModel } from '../../models/index.js';
 
 export interface RunMlmOptions extends Pick<TrainerOptions<MlmExample>, 'progress' | 'echo'> {
   resume?: string | null;
-}
-
-/** The mask token's id: mlm.mask_token, else the tokenizer's [MASK] / <mask>. */
-function maskTokenIdOf(config: RunConfig, tokenizer: Tokenizer): number {
-  const names = config.mlm.mask_token !== null ? [config.mlm.mask_token] : ['[MASK]', '<mask>'];
-  for (const name of names) {
-    const id = tokenizer.tokenToId(name);
-    if (id !== undefined) return id;
-  }
-  throw new Error(
-    config.mlm.mask_token !== null
-      ? `mlm.mask_token ${JSON.stringify(config.mlm.mask_token)} is not a token of the tokenizer; name one that is`
-      : 'mlm: the tokenizer has no mask token ([MASK] or <mask>); set mlm.mask_token to a token of its vocabulary (for a decoder, an unused special token)',
-  );
 }
 
 /** NSP pairs from the split's documents (in memory: pairs need random access across documents). */
@@ -53,11 +39,11 @@ async function runMlmOnDevice(config: RunConfig, options: RunMlmOptions = {}): P
   const run = prepareRun(config);
   const tokenizer = run.tokenizer();
   const c = run.config;
-  const maskTokenId = maskTokenIdOf(c, tokenizer);
+  const maskTokenId = maskTokenIdOf(tokenizer, c.mlm.mask_token);
   const log = (line: string) => {
     if (options.echo === true) process.stderr.write(`${line}\n`);
   };
-  let data: { train: { length: number; at(i: number): MlmExample | undefined; close?(): void }; validation: MlmExample[] };
+  let data: { train: ExampleSource<MlmExample> & { close?(): void }; validation: MlmExample[] };
   if (c.mlm.use_nsp) {
     const train = await nspPairs(c, tokenizer, textCorpusFiles(c, 'train'));
     if (train.length === 0) throw new Error('mlm.use_nsp: no sentence pairs; the training text needs documents of two or more segments (lines or sentences)');
