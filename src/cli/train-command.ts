@@ -12,7 +12,7 @@ import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 import { runPrm } from '../trainers/prm/index.js';
 import { runCritic } from '../trainers/critic/index.js';
-import { runGrpo, runPpo } from '../trainers/online/index.js';
+import { runGrpo, runOnlineDpo, runPpo } from '../trainers/online/index.js';
 import { runPretrain } from '../trainers/pretrain/index.js';
 import { runMlm } from '../trainers/mlm/index.js';
 import { runContrastive } from '../trainers/contrastive/index.js';
@@ -31,6 +31,7 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   prm: runPrm,
   critic: runCritic,
   grpo: runGrpo,
+  online_dpo: runOnlineDpo,
   ppo: runPpo,
   pretrain: runPretrain,
   mlm: runMlm,

@@ -88,6 +88,7 @@ const LAYOUTS: Record<RunConfig['training']['algorithm'], AlgorithmLayout> = {
   prm: { rowsPerExample: 1, head: 'score', online: false },
   critic: { rowsPerExample: 1, head: 'score', online: false },
   grpo: { rowsPerExample: 1, head: 'lm-per-token', online: true },
+  online_dpo: { rowsPerExample: 2, head: 'lm-per-token', online: true },
   ppo: { rowsPerExample: 1, head: 'lm-per-token', online: true },
   pretrain: { rowsPerExample: 1, head: 'lm-sum', online: false },
   mlm: { rowsPerExample: 1, head: 'lm-sum', online: false },
@@ -126,7 +127,7 @@ export function trainBatchSize(config: RunConfig): number {
   return b === 'auto' ? config.training.auto_batch_size_start : b;
 }
 
-/** Whether the run anchors to a reference policy (DPO, GRPO with beta > 0, PPO). */
+/** Whether the run anchors to a reference policy (DPO, GRPO with beta > 0, PPO, online DPO). */
 export function referenceNeeded(config: RunConfig): boolean {
   switch (config.training.algorithm) {
     case 'dpo':
@@ -134,16 +135,18 @@ export function referenceNeeded(config: RunConfig): boolean {
     case 'grpo':
       return config.grpo.beta > 0;
     case 'ppo':
+    case 'online_dpo':
       return true;
     default:
       return false;
   }
 }
 
-/** Rows one rollout decodes together: GRPO's completions per step, PPO's rollout batch, capped by generation.max_batch_size. */
+/** Rows one rollout decodes together: GRPO's completions per step, PPO's rollout batch, online DPO's two per prompt, capped by generation.max_batch_size. */
 export function rolloutRowsOf(config: RunConfig): number {
   const t = config.training;
-  const perStep = trainBatchSize(config) * t.gradient_accumulation_steps * (t.algorithm === 'ppo' ? config.ppo.num_mini_batches : 1);
+  const rows = trainBatchSize(config) * LAYOUTS[t.algorithm].rowsPerExample;
+  const perStep = rows * t.gradient_accumulation_steps * (t.algorithm === 'ppo' ? config.ppo.num_mini_batches : 1);
   return Math.min(perStep, config.generation.max_batch_size ?? perStep);
 }
 

@@ -29,3 +29,5 @@ export type { PpoPolicyInputs, PpoPolicyOutput, PpoValueInputs } from './ppo.js'
 export { entropyFromLogits } from './entropy.js';
 export { gae } from './gae.js';
 export { sftLossSum } from './sft.js';
+export { onlineDpoLoss, penalizeMissingEos, choosePairs, ONLINE_DPO_LOSS_TYPES, ONLINE_DPO_METRICS } from './online-dpo.js';
+export type { OnlineDpoLossType, OnlineDpoMetric, OnlineDpoInputs, OnlineDpoOutput } from './online-dpo.js';

@@ -21,6 +21,7 @@ import { LoggingConfig } from './logging.js';
 import { LoraSection } from './lora.js';
 import { MlmConfig } from './mlm.js';
 import { ModelConfig } from './model.js';
+import { checkOnlineDpo, OnlineDpoConfig } from './online-dpo.js';
 import { OrpoConfig } from './orpo.js';
 import { PpoConfig } from './ppo.js';
 import { PretrainConfig } from './pretrain.js';
@@ -44,6 +45,7 @@ export * from './logging.js';
 export * from './lora.js';
 export * from './mlm.js';
 export * from './model.js';
+export * from './online-dpo.js';
 export * from './orpo.js';
 export * from './ppo.js';
 export * from './pretrain.js';
@@ -81,6 +83,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
       issue(['training', 'per_device_train_batch_size'], `grpo: per_device_train_batch_size x gradient_accumulation_steps = ${t.per_device_train_batch_size} x ${t.gradient_accumulation_steps} = ${generationBatch} completions per step, which is not a whole number of groups of ${group} (grpo.group_size); use a multiple of ${group}`);
     }
   }
+  if (t.algorithm === 'online_dpo') checkOnlineDpo(c, issue);
   checkDpo(c.dpo, t.per_device_train_batch_size, issue);
   if (c.lora.enabled && !LORA_ALGORITHMS.includes(t.algorithm)) {
     issue(['lora', 'enabled'], `lora.enabled works with training.algorithm ${LORA_ALGORITHMS.join(', ')}, not ${t.algorithm} (its score or value head must train in full)`);
@@ -135,6 +138,7 @@ const RunConfigObject = z.strictObject({
   cpo: CpoConfig.prefault({}),
   ppo: PpoConfig.prefault({}),
   grpo: GrpoConfig.prefault({}),
+  online_dpo: OnlineDpoConfig.prefault({}),
   rewards: RewardsConfig.prefault({}),
   prm: PrmConfig.prefault({}),
   critic: CriticConfig.prefault({}),

@@ -3,14 +3,15 @@ import { z } from 'zod';
 import { LR_SCHEDULER_TYPES } from '../../trainers/loop/schedule.js';
 
 /** Every trainer the run can start; `training.algorithm` picks one. */
-export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'orpo', 'cpo', 'grpo', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive'] as const;
+export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'orpo', 'cpo', 'grpo', 'online_dpo', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 /** The algorithms on the online (rollout, then update) loop. */
-export const ONLINE_ALGORITHMS: readonly Algorithm[] = ['ppo', 'grpo'];
+export const ONLINE_ALGORITHMS: readonly Algorithm[] = ['ppo', 'grpo', 'online_dpo'];
+const ONLINE_NAMES = ONLINE_ALGORITHMS.join('/');
 /** The algorithms that may start from fresh weights (model.init: from_scratch). */
 export const FROM_SCRATCH_ALGORITHMS: readonly Algorithm[] = ['sft', 'pretrain', 'mlm'];
 /** The algorithms lora.enabled works with (the others train a score or value head in full). */
-export const LORA_ALGORITHMS: readonly Algorithm[] = ['sft', 'dpo', 'orpo', 'cpo', 'grpo', 'ppo'];
+export const LORA_ALGORITHMS: readonly Algorithm[] = ['sft', 'dpo', 'orpo', 'cpo', 'grpo', 'ppo', 'online_dpo'];
 
 /** A batch size key: a number, or 'auto' (found by a memory probe before training; see trainers/loop/auto-batch-size.ts). */
 export const BatchSize = z.union([z.number().int().positive(), z.literal('auto')]);
@@ -108,13 +109,13 @@ export const TrainingConfig = z
       .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16; not for grpo/ppo.'),
   })
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
-  .refine((t) => !(t.fp16 && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: 'training.fp16 is not supported by grpo/ppo (the online loop does no loss scaling); use training.bf16', path: ['fp16'] })
+  .refine((t) => !(t.fp16 && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: `training.fp16 is not supported by ${ONLINE_NAMES} (the online loop does no loss scaling); use training.bf16`, path: ['fp16'] })
   .refine((t) => !(t.per_device_train_batch_size === 'auto' && ONLINE_ALGORITHMS.includes(t.algorithm)), {
-    message: 'training.per_device_train_batch_size auto is not supported by grpo/ppo (their micro-batches are rollout completions, which the probe cannot know before generating); give a number',
+    message: `training.per_device_train_batch_size auto is not supported by ${ONLINE_NAMES} (their micro-batches are rollout completions, which the probe cannot know before generating); give a number`,
     path: ['per_device_train_batch_size'],
   })
   .refine((t) => !(t.per_device_eval_batch_size === 'auto' && ONLINE_ALGORITHMS.includes(t.algorithm)), {
-    message: 'training.per_device_eval_batch_size auto is not supported by grpo/ppo; give a number',
+    message: `training.per_device_eval_batch_size auto is not supported by ${ONLINE_NAMES}; give a number`,
     path: ['per_device_eval_batch_size'],
   })
   .describe('The optimisation loop every algorithm shares.');

@@ -140,3 +140,16 @@ export function selectRows(b: RolloutBatch, index: Tensor): RolloutBatch {
     promptLength: b.promptLength,
   };
 }
+
+/**
+ * The batch cut to its last `maxLength` columns: the prompt loses its leftmost tokens, the
+ * completion stays whole (TRL OnlineDPOTrainer._forward's max_length). The batch itself when it fits.
+ */
+export function truncatePromptLeft(b: RolloutBatch, maxLength: number): RolloutBatch {
+  const width = b.inputIds.size(1);
+  const cut = width - maxLength;
+  if (cut <= 0) return b;
+  if (cut >= b.promptLength) throw new RangeError(`truncatePromptLeft: max length ${maxLength} leaves no prompt token before ${width - b.promptLength} completion columns`);
+  const keep = (t: Tensor) => t.narrow(1, cut, maxLength);
+  return { ...b, inputIds: keep(b.inputIds), attentionMask: keep(b.attentionMask), positionIds: keep(b.positionIds), promptLength: b.promptLength - cut };
+}

@@ -137,12 +137,13 @@ export class OnlineTrainer<B extends RolloutBuffer> {
     const history = new Map<number, Record<string, number>>();
     let samples = 0;
     const epochOf = (s: number) => s / (this.iterationsPerEpoch * U);
+    const rewardKey = this.algorithm.rewardMetric ?? 'reward';
     for (let it = Math.floor(step / U); step < this.totalSteps; it++) {
       this.group?.heartbeat(step);
       const prompts = this.promptsOf(it);
       resetCpuMemoryPeak();
       const rollout = { count: prompts.length, longestTokens: longestExamples(prompts, 1)[0] ?? null, label: ROLLOUT };
-      const buffer = await this.memoryGuard.runAsync(step + 1, rollout, () => this.algorithm.collect(prompts, it, this.inPrecision, this.world)).catch((err: unknown) => {
+      const buffer = await this.memoryGuard.runAsync(step + 1, rollout, () => this.algorithm.collect(prompts, it, this.inPrecision, this.world, Math.floor(it / this.iterationsPerEpoch))).catch((err: unknown) => {
         throw isIndexFault(err) ? dataFaultError(err, step + 1, prompts, modelLimits(this.algorithm.policy)) : err;
       });
       samples += this.algorithm.promptsPerIteration * this.world.worldSize;
@@ -156,7 +157,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
           if (step === 1 || step % t.logging_steps === 0 || step === this.totalSteps) {
             const { loss, lr, grad_norm: gradNorm, ...rest } = row;
             metrics?.log({ step, epoch: epochOf(step), loss, lr, gradNorm, metrics: rest });
-            log.info(`step ${step}: loss ${loss?.toFixed(4)} reward ${row['reward']?.toFixed(4) ?? '-'} lr ${lr?.toExponential(2)} grad_norm ${gradNorm?.toFixed(3)}`);
+            log.info(`step ${step}: loss ${loss?.toFixed(4)} reward ${row[rewardKey]?.toFixed(4) ?? '-'} lr ${lr?.toExponential(2)} grad_norm ${gradNorm?.toFixed(3)}`);
           }
           progress.update(step, { loss: row['loss'] ?? NaN, lr: row['lr'] ?? 0, samples: u === 0 ? this.algorithm.promptsPerIteration * this.world.worldSize : 0 });
         }
@@ -178,7 +179,7 @@ export class OnlineTrainer<B extends RolloutBuffer> {
         global_step: step,
         train_runtime: runtime,
         prompts_per_second: runtime > 0 ? samples / runtime : null,
-        final_reward: last['reward'] ?? null,
+        final_reward: last[rewardKey] ?? null,
         train_loss: last['loss'] ?? null,
       }),
     };

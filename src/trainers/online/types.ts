@@ -34,8 +34,9 @@ export interface OnlineAlgorithm<B extends RolloutBuffer> {
   /**
    * Sample, score and prepare one iteration (no grad); model work runs inside `inPrecision`.
    * `prompts` are this rank's; statistics across rows (and logged metrics) span `world`.
+   * `epoch` (0-based) is the pass over the prompts this iteration belongs to (online DPO's beta per epoch).
    */
-  collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision: InPrecision, world: RolloutWorld): Promise<B>;
+  collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision: InPrecision, world: RolloutWorld, epoch: number): Promise<B>;
   /**
    * Loss of micro-batch `micro` of update `update`, normalised so the micro-batches of one
    * optimizer step add up to that step's loss. Called within tidy(), in the run's precision.
@@ -46,4 +47,6 @@ export interface OnlineAlgorithm<B extends RolloutBuffer> {
   stateDict?(): Record<string, number>;
   loadStateDict?(state: Record<string, number>): void;
   readonly baseModelName?: string;
+  /** The logged metric the progress line and training_stats' final_reward show (default 'reward'). */
+  readonly rewardMetric?: string;
 }
