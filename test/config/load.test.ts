@@ -88,6 +88,7 @@ test('defaults fill every section', () => {
   assert.equal(c.training.max_steps, -1);
   assert.equal(c.dpo.loss_type, 'sigmoid');
   assert.equal(c.grpo.group_size, 8);
+  assert.deepEqual(c.online_dpo, { beta: 0.1, loss_type: 'sigmoid', missing_eos_penalty: null, ref_model_path: null, reward_model_path: null });
   assert.deepEqual(c.data.merge_config, { strategy: 'concat', shuffle: true });
   assert.equal(c.data.on_error, 'fail');
   assert.equal(c.logging.level, 'info');
@@ -97,7 +98,7 @@ test('defaults fill every section', () => {
   assert.equal(c.training.early_stopping_patience, 0);
   assert.equal(c.evaluation.checkpoints, null);
   assert.equal(c.evaluation.bleu_tokenizer, 'auto');
-  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'orpo', 'cpo', 'ppo', 'grpo', 'rewards', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive', 'generation', 'evaluation', 'logging', 'distributed']);
+  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'orpo', 'cpo', 'ppo', 'grpo', 'online_dpo', 'rewards', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive', 'generation', 'evaluation', 'logging', 'distributed']);
   // The schema itself agrees with the loader.
   assert.deepEqual(RunConfig.parse({ model: { name_or_path: 'm' }, data: { dataset_path: 'd.jsonl' } }), c);
 });

@@ -19,9 +19,9 @@ export const RewardsConfig = z
       .string()
       .nullable()
       .default(null)
-      .describe('Reward model directory (sequence score head) whose score is added; ppo.reward_model_path / grpo.reward_model_path also set it.'),
+      .describe('Reward model directory (sequence score head) whose score is added; ppo.reward_model_path / grpo.reward_model_path / online_dpo.reward_model_path also set it.'),
     reward_model_weight: z.number().default(1).describe("Weight of the reward model's score in the sum."),
   })
-  .describe('Rewards for online RL (ppo, grpo): reward functions plus an optional reward model.');
+  .describe('Rewards for online RL (ppo, grpo, online_dpo): reward functions plus an optional reward model.');
 
 export type RewardsConfig = z.infer<typeof RewardsConfig>;

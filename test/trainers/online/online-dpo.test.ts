@@ -28,7 +28,7 @@ const PAD = fx.pad_token_id as number;
 const PROMPTS = fx.prompts as number[][];
 
 interface Completion { ids: number[]; score: number }
-interface GoldenCase { loss_type: OnlineDpoLossType; beta: number; missing_eos_penalty: number | null; completions: [Completion, Completion][]; loss: number; metrics: Record<string, number> }
+interface GoldenCase { loss_type: OnlineDpoLossType; beta: number; missing_eos_penalty: number | null; max_length: number; completions: [Completion, Completion][]; loss: number; metrics: Record<string, number> }
 const cases = Object.entries(fx.cases) as [string, GoldenCase][];
 
 /** What the sampler "drew": the raw ids cut after the first EOS, as generation stops there. */
@@ -65,7 +65,7 @@ function algorithmOf(k: GoldenCase, policy: PretrainedCausalLm, calls?: number[]
     beta: k.beta,
     lossType: k.loss_type,
     missingEosPenalty: k.missing_eos_penalty,
-    maxLength: 512,
+    maxLength: k.max_length,
     generation: { maxNewTokens: 6, padTokenId: PAD, eosTokenId: EOS },
     seed: 1,
     sample: fixedSampler(k, calls),
@@ -78,7 +78,7 @@ const OVER_PADDING = ['objective/kl', 'objective/entropy', 'objective/non_score_
 const prompts: OnlinePrompt[] = PROMPTS.map((ids) => ({ ids }));
 
 test('online_dpo: the first loss and every logged metric equal TRL 1.13 OnlineDPOTrainer.training_step on fixed completions', async (t) => {
-  assert.equal(cases.length, 3);
+  assert.equal(cases.length, 4);
   const worst = { loss: 0, metric: 0 };
   for (const [name, k] of cases) {
     const policy = perturbed();
