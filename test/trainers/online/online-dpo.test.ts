@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { ConfigError, parseConfig, RunConfig } from '../../../src/config/index.js';
-import type { OnlinePrompt } from '../../../src/data/index.js';
+import { writeSampleData, type OnlinePrompt } from '../../../src/data/index.js';
 import { loadSafetensors } from '../../../src/io/safetensors.js';
 import { loadCausalLm, type PretrainedCausalLm } from '../../../src/models/index.js';
 import { choosePairs, penalizeMissingEos, type OnlineDpoLossType } from '../../../src/rl/index.js';
@@ -147,9 +147,12 @@ test('online_dpo: the pair choice and missing_eos_penalty are exact; the buffer 
   }
 });
 
+/** The built-in sample prompts (`rlhf data sample`), 16 of them, and a learnable reward function. */
 function promptFixtures(): { prompts: string; reward: string } {
   const dir = mkdtempSync(join(tmpdir(), 'odpo-'));
-  const rows = Array.from({ length: 16 }, (_, i) => JSON.stringify({ prompt: `Topic ${i}: say something.`, reference: 'x' }));
+  const sample = writeSampleData(join(dir, 'sample'), { sft: 32 });
+  const rows = readFileSync(sample['prompts']!.path, 'utf8').trim().split('\n').slice(0, 16);
+  assert.equal(rows.length, 16);
   writeFileSync(join(dir, 'prompts.jsonl'), `${rows.join('\n')}\n`);
   // A learnable preference: the share of completion tokens with an even id.
   writeFileSync(join(dir, 'even.mjs'), 'export default ({ completionIds }) => completionIds.filter((id) => id % 2 === 0).length / Math.max(1, completionIds.length);\n');
@@ -171,18 +174,18 @@ function config(training: Record<string, unknown>, extra: Record<string, unknown
 
 test('online_dpo: the mean score rises on a learnable reward, and the first step has zero KL to the reference', async (t) => {
   // The thresholds hold for the CPU's sampling stream.
-  const r = await runOnlineDpo(config({ max_steps: 30 }), { progress: sink });
+  const r = await runOnlineDpo(config({ max_steps: 40, learning_rate: 4e-3 }), { progress: sink });
   const scores = [...r.history.values()].map((row) => row['objective/scores'] as number);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const [first, last] = [mean(scores.slice(0, 8)), mean(scores.slice(-8))];
-  t.diagnostic(`objective/scores ${first.toFixed(3)} -> ${last.toFixed(3)}; rewards/accuracies at step 30 ${r.history.get(30)?.['rewards/accuracies']}`);
+  const [first, last] = [mean(scores.slice(0, 10)), mean(scores.slice(-10))];
+  t.diagnostic(`objective/scores ${first.toFixed(3)} -> ${last.toFixed(3)}; rewards/accuracies at step 40 ${r.history.get(40)?.['rewards/accuracies']}`);
   assert.ok(last > first + 0.1, `objective/scores ${first.toFixed(3)} -> ${last.toFixed(3)}`);
   assert.equal(r.history.get(1)?.['objective/kl'], 0);
   for (const m of ['rewards/chosen', 'rewards/rejected', 'rewards/accuracies', 'rewards/margins', 'logps/chosen', 'logps/rejected', 'objective/entropy', 'objective/non_score_reward', 'objective/rlhf_reward', 'objective/scores_margin', 'val/contain_eos_token', 'beta', 'grad_norm']) {
     assert.ok(Number.isFinite(r.history.get(2)?.[m]), m);
   }
-  assert.ok((r.history.get(30)?.['objective/kl'] as number) !== 0);
-  assert.match(readFileSync(join(r.outputDir, 'training.log'), 'utf8'), /online_dpo: 16 prompts, 8 per iteration, 1 updates each, 30 steps/);
+  assert.ok((r.history.get(40)?.['objective/kl'] as number) !== 0);
+  assert.match(readFileSync(join(r.outputDir, 'training.log'), 'utf8'), /online_dpo: 16 prompts, 8 per iteration, 1 updates each, 40 steps/);
 });
 
 test('online_dpo: beta per epoch, ipo, LoRA (reference = adapters disabled) and gradient accumulation run', async () => {
