@@ -36,7 +36,7 @@ export function onlineDpoBetaAt(beta: number | readonly number[], epoch: number)
 
 /** Cross-field rules of online_dpo, quoting the values. */
 export function checkOnlineDpo(
-  c: { online_dpo: OnlineDpoConfig; training: { num_epochs: number; max_steps: number }; data: { max_length: number }; generation: { max_new_tokens: number }; rewards: { functions: readonly unknown[]; reward_model_path: string | null } },
+  c: { online_dpo: OnlineDpoConfig; training: { num_epochs: number; max_steps: number }; data: { max_length: number }; generation: { max_new_tokens: number; do_sample: boolean; temperature: number }; rewards: { functions: readonly unknown[]; reward_model_path: string | null } },
   issue: (path: (string | number)[], message: string) => void,
 ): void {
   const o = c.online_dpo;
@@ -45,6 +45,10 @@ export function checkOnlineDpo(
   }
   if (c.generation.max_new_tokens >= c.data.max_length) {
     issue(['generation', 'max_new_tokens'], `online_dpo: generation.max_new_tokens (${c.generation.max_new_tokens}) must be below data.max_length (${c.data.max_length}), the prompt + completion window (TRL max_length): the prompt would be cut away entirely`);
+  }
+  if (!c.generation.do_sample || c.generation.temperature === 0) {
+    const key = c.generation.do_sample ? 'temperature' : 'do_sample';
+    issue(['generation', key], `online_dpo: generation.${key} is ${String(c.generation[key])}, so both completions of a prompt would be the same greedy one and every pair a tie; sample them (generation.do_sample: true, temperature > 0; TRL always samples, at temperature 0.9 by default)`);
   }
   if (Array.isArray(o.beta) && c.training.max_steps === -1 && o.beta.length > c.training.num_epochs) {
     issue(['online_dpo', 'beta'], `online_dpo.beta lists ${o.beta.length} values (one per epoch), but the run has training.num_epochs ${c.training.num_epochs}: the last ${o.beta.length - c.training.num_epochs} would never be used; list at most ${c.training.num_epochs}`);

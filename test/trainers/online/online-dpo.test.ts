@@ -206,6 +206,8 @@ test('online_dpo: config refusals name the key and the fix', () => {
   refused(`${base}${rewards}online_dpo:\n  temperature: 0.9\n`, /online_dpo\.temperature is not a known key/);
   refused(`${base}${rewards}online_dpo:\n  beta: [0.1, 0.2, 0.3]\n`, /online_dpo\.beta lists 3 values \(one per epoch\), but the run has training\.num_epochs 1: the last 2 would never be used/);
   refused(`${base}${rewards}generation:\n  max_new_tokens: 64\n`.replace('dataset_path', 'max_length: 64\n  dataset_path').replace('max_length: 64\n  dataset_path', 'max_length: 64\n  max_prompt_length: 32\n  dataset_path'), /online_dpo: generation\.max_new_tokens \(64\) must be below data\.max_length \(64\)/);
+  refused(`${base}${rewards}generation:\n  do_sample: false\n`, /online_dpo: generation\.do_sample is false, so both completions of a prompt would be the same greedy one/);
+  refused(`${base}${rewards}generation:\n  temperature: 0\n`, /online_dpo: generation\.temperature is 0, so both completions/);
   refused(base.replace('algorithm: online_dpo', 'algorithm: online_dpo\n  per_device_train_batch_size: auto') + rewards, /per_device_train_batch_size auto is not supported by [a-z_/]*online_dpo/);
   // A list of betas that fits the epochs, and max_steps runs, are accepted.
   parseConfig(`${base}${rewards}online_dpo:\n  beta: [0.1, 0.2]\n`.replace('algorithm: online_dpo', 'algorithm: online_dpo\n  num_epochs: 2'), { env: {} });
