@@ -26,5 +26,6 @@ export * from './trainers/prm/index.js';
 export * from './trainers/critic/index.js';
 export * from './eval/index.js';
 export * from './rewards/index.js';
+export * from './environments/index.js';
 export * from './trainers/online/index.js';
 export * from './contrastive/index.js';

@@ -13,6 +13,7 @@ import { checkCpo, CpoConfig } from './cpo.js';
 import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
 import { DistributedConfig } from './distributed.js';
+import { ENVIRONMENT_ALGORITHMS, EnvironmentConfig, hasEnvironment } from './environment.js';
 import { checkDpo, DpoConfig } from './dpo.js';
 import { EvaluationConfig, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
 import { GenerationConfig } from './generation.js';
@@ -38,6 +39,7 @@ export * from './critic.js';
 export * from './data.js';
 export * from './distributed.js';
 export * from './dpo.js';
+export * from './environment.js';
 export * from './evaluation.js';
 export * from './generation.js';
 export * from './grpo.js';
@@ -70,7 +72,9 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   if (c.data.max_prompt_length >= c.data.max_length) {
     issue(['data', 'max_prompt_length'], `data.max_prompt_length (${c.data.max_prompt_length}) must be below data.max_length (${c.data.max_length})`);
   }
-  const hasRewards = c.rewards.functions.length > 0 || c.rewards.reward_model_path !== null;
+  // An environment's episodes carry their own reward.
+  const hasRewards = c.rewards.functions.length > 0 || c.rewards.reward_model_path !== null || hasEnvironment(c.environment);
+  checkEnvironment(c, issue);
   if (t.algorithm === 'ppo' && c.ppo.reward_model_path === null && !hasRewards) {
     issue(['ppo', 'reward_model_path'], `training.algorithm is ppo: set ppo.reward_model_path (a reward model directory) or rewards.functions`);
   }
@@ -107,6 +111,15 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   for (const u of unsupportedSettings(c)) issue(u.path, u.message);
 }
 
+/** An environment: one source (name or module), an algorithm that rolls out episodes. */
+function checkEnvironment(c: z.infer<typeof RunConfigObject>, issue: (path: (string | number)[], message: string) => void): void {
+  const e = c.environment;
+  if (e.name !== null && e.module !== null) issue(['environment', 'module'], `set environment.name (${e.name}) or environment.module (${e.module}), not both`);
+  if (hasEnvironment(e) && !ENVIRONMENT_ALGORITHMS.includes(c.training.algorithm)) {
+    issue(['environment'], `environment works with training.algorithm ${ENVIRONMENT_ALGORITHMS.join(', ')}, not ${c.training.algorithm}; remove the environment section or change the algorithm`);
+  }
+}
+
 /** evaluation.tasks must suit the model the run trains, and the reward task needs a reward model. */
 function checkEvaluation(c: z.infer<typeof RunConfigObject>, issue: (path: (string | number)[], message: string) => void): void {
   const e = c.evaluation;
@@ -140,6 +153,7 @@ const RunConfigObject = z.strictObject({
   grpo: GrpoConfig.prefault({}),
   online_dpo: OnlineDpoConfig.prefault({}),
   rewards: RewardsConfig.prefault({}),
+  environment: EnvironmentConfig.prefault({}),
   prm: PrmConfig.prefault({}),
   critic: CriticConfig.prefault({}),
   pretrain: PretrainConfig.prefault({}),

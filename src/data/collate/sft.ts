@@ -70,10 +70,10 @@ export function tokenizeSft(tokenizer: TextTokenizer, record: SftRecord, options
  * conversation plus the generation prompt; plain ones are encode(prompt), as TRL's GRPOTrainer
  * does. `maxPromptLength` keeps the prompt's end.
  */
-export function tokenizePrompt(tokenizer: TextTokenizer, record: PromptRecord, options: TokenizeOptions = {}): PromptExample {
+export function tokenizePrompt(tokenizer: TextTokenizer, record: PromptRecord, options: TokenizeOptions & { tools?: readonly unknown[] } = {}): PromptExample {
   validateLimits(options);
   const ids = usesChatTemplate(options.chatTemplate, isConversational(record.prompt))
-    ? tokenizer.applyChatTemplate(asMessages(record.prompt, 'user'), { addGenerationPrompt: true, tokenize: true })
+    ? tokenizer.applyChatTemplate(asMessages(record.prompt, 'user'), { addGenerationPrompt: true, tokenize: true, ...(options.tools === undefined ? {} : { tools: options.tools }) })
     : tokenizer.encode(record.prompt as string);
   const t = truncatePrompt(ids, options.maxPromptLength ?? options.maxLength);
   return { inputIds: t.ids, truncated: t.truncated };

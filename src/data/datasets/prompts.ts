@@ -12,14 +12,17 @@ export interface OnlinePrompt {
   reference?: string;
 }
 
-/** Prompt records (with their reference answers) tokenized for generation. */
-export async function loadPrompts(config: RunConfig, tokenizer: Tokenizer, split: Split = 'train'): Promise<OnlinePrompt[]> {
+/**
+ * Prompt records (with their reference answers) tokenized for generation; `tools` (an
+ * environment's tool schemas) go to the chat template of conversational prompts.
+ */
+export async function loadPrompts(config: RunConfig, tokenizer: Tokenizer, split: Split = 'train', options: { tools?: readonly unknown[] } = {}): Promise<OnlinePrompt[]> {
   const out: OnlinePrompt[] = [];
   const chatTemplate = checkChatTemplateMode(config.data.chat_template, tokenizer);
   for (const path of datasetFiles(config, 'prompt', split)) {
     const { records } = await loadDataset(path, { format: 'prompt', onError: config.data.on_error });
     for (const r of records) {
-      const ex = tokenizePrompt(tokenizer, r, { maxPromptLength: config.data.max_prompt_length, chatTemplate });
+      const ex = tokenizePrompt(tokenizer, r, { maxPromptLength: config.data.max_prompt_length, chatTemplate, ...options });
       if (ex.inputIds.length > 0) out.push(withOrigin(r, { ids: ex.inputIds, ...(r.reference === undefined ? {} : { reference: r.reference }) }));
     }
   }

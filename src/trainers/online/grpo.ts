@@ -9,7 +9,8 @@ import type { PretrainedCausalLm } from '../../models/index.js';
 import { groupAdvantages, grpoLoss, type AdvantageType, type GrpoLossType, type ImportanceSamplingLevel, type ScaleRewards } from '../../rl/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
-import { completionLogps, rolloutOptions, sampleRollout, sliceBatch, type RolloutBatch } from './rollout.js';
+import { completionLogps, rolloutOptions, sliceBatch, type RolloutBatch } from './rollout.js';
+import { episodeMetrics, modelTokenCounts, sampleOnline, type EpisodeSource } from './episode-rollout.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 
@@ -31,6 +32,8 @@ export interface GrpoAlgorithmOptions {
   generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
   /** Rows decoded together in a rollout (generation.max_batch_size); null: all of them. */
   rolloutMaxBatchSize?: number | null;
+  /** Roll out whole episodes in this environment (loss on the model's tokens only); null: single completions. */
+  episodes?: EpisodeSource | null;
   seed: number;
 }
 
@@ -83,7 +86,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
       // Each prompt is prefilled once and shared by its G completions (rows stay prompt-major).
       // Every rank samples its own prompts with its own stream (one process: seed + iteration).
       const seed = o.seed + iteration * world.worldSize + world.rank;
-      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, numReturnSequences: G, seed }, rolloutOptions(o)));
+      const rollout = await sampleOnline(policy, prompts, { ...o.generation, numReturnSequences: G, seed }, inPrecision, o.episodes ?? null, rolloutOptions(o));
       const repeated = prompts.flatMap((p) => Array.from({ length: G }, () => p));
       const local = await scorer.score(rollout, repeated.map((p) => p.reference));
       // Rewards of every rank's rows, in rank order: advantages (batch scaling included) and the
@@ -92,7 +95,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
       const mine = { start: world.rank * local.total.length, end: (world.rank + 1) * local.total.length };
       const scores = { total: allRewards, perSource: Object.fromEntries(Object.entries(local.perSource).map(([k, v]) => [k, world.gather(v)])) };
       const stats = groupStats(scores.total, G);
-      const lengths = world.gather(rollout.completions.map((c) => c.length));
+      const lengths = world.gather(modelTokenCounts(rollout));
       const truncated = world.gather(rollout.truncated.map(Number));
       const metrics: Record<string, number> = {
         reward: mean(scores.total),
@@ -102,6 +105,7 @@ export function grpoAlgorithm(policy: PretrainedCausalLm, reference: ReferencePo
         'completions/mean_length': mean(lengths),
         'completions/max_length': Math.max(...lengths),
         'completions/truncated_ratio': mean(truncated),
+        ...episodeMetrics(rollout, world),
       };
       for (const [name, values] of Object.entries(scores.perSource)) {
         metrics[`rewards/${name}/mean`] = mean(values);

@@ -21,3 +21,6 @@ export { RolloutScorer } from './scorer.js';
 export type { RolloutScores } from './scorer.js';
 export { PolicyValueHead, policyStatsAndValues, valueCompanions } from './value.js';
 export type { ValueSource } from './value.js';
+export { sampleOnline, episodeMetrics, modelTokenCounts, scoredLengths } from './episode-rollout.js';
+export type { EpisodeSource } from './episode-rollout.js';
+export type { EpisodeStats } from './rollout.js';

@@ -14,7 +14,8 @@ import {
 import { shuffledIndices } from '../../data/index.js';
 import { noGrad, tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
-import { completionLogps, rolloutOptions, sampleRollout, selectRows, type RolloutBatch } from './rollout.js';
+import { completionLogps, rolloutOptions, selectRows, type RolloutBatch } from './rollout.js';
+import { episodeMetrics, modelTokenCounts, sampleOnline, scoredLengths, type EpisodeSource } from './episode-rollout.js';
 import { policyStatsAndValues, valueCompanions, type ValueSource } from './value.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
@@ -41,6 +42,8 @@ export interface PpoAlgorithmOptions {
   generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
   /** Rows decoded together in a rollout (generation.max_batch_size); null: all of them. */
   rolloutMaxBatchSize?: number | null;
+  /** Roll out whole episodes in this environment (loss on the model's tokens only); null: single completions. */
+  episodes?: EpisodeSource | null;
   seed: number;
 }
 
@@ -87,7 +90,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
     async collect(prompts: readonly OnlinePrompt[], iteration: number, inPrecision, world): Promise<PpoBuffer> {
       // Every rank samples its own prompts with its own stream (one process: seed + iteration).
       const seed = o.seed + iteration * world.worldSize + world.rank;
-      const rollout = inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), { ...o.generation, seed }, rolloutOptions(o)));
+      const rollout = await sampleOnline(policy, prompts, { ...o.generation, seed }, inPrecision, o.episodes ?? null, rolloutOptions(o));
       // Whitening and the logged statistics span every rank's rows.
       const across = world.worldSize > 1 ? { sumAcross: (s: number[]) => world.sum(s) } : {};
       const globalMean = (x: number) => (world.sum([x])[0] as number) / world.worldSize;
@@ -97,7 +100,8 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         if (o.rewardClip !== null) v = Math.min(o.rewardClip, Math.max(-o.rewardClip, v));
         return v;
       });
-      const lengths = rollout.completions.map((c) => c.length);
+      // The score lands on the policy's last token (an episode's final EOS), past any environment tokens.
+      const lengths = scoredLengths(rollout);
       const beta = kl.value;
       const parts = tidy(() => noGrad(() => inPrecision(() => {
         const b = rollout.batch;
@@ -112,7 +116,8 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         const nonScore = o.klPenalty === 'reward' ? perTokenKl.mul(-beta) : perTokenKl.mul(0);
         let rewards = nonScore.add(scoreAtEnd);
         if (o.whitenRewards) rewards = maskedWhiten(rewards, mask, { shiftMean: false, ...across }).mul(mask);
-        const { advantages: rawAdvantages, returns } = gae(rewards, oldValues, { gamma: o.gamma, lam: o.lam });
+        // Episodes: the environment's tokens are no actions, so GAE steps over them (mask).
+        const { advantages: rawAdvantages, returns } = gae(rewards, oldValues, { gamma: o.gamma, lam: o.lam, ...(rollout.lossMasks === undefined ? {} : { mask }) });
         const advantages = (o.whitenAdvantages ? maskedWhiten(rawAdvantages, mask, across) : rawAdvantages).mul(mask);
         const seqKl = perTokenKl.sum({ dim: 1 });
         return {
@@ -133,7 +138,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
       }
       const { metrics: pm, ...tensors } = parts;
       const allScores = world.gather(scores);
-      const allLengths = world.gather(lengths);
+      const allLengths = world.gather(modelTokenCounts(rollout));
       const allTruncated = world.gather(rollout.truncated.map(Number));
       return {
         batch: rollout.batch,
@@ -152,6 +157,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
           'completions/mean_length': mean(allLengths),
           'completions/truncated_ratio': mean(allTruncated),
           kl_coef: beta,
+          ...episodeMetrics(rollout, world),
           ...Object.fromEntries(Object.entries(scored.perSource).map(([k, v]) => [`rewards/${k}/mean`, mean(world.gather(v))])),
         },
       };

@@ -22,7 +22,11 @@ export interface RolloutBatch {
   positionIds: Tensor;
   /** (B, C) completion ids (pad after the end). */
   completionIds: Tensor;
-  /** (B, C) float: 1 up to and including EOS (or the last token of a truncated completion), 0 after. */
+  /**
+   * (B, C) float loss mask: 1 on the tokens the policy sampled — up to and including EOS (or the
+   * last token of a truncated completion); in an episode its turns, not the environment's
+   * insertions — 0 elsewhere. The attention mask, not this, says which tokens are real.
+   */
   completionMask: Tensor;
   /** (B, C) log-probs of the sampled tokens under the generating policy (raw logits), 0 after the end. */
   generationLogps: Tensor;
@@ -35,6 +39,22 @@ export interface Rollout {
   prompts: number[][];
   completions: number[][];
   truncated: boolean[];
+  /** Episodes only: per row, 1 on the model's tokens and 0 on the environment's (completions' length). */
+  lossMasks?: number[][];
+  /** Episodes only: per row, the final assistant turn's ids (what reward functions score). */
+  answers?: number[][];
+  /** Episodes only: per row, the environment's reward. */
+  environmentRewards?: number[];
+  /** Episodes only: per row, turns and tool use (metrics). */
+  episodes?: EpisodeStats[];
+}
+
+/** What the metrics of an episode rollout read. */
+export interface EpisodeStats {
+  turns: number;
+  toolCalls: number;
+  toolErrors: number;
+  turnLimit: boolean;
 }
 
 export interface RolloutOptions {
@@ -70,17 +90,21 @@ export function sampleRollout(policy: CausalLm, prompts: readonly number[][], co
   return { batch, prompts: rows.map((p) => [...p]), completions, truncated };
 }
 
-/** Lays out prompts (left-padded) and completions (right-padded) with masks and positions. */
-export function buildBatch(prompts: readonly number[][], completions: readonly number[][], logps: readonly number[][], padTokenId: number): RolloutBatch {
+/**
+ * Lays out prompts (left-padded) and completions (right-padded) with masks and positions.
+ * `lossMasks` (episodes): per row and completion token, 1 when the policy wrote it; default all 1.
+ */
+export function buildBatch(prompts: readonly number[][], completions: readonly number[][], logps: readonly number[][], padTokenId: number, lossMasks?: readonly number[][]): RolloutBatch {
   const P = Math.max(...prompts.map((p) => p.length));
   const C = Math.max(1, ...completions.map((c) => c.length));
   const rows = prompts.map((p, i) => {
     const c = completions[i] as number[];
+    if (lossMasks !== undefined && lossMasks[i]?.length !== c.length) throw new RangeError(`buildBatch: row ${i} has ${c.length} completion tokens but a loss mask of ${lossMasks[i]?.length ?? 0}`);
     return {
       ids: [...Array<number>(P - p.length).fill(padTokenId), ...p, ...c, ...Array<number>(C - c.length).fill(padTokenId)],
       mask: [...Array<number>(P - p.length).fill(0), ...p.map(() => 1), ...c.map(() => 1), ...Array<number>(C - c.length).fill(0)],
       completion: [...c, ...Array<number>(C - c.length).fill(padTokenId)],
-      completionMask: [...c.map(() => 1), ...Array<number>(C - c.length).fill(0)],
+      completionMask: [...(lossMasks?.[i] ?? c.map(() => 1)), ...Array<number>(C - c.length).fill(0)],
       logps: [...(logps[i] ?? []), ...Array<number>(C - (logps[i]?.length ?? 0)).fill(0)],
     };
   });

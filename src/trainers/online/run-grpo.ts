@@ -7,12 +7,11 @@
  */
 import { fixedTrainBatchSize, type RunConfig } from '../../config/index.js';
 import { generationOf } from '../../generation/index.js';
-import { loadPrompts } from '../../data/index.js';
 import { loadCausalLm } from '../../models/index.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { grpoAlgorithm } from './grpo.js';
 import { loadReferencePolicy } from '../loop/reference.js';
-import { rolloutScorer, trainOnline } from './setup.js';
+import { episodeSourceOf, loadOnlinePrompts, rolloutScorer, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
 import { onTrainingDevice } from '../loop/device.js';
 import { prepareRun } from '../loop/prepare.js';
@@ -22,7 +21,8 @@ async function runGrpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}
   const t = config.training;
   const run = prepareRun(config);
   const tokenizer = run.tokenizer();
-  const prompts = await loadPrompts(run.config, tokenizer);
+  const episodes = await episodeSourceOf(run.config, tokenizer);
+  const prompts = await loadOnlinePrompts(run.config, tokenizer, episodes);
   if (prompts.length === 0) throw new Error('grpo: no prompts to train on (data.datasets.prompt.train_files)');
   const { model: policy, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
   const reference = loadReferencePolicy({ needed: g.beta > 0, modelPath: run.modelDir, dtype: run.dtype, loraApplied: lora !== null });
@@ -42,6 +42,7 @@ async function runGrpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}
     maskTruncatedCompletions: g.mask_truncated_completions,
     generation: generationOf(run.config, tokenizer, policy),
     rolloutMaxBatchSize: run.config.generation.max_batch_size,
+    episodes,
     seed: t.seed,
   });
   return trainOnline(algorithm, run.config, prompts, lora, options);

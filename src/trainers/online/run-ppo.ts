@@ -10,13 +10,12 @@
 import { resolve } from 'node:path';
 import { fixedTrainBatchSize, type RunConfig } from '../../config/index.js';
 import { generationOf } from '../../generation/index.js';
-import { loadPrompts } from '../../data/index.js';
 import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { ppoAlgorithm } from './ppo.js';
 import { PolicyValueHead, type ValueSource } from './value.js';
 import { loadReferencePolicy } from '../loop/reference.js';
-import { rolloutScorer, trainOnline } from './setup.js';
+import { episodeSourceOf, loadOnlinePrompts, rolloutScorer, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
 import { onTrainingDevice } from '../loop/device.js';
 import { prepareRun } from '../loop/prepare.js';
@@ -26,7 +25,8 @@ async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {})
   const t = config.training;
   const run = prepareRun(config);
   const tokenizer = run.tokenizer();
-  const prompts = await loadPrompts(run.config, tokenizer);
+  const episodes = await episodeSourceOf(run.config, tokenizer);
+  const prompts = await loadOnlinePrompts(run.config, tokenizer, episodes);
   if (prompts.length === 0) throw new Error('ppo: no prompts to train on (data.datasets.prompt.train_files)');
   const { model: policy, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
   const reference = loadReferencePolicy({ needed: true, modelPath: run.modelDir, dtype: run.dtype, loraApplied: lora !== null });
@@ -55,6 +55,7 @@ async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {})
     missingEosPenalty: p.missing_eos_penalty,
     generation: generationOf(run.config, tokenizer, policy),
     rolloutMaxBatchSize: run.config.generation.max_batch_size,
+    episodes,
     seed: t.seed,
   });
   return trainOnline(algorithm, run.config, prompts, lora, options);

@@ -1,7 +1,10 @@
 /** What PPO and GRPO runs share: rewards and the online trainer (the reference policy: ../loop/reference.ts). */
 import { resolve } from 'node:path';
 import type { RunConfig } from '../../config/index.js';
-import { tokenizerDirOf } from '../../config/index.js';
+import { hasEnvironment, tokenizerDirOf } from '../../config/index.js';
+import { loadPrompts } from '../../data/index.js';
+import { loadEnvironment } from '../../environments/index.js';
+import type { EpisodeSource } from './episode-rollout.js';
 import { SequenceScoreModel } from '../../models/index.js';
 import { loadRewardFunctions } from '../../rewards/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
@@ -17,7 +20,24 @@ export async function rolloutScorer(config: RunConfig, tokenizer: Tokenizer, sec
   const rewardModelPath = sectionRewardModel ?? config.rewards.reward_model_path;
   const rewardModel = rewardModelPath === null ? null : SequenceScoreModel.fromPretrained(resolve(rewardModelPath), { dtype: config.model.dtype });
   rewardModel?.freeze();
-  return { scorer: new RolloutScorer(tokenizer, functions, rewardModel, config.rewards.reward_model_weight), rewardModel, rewardModelPath };
+  return { scorer: new RolloutScorer(tokenizer, functions, rewardModel, config.rewards.reward_model_weight, hasEnvironment(config.environment)), rewardModel, rewardModelPath };
+}
+
+/** The run's episode source (environment section), or null for single-turn rollouts. */
+export async function episodeSourceOf(config: RunConfig, tokenizer: Tokenizer): Promise<EpisodeSource | null> {
+  const e = config.environment;
+  if (!hasEnvironment(e)) return null;
+  if (tokenizer.chatTemplate === null) {
+    throw new Error(`environment: the tokenizer (${tokenizerDirOf(config)}) has no chat template, which renders the environment's tool messages; use a model whose tokenizer_config.json has a chat_template`);
+  }
+  const factory = await loadEnvironment({ name: e.name, module: e.module, export: e.export });
+  return { factory, tokenizer, limits: { maxTurns: e.max_turns, maxEpisodeTokens: e.max_episode_tokens } };
+}
+
+/** The prompts of an online run: with an environment whose tools go in the prompt, rendered with them. */
+export function loadOnlinePrompts(config: RunConfig, tokenizer: Tokenizer, episodes: EpisodeSource | null): Promise<OnlinePrompt[]> {
+  const tools = episodes !== null && config.environment.tools_in_prompt && episodes.factory.tools.length > 0 ? episodes.factory.tools : undefined;
+  return loadPrompts(config, tokenizer, 'train', tools === undefined ? {} : { tools });
 }
 
 

@@ -1,0 +1,24 @@
+/** The environment section: refused names list the built-ins, only grpo/ppo take it, it replaces rewards.functions. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RunConfig } from '../../src/config/index.js';
+import { loadEnvironment } from '../../src/environments/index.js';
+
+const base = { model: { name_or_path: 'm' }, data: { dataset_path: 'd.jsonl' } };
+const messages = (input: unknown) => {
+  const r = RunConfig.safeParse(input);
+  return r.success ? [] : r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+};
+
+test('environment config: defaults, unknown names, algorithms, both sources', async () => {
+  const c = RunConfig.parse({ ...base, training: { algorithm: 'grpo', per_device_train_batch_size: 8 }, environment: { name: 'calculator' } });
+  assert.deepEqual(c.environment, { name: 'calculator', module: null, export: 'default', max_turns: 4, max_episode_tokens: 512, tools_in_prompt: true });
+  assert.deepEqual(messages({ ...base, training: { algorithm: 'grpo', per_device_train_batch_size: 8 }, environment: { name: 'calc' } }), ['environment.name: Invalid input: expected "calculator"']);
+  assert.deepEqual(messages({ ...base, training: { algorithm: 'sft' }, environment: { name: 'calculator' } }), ['environment: environment works with training.algorithm grpo, ppo, not sft; remove the environment section or change the algorithm']);
+  assert.deepEqual(messages({ ...base, training: { algorithm: 'ppo' }, environment: { name: 'calculator', module: 'env.mjs' } }), ['environment.module: set environment.name (calculator) or environment.module (env.mjs), not both']);
+  assert.deepEqual(messages({ ...base, training: { algorithm: 'grpo', per_device_train_batch_size: 8 }, environment: { name: 'calculator', max_turns: 0 } }).length, 1);
+  // Without an environment grpo still needs a reward.
+  assert.match(messages({ ...base, training: { algorithm: 'grpo', per_device_train_batch_size: 8 } }).join('\n'), /set rewards.functions or a reward model/);
+  await assert.rejects(loadEnvironment({ name: 'calc', module: null, export: 'default' }), /unknown environment 'calc'; built-ins: calculator/);
+  assert.equal((await loadEnvironment({ name: 'calculator', module: null, export: 'default' })).tools[0]?.function.name, 'calculator');
+});
