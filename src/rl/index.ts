@@ -31,3 +31,5 @@ export { gae } from './gae.js';
 export { sftLossSum } from './sft.js';
 export { onlineDpoLoss, penalizeMissingEos, choosePairs, ONLINE_DPO_LOSS_TYPES, ONLINE_DPO_METRICS } from './online-dpo.js';
 export type { OnlineDpoLossType, OnlineDpoMetric, OnlineDpoInputs, OnlineDpoOutput } from './online-dpo.js';
+export { generalizedJsd, generalizedJsdLoss, JSD_REDUCTIONS } from './jsd.js';
+export type { GeneralizedJsdOptions, GeneralizedJsdLossOptions, JsdReduction } from './jsd.js';
