@@ -8,6 +8,7 @@ import { memoryAdvice, writeMemoryOptimizedConfig } from '../trainers/loop/memor
 import { runDpo } from '../trainers/dpo/index.js';
 import { runOrpo } from '../trainers/orpo/index.js';
 import { runCpo } from '../trainers/cpo/index.js';
+import { runGkd } from '../trainers/gkd/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 import { runPrm } from '../trainers/prm/index.js';
@@ -28,6 +29,7 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   dpo: runDpo,
   orpo: runOrpo,
   cpo: runCpo,
+  gkd: runGkd,
   prm: runPrm,
   critic: runCritic,
   grpo: runGrpo,

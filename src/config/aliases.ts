@@ -27,6 +27,8 @@ export const CONFIG_ALIASES: readonly ConfigAlias[] = [
   },
   { alias: 'model.model_name_or_path', key: 'model.name_or_path', origin: 'the Hugging Face / TRL spelling' },
   { alias: 'sft.max_length', key: 'data.max_length', origin: "TRL's SFTConfig.max_length and the Python framework's sft: section" },
+  { alias: 'gkd.temperature', key: 'generation.temperature', origin: "TRL's GKDConfig.temperature (the student's and, with seq_kd, the teacher's sampling temperature)" },
+  { alias: 'gkd.max_new_tokens', key: 'generation.max_new_tokens', origin: "TRL's GKDConfig.max_new_tokens" },
   { alias: 'training.distributed', key: 'distributed.enabled', origin: "the Python framework's training: section" },
   { alias: 'training.distributed_strategy', key: 'distributed.strategy', origin: "the Python framework's training: section" },
   { alias: 'training.distributed_backend', key: 'distributed.backend', origin: "the Python framework's training: section" },

@@ -84,6 +84,7 @@ const LAYOUTS: Record<RunConfig['training']['algorithm'], AlgorithmLayout> = {
   dpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
   orpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
   cpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
+  gkd: { rowsPerExample: 1, head: 'lm-per-token', online: false },
   reward: { rowsPerExample: 2, head: 'score', online: false },
   prm: { rowsPerExample: 1, head: 'score', online: false },
   critic: { rowsPerExample: 1, head: 'score', online: false },
@@ -127,7 +128,7 @@ export function trainBatchSize(config: RunConfig): number {
   return b === 'auto' ? config.training.auto_batch_size_start : b;
 }
 
-/** Whether the run anchors to a reference policy (DPO, GRPO with beta > 0, PPO, online DPO). */
+/** Whether the run anchors to a reference policy (DPO, GRPO with beta > 0, PPO, online DPO) or holds a frozen teacher (GKD). */
 export function referenceNeeded(config: RunConfig): boolean {
   switch (config.training.algorithm) {
     case 'dpo':
@@ -136,6 +137,7 @@ export function referenceNeeded(config: RunConfig): boolean {
       return config.grpo.beta > 0;
     case 'ppo':
     case 'online_dpo':
+    case 'gkd':
       return true;
     default:
       return false;

@@ -24,7 +24,7 @@ export { gpt2FromPretrained } from './gpt2/pretrained.js';
 export { TokenClassifierModel } from './token-classifier.js';
 export { LatentPrmModel, LATENT_PRM_ARCHITECTURE } from './latent-prm.js';
 export type { LatentPrmOptions } from './latent-prm.js';
-export { causalLmLossSum, causalLmSequenceLogprobs, causalLmCompletionLogps, causalLmCompletionStats } from './lm-loss.js';
+export { causalLmLossSum, causalLmSequenceLogprobs, causalLmCompletionLogps, causalLmCompletionStats, causalLmTargetLogits } from './lm-loss.js';
 export type { CompletionStats } from './lm-loss.js';
 export type { FusableHeadLm } from './types.js';
 export { BertModel, BertLayer, initBertWeights } from './bert/model.js';

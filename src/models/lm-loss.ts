@@ -135,3 +135,21 @@ export function causalLmCompletionStats(model: CausalLm, input: CausalLmInput, c
     return { logps: spread(stats.logps), entropy: spread(stats.entropy), hiddenStates };
   });
 }
+
+/**
+ * The next-token logits (n, V), float32, at the n positions whose NEXT label is not -100 (position
+ * t predicts labels[t + 1], as SFT's loss), in row-major order: what a distillation loss compares
+ * between two models on the same batch. The fused path runs the head on those positions only.
+ */
+export function causalLmTargetLogits(model: CausalLm, input: CausalLmInput, labels: Tensor): { logits: Tensor; numTokens: number } {
+  const fused = fusedHead(model);
+  const hidden = fused === null ? model.forward(input).logits : fused.lm.forwardHidden(input); // (B, T, V) or (B, T, H)
+  const [B, T] = hidden.shape as [number, number, number];
+  if (labels.shape[0] !== B || labels.shape[1] !== T) throw new RangeError(`causalLmTargetLogits: labels must be [${B}, ${T}], got [${labels.shape.join(', ')}]`);
+  return tidy(() => {
+    const shiftLabels = labels.slice(1, 1); // (B, T−1)
+    const { h } = keptRows(hidden.slice(1, 0, T - 1), shiftLabels, shiftLabels.ne(-100)); // (n, H or V)
+    const logits = fused === null ? h : h.matmul(fused.weight.t());
+    return { logits: logits.to('float32'), numTokens: h.size(0) };
+  });
+}

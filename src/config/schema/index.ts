@@ -17,6 +17,7 @@ import { ENVIRONMENT_ALGORITHMS, EnvironmentConfig, hasEnvironment } from './env
 import { checkDpo, DpoConfig } from './dpo.js';
 import { EvaluationConfig, MODEL_ROLE, TASKS_FOR_ROLE } from './evaluation.js';
 import { GenerationConfig } from './generation.js';
+import { checkGkd, GkdConfig } from './gkd.js';
 import { GrpoConfig } from './grpo.js';
 import { LoggingConfig } from './logging.js';
 import { LoraSection } from './lora.js';
@@ -42,6 +43,7 @@ export * from './dpo.js';
 export * from './environment.js';
 export * from './evaluation.js';
 export * from './generation.js';
+export * from './gkd.js';
 export * from './grpo.js';
 export * from './logging.js';
 export * from './lora.js';
@@ -93,6 +95,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
     issue(['lora', 'enabled'], `lora.enabled works with training.algorithm ${LORA_ALGORITHMS.join(', ')}, not ${t.algorithm} (its score or value head must train in full)`);
   }
   checkCpo(c.cpo, issue);
+  if (t.algorithm === 'gkd') checkGkd(c, issue);
   if (c.model.init === 'from_scratch') {
     if (!FROM_SCRATCH_ALGORITHMS.includes(t.algorithm)) issue(['model', 'init'], `model.init from_scratch works with training.algorithm ${FROM_SCRATCH_ALGORITHMS.join(', ')}, not ${t.algorithm}; start the others from a trained model directory`);
     if (c.lora.enabled) issue(['lora', 'enabled'], 'lora.enabled trains adapters on a frozen base, but model.init is from_scratch: the base would stay random');
@@ -149,6 +152,7 @@ const RunConfigObject = z.strictObject({
   dpo: DpoConfig.prefault({}),
   orpo: OrpoConfig.prefault({}),
   cpo: CpoConfig.prefault({}),
+  gkd: GkdConfig.prefault({}),
   ppo: PpoConfig.prefault({}),
   grpo: GrpoConfig.prefault({}),
   online_dpo: OnlineDpoConfig.prefault({}),
