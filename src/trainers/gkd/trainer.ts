@@ -75,15 +75,15 @@ function withoutDropout<T>(model: PretrainedCausalLm, fn: () => T): T {
  * completion tokens, so a step's loss is TRL's generalized_jsd_loss with num_items_in_batch (the
  * step's tokens). The teacher's logits come from the same rows without grad; the loss runs in
  * float32 at temperature 1 (TRL's compute_loss passes no temperature: it only shapes sampling).
- * Evaluation (no grad) always takes the dataset's completions. Metric on_policy: the share of the
- * step's completion tokens the student sampled.
+ * Evaluation (no grad) always takes the dataset's completions. Training metric on_policy: the
+ * share of the step's completion tokens the student sampled.
  */
 export function gkdAlgorithm(model: PretrainedCausalLm, o: GkdAlgorithmOptions): Algorithm<TokenizedExample> & { readonly schedule: OnPolicySchedule } {
   const beta = o.beta ?? 0.5;
   const schedule = new OnPolicySchedule(o.seed, o.lmbda ?? 0.5);
   const seqKd = o.seqKd ?? false;
-  const sourceOf = (): GkdSource => {
-    if (!isGradEnabled()) return 'dataset'; // evaluation, as TRL's prediction_step
+  const sourceOf = (training: boolean): GkdSource => {
+    if (!training) return 'dataset'; // evaluation, as TRL's prediction_step
     if (schedule.next()) return 'student';
     return seqKd ? 'teacher' : 'dataset';
   };
@@ -93,7 +93,8 @@ export function gkdAlgorithm(model: PretrainedCausalLm, o: GkdAlgorithmOptions):
     model,
     schedule,
     loss(examples) {
-      const source = sourceOf();
+      const training = isGradEnabled(); // evaluation runs without grad
+      const source = sourceOf(training);
       const rows =
         source === 'student' ? sampleRows(model, examples, o.generation)
         : source === 'teacher' ? withReference(o.teacher, model, (t) => sampleRows(t, examples, o.generation))
@@ -107,7 +108,7 @@ export function gkdAlgorithm(model: PretrainedCausalLm, o: GkdAlgorithmOptions):
       }
       const perToken = generalizedJsd(student.logits, teacher, { beta }); // (n)
       const n = student.numTokens;
-      return { loss: perToken.sum(), numTokens: n, tokens: batch.attentionMask.sum().item(), metrics: { on_policy: source === 'student' ? n : 0 } };
+      return { loss: perToken.sum(), numTokens: n, tokens: batch.attentionMask.sum().item(), ...(training ? { metrics: { on_policy: source === 'student' ? n : 0 } } : {}) };
     },
     stateDict: () => ({ on_policy_draws: schedule.draws }),
     loadStateDict(state) {

@@ -156,3 +156,16 @@ test('gkd: config refusals quote the values', () => {
   writeFileSync(file, `model: {name_or_path: ${STUDENT}}\ntraining: {algorithm: gkd}\ndata: {dataset_path: x.jsonl}\ngkd: {temperature: 0.9}\ngeneration: {temperature: 0.7}\n`);
   assert.throws(() => loadConfig(file, { env: {} }), /gkd\.temperature[\s\S]*generation\.temperature|generation\.temperature[\s\S]*gkd\.temperature/);
 });
+
+test('gkd: seq_kd (teacher samples), LoRA with the starting base as teacher, and gradient checkpointing train', async () => {
+  const out = () => mkdtempSync(join(tmpdir(), 'gkd-variant-'));
+  const seqKd = await runGkd(sampleConfig({ output_dir: out(), max_steps: 2 }, { lmbda: 0, seq_kd: true }), { progress: sink });
+  assert.equal(seqKd.globalStep, 2);
+  assert.ok(Number.isFinite(seqKd.losses.get(2)!) && seqKd.losses.get(1)! > 0);
+  const base = sampleConfig({ output_dir: out(), max_steps: 2 }, { lmbda: 1 });
+  // No teacher path: the LoRA student's own base (adapters disabled) is the teacher; the student starts equal to it.
+  const lora = await runGkd(RunConfig.parse({ ...base, gkd: { ...base.gkd, teacher_model_name_or_path: null }, lora: { enabled: true, r: 4, alpha: 8 } }), { progress: sink });
+  assert.ok(Math.abs(lora.losses.get(1)!) < 1e-6, `LoRA B starts at 0, so the student equals its base: first loss ${lora.losses.get(1)}`);
+  const ckpt = await runGkd(sampleConfig({ output_dir: out(), max_steps: 2, gradient_checkpointing: true }, { lmbda: 0.5 }), { progress: sink });
+  assert.equal(ckpt.globalStep, 2);
+});
