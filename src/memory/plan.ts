@@ -240,7 +240,7 @@ export function planMemory(config: RunConfig, models: PlanModels, options: PlanO
     items.push({ part: 'value', label: 'value model activations', bytes: most('value'), atPeak: worst.value, detail: "the separate value model's forward on the micro-batch (its weights, gradients and AdamW state are above)", mappedBytes: 0 });
   }
   if (reference !== null) {
-    items.push({ part: 'reference', label: 'reference model (frozen)', bytes: weights(reference), atPeak: weights(reference), detail: `${n(reference.parameters.total)} x ${costs.weight} B (${storedIn(reference)})`, mappedBytes: mapped(reference) });
+    items.push({ part: 'reference', label: t.algorithm === 'gkd' ? 'teacher model (frozen)' : 'reference model (frozen)', bytes: weights(reference), atPeak: weights(reference), detail: `${n(reference.parameters.total)} x ${costs.weight} B (${storedIn(reference)})`, mappedBytes: mapped(reference) });
   } else if (referenceNeeded(config)) {
     const why = lora ? 'the LoRA base with adapters disabled: no copy' : 'log-probs precomputed before training, then freed';
     items.push({ part: 'reference', label: 'reference model', bytes: 0, atPeak: 0, detail: why, mappedBytes: 0 });

@@ -15,6 +15,8 @@ test('the alias table: every alias names a real key, none is itself a key', () =
     'model.name -> model.name_or_path',
     'model.model_name_or_path -> model.name_or_path',
     'sft.max_length -> data.max_length',
+    'gkd.temperature -> generation.temperature',
+    'gkd.max_new_tokens -> generation.max_new_tokens',
     'training.distributed -> distributed.enabled',
     'training.distributed_strategy -> distributed.strategy',
     'training.distributed_backend -> distributed.backend',
