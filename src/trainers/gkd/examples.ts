@@ -9,7 +9,7 @@
  * const mine = sampledExample(prompt, tokenIds);    // a student's sample (on-policy)
  * ```
  */
-import { withOrigin, type TokenizedExample } from '../../data/index.js';
+import { formatOrigin, originOf, withOrigin, type TokenizedExample } from '../../data/index.js';
 
 /** The example with its prompt extended to the start of the last completion span, and loss on that span only. */
 export function lastTurnExample(e: TokenizedExample): TokenizedExample {
@@ -36,4 +36,12 @@ export function sampledExample(prompt: readonly number[], completion: readonly n
     promptLength: prompt.length,
     truncated: false,
   };
+}
+
+/** Refuses an example whose completion starts at its first token: the student would have no prompt to continue. */
+export function checkPrompts(examples: readonly TokenizedExample[], maxLength: number): void {
+  const empty = examples.find((e) => e.promptLength === 0);
+  if (empty === undefined) return;
+  const where = formatOrigin(originOf(empty)) ?? 'a record';
+  throw new Error(`gkd: ${where}: the completion starts at the first token (no prompt, or none left within data.max_length ${maxLength}), so the student has nothing to sample from; give the record a prompt (a user turn before the assistant's)`);
 }

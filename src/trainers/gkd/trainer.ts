@@ -21,7 +21,7 @@ import { onTrainingDevice } from '../loop/device.js';
 import { prepareRun } from '../loop/prepare.js';
 import { loadReferencePolicy, withReference, type ReferencePolicy } from '../loop/reference.js';
 import { trainAlgorithm } from '../loop/run.js';
-import { lastTurnExample, promptOf, sampledExample } from './examples.js';
+import { checkPrompts, lastTurnExample, promptOf, sampledExample } from './examples.js';
 import { OnPolicySchedule } from './on-policy.js';
 import { checkSharedVocabulary } from './teacher.js';
 
@@ -130,6 +130,7 @@ async function runGkdOnDevice(config: RunConfig, options: RunOptions<TokenizedEx
   const train = (await loadSftExamples(run.config, tokenizer, 'train')).map(lastTurnExample);
   if (train.length === 0) throw new Error('gkd: no training example has a completion token to train on');
   const validation = (await loadSftExamples(run.config, tokenizer, 'validation')).map(lastTurnExample);
+  checkPrompts(train, config.data.max_length);
   const { model, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
   const teacher = loadReferencePolicy({ needed: true, modelPath: run.modelDir, refModelPath: g.teacher_model_name_or_path, loraApplied: lora !== null, dtype: run.dtype });
   if (teacher === null || teacher === 'precomputed') throw new Error('gkd: the teacher did not load');

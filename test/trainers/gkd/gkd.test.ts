@@ -18,6 +18,8 @@ import { noGrad, tidy } from '../../../src/tensor/index.js';
 import { Tokenizer } from '../../../src/tokenizers/index.js';
 import { Trainer } from '../../../src/trainers/loop/index.js';
 import { freezeReference } from '../../../src/trainers/loop/reference.js';
+import { checkPrompts } from '../../../src/trainers/gkd/examples.js';
+import { setOrigin } from '../../../src/data/index.js';
 import { checkSharedVocabulary, gkdAlgorithm, lastTurnExample, OnPolicySchedule, runGkd } from '../../../src/trainers/gkd/index.js';
 
 const STUDENT = 'test/fixtures/models/tiny-qwen2';
@@ -132,6 +134,10 @@ test('gkd: a teacher with another vocabulary is refused, naming the files and th
   const config = JSON.parse(readFileSync(join(TEACHER, 'config.json'), 'utf8'));
   writeFileSync(join(bad, 'config.json'), JSON.stringify({ ...config, vocab_size: 640 }));
   assert.throws(() => checkSharedVocabulary(student, bad), /has vocab_size 512 but the teacher \(gkd\.teacher_model_name_or_path, .*config\.json\) has vocab_size 640/);
+  // A record with no prompt names its file:line.
+  const noPrompt: TokenizedExample = { inputIds: [5, 6], completionMask: [1, 1], labels: [5, 6], promptLength: 0, truncated: false };
+  setOrigin(noPrompt, { file: 'data/x.jsonl', line: 7 });
+  assert.throws(() => checkPrompts([golden[0]!, noPrompt], 128), /gkd: data\/x\.jsonl:7: the completion starts at the first token/);
   // runGkd refuses before any model loads.
   return assert.rejects(runGkd(sampleConfig({ output_dir: join(dir, 'out'), max_steps: 1 }, { teacher_model_name_or_path: bad }), { progress: sink }), /vocab_size 640/);
 });
