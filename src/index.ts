@@ -23,6 +23,7 @@ export * from './trainers/dpo/index.js';
 export * from './trainers/orpo/index.js';
 export * from './trainers/cpo/index.js';
 export * from './trainers/gkd/index.js';
+export * from './trainers/kto/index.js';
 export * from './trainers/prm/index.js';
 export * from './trainers/critic/index.js';
 export * from './eval/index.js';

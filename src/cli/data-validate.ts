@@ -21,6 +21,8 @@ function promptAndResponse(r: DataRecord): [string, string] {
       return [text(r.messages.filter((m) => m.role !== 'assistant')), text(r.messages.filter((m) => m.role === 'assistant'))];
     case 'preference':
       return [text(r.prompt), text(r.chosen)];
+    case 'unpaired_preference':
+      return [text(r.prompt), text(r.completion)];
     case 'prompt':
       return [text(r.prompt), r.reference ?? ''];
     case 'stepwise':

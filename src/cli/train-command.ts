@@ -9,6 +9,7 @@ import { runDpo } from '../trainers/dpo/index.js';
 import { runOrpo } from '../trainers/orpo/index.js';
 import { runCpo } from '../trainers/cpo/index.js';
 import { runGkd } from '../trainers/gkd/index.js';
+import { runKto } from '../trainers/kto/index.js';
 import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 import { runPrm } from '../trainers/prm/index.js';
@@ -30,6 +31,7 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   orpo: runOrpo,
   cpo: runCpo,
   gkd: runGkd,
+  kto: runKto,
   prm: runPrm,
   critic: runCritic,
   grpo: runGrpo,

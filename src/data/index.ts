@@ -9,6 +9,7 @@ export * from './readers/index.js';
 export * from './converters/index.js';
 export * from './collate/index.js';
 export { splitRecords } from './tools/split.js';
+export { unpairPreferences, UNPAIR_BATCH_ROWS } from './tools/unpair.js';
 export type { SplitOptions } from './tools/split.js';
 export { mergeRecords, MERGE_STRATEGIES } from './tools/merge.js';
 export type { MergeStrategy, MergeSource, MergeOptions } from './tools/merge.js';

@@ -42,6 +42,17 @@ export interface PreferenceRecord {
   margin?: number;
 }
 
+/**
+ * One completion of a prompt labelled desirable (true) or undesirable (false): TRL's unpaired
+ * preference format, what KTO trains on. Paired preference rows unpair into two of these.
+ */
+export interface UnpairedPreferenceRecord {
+  kind: 'unpaired_preference';
+  prompt: string | ChatMessage[];
+  completion: string | ChatMessage[];
+  label: boolean;
+}
+
 /** A prompt for online RL (PPO/GRPO), with an optional reference answer for rule-based rewards. */
 export interface PromptRecord {
   kind: 'prompt';
@@ -97,6 +108,7 @@ export type DataRecord =
   | SftRecord
   | ConversationRecord
   | PreferenceRecord
+  | UnpairedPreferenceRecord
   | PromptRecord
   | StepwiseRecord
   | TeacherStudentRecord
@@ -105,4 +117,4 @@ export type DataRecord =
   | PairRecord;
 
 export type DataKind = DataRecord['kind'];
-export const DATA_KINDS = ['sft', 'conversation', 'preference', 'prompt', 'stepwise', 'teacher_student', 'latent', 'text', 'pair'] as const satisfies readonly DataKind[];
+export const DATA_KINDS = ['sft', 'conversation', 'preference', 'unpaired_preference', 'prompt', 'stepwise', 'teacher_student', 'latent', 'text', 'pair'] as const satisfies readonly DataKind[];

@@ -21,8 +21,8 @@ export function readPlanModels(config: RunConfig): PlanModels {
   const lora = config.lora.enabled;
   let referenceDir: string | null = null;
   if (referenceNeeded(config)) {
-    const explicit = t === 'dpo' ? config.dpo.ref_model_path : t === 'online_dpo' ? config.online_dpo.ref_model_path : t === 'gkd' ? config.gkd.teacher_model_name_or_path : null;
-    const precomputed = t === 'dpo' && config.dpo.precompute_ref_log_probs;
+    const explicit = t === 'dpo' ? config.dpo.ref_model_path : t === 'online_dpo' ? config.online_dpo.ref_model_path : t === 'gkd' ? config.gkd.teacher_model_name_or_path : t === 'kto' ? config.kto.ref_model_path : null;
+    const precomputed = (t === 'dpo' && config.dpo.precompute_ref_log_probs) || (t === 'kto' && config.kto.precompute_ref_log_probs);
     if (!precomputed && (explicit !== null || !lora)) referenceDir = explicit ?? config.model.name_or_path;
   }
   const sectionRewardModel = t === 'grpo' ? config.grpo.reward_model_path : t === 'ppo' ? config.ppo.reward_model_path : t === 'online_dpo' ? config.online_dpo.reward_model_path : undefined;

@@ -85,6 +85,8 @@ const LAYOUTS: Record<RunConfig['training']['algorithm'], AlgorithmLayout> = {
   orpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
   cpo: { rowsPerExample: 2, head: 'lm-per-token', online: false },
   gkd: { rowsPerExample: 1, head: 'lm-per-token', online: false },
+  // One example per row; its KL row (another example's completion) runs without grad.
+  kto: { rowsPerExample: 1, head: 'lm-per-token', online: false },
   reward: { rowsPerExample: 2, head: 'score', online: false },
   prm: { rowsPerExample: 1, head: 'score', online: false },
   critic: { rowsPerExample: 1, head: 'score', online: false },
@@ -128,11 +130,13 @@ export function trainBatchSize(config: RunConfig): number {
   return b === 'auto' ? config.training.auto_batch_size_start : b;
 }
 
-/** Whether the run anchors to a reference policy (DPO, GRPO with beta > 0, PPO, online DPO) or holds a frozen teacher (GKD). */
+/** Whether the run anchors to a reference policy (DPO, KTO, GRPO with beta > 0, PPO, online DPO) or holds a frozen teacher (GKD). */
 export function referenceNeeded(config: RunConfig): boolean {
   switch (config.training.algorithm) {
     case 'dpo':
       return !config.dpo.reference_free;
+    case 'kto':
+      return true;
     case 'grpo':
       return config.grpo.beta > 0;
     case 'ppo':

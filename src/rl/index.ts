@@ -16,6 +16,8 @@ export { orpoOddsRatioLoss, log1mexp } from './orpo.js';
 export type { OrpoInputs, OrpoOutput } from './orpo.js';
 export { cpoLoss, CPO_LOSS_TYPES, CPO_LENGTH_NORMALISED } from './cpo.js';
 export type { CpoLossType, CpoInputs, CpoOptions, CpoOutput } from './cpo.js';
+export { ktoLoss, ktoReferencePoint, KTO_LOSS_TYPES, KTO_KL_LOSS_TYPES } from './kto.js';
+export type { KtoLossType, KtoInputs, KtoOptions, KtoOutput } from './kto.js';
 export { rewardModelLoss } from './reward.js';
 export type { RewardLossOptions, RewardLossOutput } from './reward.js';
 export { grpoLoss, GRPO_LOSS_TYPES, IMPORTANCE_SAMPLING_LEVELS } from './grpo.js';

@@ -11,6 +11,7 @@
 export { scoreResponses, scorePairs } from './reward.js';
 export type { ScoreOptions, PairScores } from './reward.js';
 export { pairLogps, scorePairLogps } from './pair-logps.js';
+export { scoreCompletionLogps } from './completion-logps.js';
 export { pairLogpsWithNll, NLL_TOKENS } from './pair-nll.js';
 export type { NllTokens, PairLogpsWithNll } from './pair-nll.js';
 export { compareTeacherStudent, sequenceScores, responseMask } from './critic.js';

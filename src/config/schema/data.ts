@@ -8,7 +8,8 @@ import { TEXT_DOCUMENT_MODES } from '../../data/readers/text.js';
 
 /**
  * Dataset kinds: the record kinds of src/data/records.ts. A trainer reads the kinds it
- * consumes: sft and gkd read sft/conversation, reward, dpo, orpo and cpo read preference, ppo, grpo and online_dpo read
+ * consumes: sft and gkd read sft/conversation, reward, dpo, orpo and cpo read preference, kto reads
+ * unpaired_preference (and preference, unpaired), ppo, grpo and online_dpo read
  * prompt, prm reads stepwise or latent, critic reads teacher_student.
  */
 export const DATASET_KINDS = DATA_KINDS;

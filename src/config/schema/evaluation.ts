@@ -9,7 +9,7 @@ import type { Algorithm } from './training.js';
  * - perplexity: exp of the mean completion-token loss on prompt/response records;
  * - reward: mean reward of those completions under evaluation.reward_model_path;
  * - preference: accuracy and margin on chosen/rejected pairs, of a reward model or of a DPO
- *   policy's implicit rewards against its reference;
+ *   or KTO policy's implicit rewards β·log(π/π_ref) against its reference;
  * - prm: MSE/MAE/R² (and step accuracy for stepwise PRMs) of a process reward model;
  * - critic: d_acc and score_diff of a critic on teacher/student responses;
  * - retrieval: top-1 accuracy and MRR of an encoder ranking held-out anchor/positive pairs;
@@ -27,6 +27,7 @@ export const MODEL_ROLE: Record<Algorithm, EvalModelRole> = {
   orpo: 'policy',
   cpo: 'policy',
   gkd: 'policy',
+  kto: 'policy',
   grpo: 'policy',
   online_dpo: 'policy',
   ppo: 'policy',
@@ -54,6 +55,7 @@ export const DEFAULT_TASKS: Record<Algorithm, readonly EvalTask[]> = {
   orpo: ['preference', 'generation'],
   cpo: ['preference', 'generation'],
   gkd: ['generation', 'perplexity'],
+  kto: ['preference', 'generation'],
   grpo: ['generation'],
   online_dpo: ['generation'],
   ppo: ['generation'],
@@ -103,7 +105,7 @@ export const EvaluationConfig = z
       .min(1)
       .nullable()
       .default(null)
-      .describe('Reference for DPO implicit rewards (task preference on a policy); null = dpo.ref_model_path, else model.name_or_path.'),
+      .describe('Reference for DPO and KTO implicit rewards (task preference on a policy); null = dpo.ref_model_path (kto.ref_model_path for kto), else model.name_or_path.'),
     max_examples: z
       .number()
       .int()

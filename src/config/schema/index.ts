@@ -9,6 +9,7 @@
 import { z } from 'zod';
 import type { DataKind } from '../../data/records.js';
 import { ContrastiveConfig } from './contrastive.js';
+import { checkKto, KtoConfig } from './kto.js';
 import { checkCpo, CpoConfig } from './cpo.js';
 import { CriticConfig } from './critic.js';
 import { DataConfig, type DatasetKind } from './data.js';
@@ -46,6 +47,7 @@ export * from './generation.js';
 export * from './gkd.js';
 export * from './grpo.js';
 export * from './logging.js';
+export * from './kto.js';
 export * from './lora.js';
 export * from './mlm.js';
 export * from './model.js';
@@ -91,6 +93,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   }
   if (t.algorithm === 'online_dpo') checkOnlineDpo(c, issue);
   checkDpo(c.dpo, t.per_device_train_batch_size, issue);
+  checkKto(c.kto, t.per_device_train_batch_size, issue);
   if (c.lora.enabled && !LORA_ALGORITHMS.includes(t.algorithm)) {
     issue(['lora', 'enabled'], `lora.enabled works with training.algorithm ${LORA_ALGORITHMS.join(', ')}, not ${t.algorithm} (its score or value head must train in full)`);
   }
@@ -153,6 +156,7 @@ const RunConfigObject = z.strictObject({
   orpo: OrpoConfig.prefault({}),
   cpo: CpoConfig.prefault({}),
   gkd: GkdConfig.prefault({}),
+  kto: KtoConfig.prefault({}),
   ppo: PpoConfig.prefault({}),
   grpo: GrpoConfig.prefault({}),
   online_dpo: OnlineDpoConfig.prefault({}),

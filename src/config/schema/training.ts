@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { LR_SCHEDULER_TYPES } from '../../trainers/loop/schedule.js';
 
 /** Every trainer the run can start; `training.algorithm` picks one. */
-export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'orpo', 'cpo', 'gkd', 'grpo', 'online_dpo', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive'] as const;
+export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'orpo', 'cpo', 'kto', 'gkd', 'grpo', 'online_dpo', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 /** The algorithms on the online (rollout, then update) loop. */
 export const ONLINE_ALGORITHMS: readonly Algorithm[] = ['ppo', 'grpo', 'online_dpo'];
@@ -11,7 +11,7 @@ const ONLINE_NAMES = ONLINE_ALGORITHMS.join('/');
 /** The algorithms that may start from fresh weights (model.init: from_scratch). */
 export const FROM_SCRATCH_ALGORITHMS: readonly Algorithm[] = ['sft', 'pretrain', 'mlm'];
 /** The algorithms lora.enabled works with (the others train a score or value head in full). */
-export const LORA_ALGORITHMS: readonly Algorithm[] = ['sft', 'dpo', 'orpo', 'cpo', 'gkd', 'grpo', 'ppo', 'online_dpo'];
+export const LORA_ALGORITHMS: readonly Algorithm[] = ['sft', 'dpo', 'orpo', 'cpo', 'kto', 'gkd', 'grpo', 'ppo', 'online_dpo'];
 
 /** A batch size key: a number, or 'auto' (found by a memory probe before training; see trainers/loop/auto-batch-size.ts). */
 export const BatchSize = z.union([z.number().int().positive(), z.literal('auto')]);

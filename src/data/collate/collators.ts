@@ -82,6 +82,38 @@ export function collateCompletions(examples: readonly TokenizedExample[], option
   };
 }
 
+/** Prompt + completion sequences as right-padded rows (by default) with a mask of the completion tokens. */
+export interface PromptCompletionRows {
+  inputIds: number[][];
+  attentionMask: number[][];
+  completionMask: number[][];
+}
+
+/**
+ * Concatenates each (prompt, completion) and pads the rows, as TRL's preference collators.
+ *
+ * ```ts
+ * promptCompletionRows([[[1, 2], [3]], [[4], [5, 6]]], { padTokenId: 0 }).completionMask; // [[0, 0, 1], [0, 1, 1]]
+ * ```
+ */
+export function promptCompletionRows(sequences: readonly (readonly [readonly number[], readonly number[]])[], options: CollateOptions): PromptCompletionRows {
+  nonEmpty(sequences.length, 'sequences');
+  const side = options.paddingSide ?? 'right';
+  const ids = sequences.map(([p, c]) => [...p, ...c]);
+  const length = paddedLength(ids, options.padToMultipleOf);
+  return {
+    inputIds: padTo(ids, length, options.padTokenId, side),
+    attentionMask: padTo(ids.map((r) => r.map(() => 1)), length, 0, side),
+    completionMask: padTo(sequences.map(([p, c]) => [...p.map(() => 0), ...c.map(() => 1)]), length, 0, side),
+  };
+}
+
+/** `promptCompletionRows` as int64 tensors `[N, T]`. */
+export function collatePromptCompletions(sequences: readonly (readonly [readonly number[], readonly number[]])[], options: CollateOptions): PreferenceBatch {
+  const rows = promptCompletionRows(sequences, options);
+  return { inputIds: int64(rows.inputIds), attentionMask: int64(rows.attentionMask), completionMask: int64(rows.completionMask) };
+}
+
 /** A preference batch as rows (TRL DataCollatorForPreference layout). */
 export interface PreferenceRows {
   inputIds: number[][];
@@ -96,15 +128,8 @@ export interface PreferenceRows {
  */
 export function collatePreferenceRows(examples: readonly PreferenceExample[], options: CollateOptions): PreferenceRows {
   nonEmpty(examples.length, 'preference pairs');
-  const side = options.paddingSide ?? 'right';
   const sequences = [...examples.map((e) => [e.promptIds, e.chosenIds]), ...examples.map((e) => [e.promptIds, e.rejectedIds])] as [number[], number[]][];
-  const ids = sequences.map(([p, c]) => [...p, ...c]);
-  const length = paddedLength(ids, options.padToMultipleOf);
-  const rows: PreferenceRows = {
-    inputIds: padTo(ids, length, options.padTokenId, side),
-    attentionMask: padTo(ids.map((r) => r.map(() => 1)), length, 0, side),
-    completionMask: padTo(sequences.map(([p, c]) => [...p.map(() => 0), ...c.map(() => 1)]), length, 0, side),
-  };
+  const rows: PreferenceRows = promptCompletionRows(sequences, options);
   const margins = examples.map((e) => e.margin);
   if (margins.every((m): m is number => m !== undefined)) rows.margins = margins;
   return rows;

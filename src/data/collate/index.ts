@@ -14,6 +14,7 @@ export { CHAT_TEMPLATE_MODES, IGNORE_INDEX } from './types.js';
 export type {
   ChatTemplateMode,
   PreferenceExample,
+  UnpairedPreferenceExample,
   PromptExample,
   TeacherStudentExample,
   TokenizedExample,
@@ -40,8 +41,11 @@ export {
   collatePreference,
   collatePromptRows,
   collatePrompts,
+  collatePromptCompletions,
+  promptCompletionRows,
 } from './collators.js';
-export type { CollateOptions, CompletionBatch, CompletionRows, PreferenceBatch, PreferenceRows, PromptBatch } from './collators.js';
+export type { CollateOptions, CompletionBatch, CompletionRows, PreferenceBatch, PreferenceRows, PromptBatch, PromptCompletionRows } from './collators.js';
+export { tokenizeUnpairedPreference, mismatchedCompletions } from './unpaired-preference.js';
 export { lengthGroupedBatches, shuffledIndices, seededRandom, distributedShard } from './sampler.js';
 export type { LengthGroupedOptions } from './sampler.js';
 export { packExamples, collatePacked } from './packing.js';

@@ -37,6 +37,17 @@ export interface PreferenceExample {
   truncated: boolean;
 }
 
+/** An unpaired preference example as TRL's KTOTrainer tokenizes it: one prompt, one labelled completion. */
+export interface UnpairedPreferenceExample {
+  promptIds: number[];
+  completionIds: number[];
+  /** TRL's label: true = desirable completion. */
+  label: boolean;
+  /** Reference-model log-prob of the completion, when precomputed before training (KTO). */
+  refLogps?: number;
+  truncated: boolean;
+}
+
 /** A prompt for online RL; the model generates the completion. */
 export interface PromptExample {
   /** Prompt ids, ending with the generation prompt when a chat template is used. */

@@ -12,6 +12,7 @@ export { datasetFiles, tokenizeOptions } from './files.js';
 export type { Split } from './files.js';
 export { loadSftExamples } from './sft.js';
 export { loadRewardExamples } from './preference.js';
+export { loadUnpairedPreferences } from './unpaired-preference.js';
 export { loadPrompts } from './prompts.js';
 export { loadTextBlocks, textCorpusFiles } from './text.js';
 export type { CacheGroup, TextEncoding } from './text.js';

@@ -17,6 +17,7 @@ import { parseSft } from './sft.js';
 import { parseStepwise } from './stepwise.js';
 import { parseTeacherStudent } from './teacher-student.js';
 import { parseText } from './text.js';
+import { parseUnpairedPreference } from './unpaired-preference.js';
 
 export { parseConversation } from './conversation.js';
 export { typeName } from './fields.js';
@@ -30,6 +31,7 @@ export { parseSft } from './sft.js';
 export { parseStepwise } from './stepwise.js';
 export { parseTeacherStudent } from './teacher-student.js';
 export { parseText } from './text.js';
+export { parseUnpairedPreference } from './unpaired-preference.js';
 
 /** Turns one raw row into a record of a given kind, or throws a `DataError`. */
 export type RecordParser<R extends DataRecord = DataRecord> = (value: unknown, ctx: ParseContext) => R;
@@ -39,6 +41,7 @@ export const FORMAT_PARSERS: { readonly [K in DataKind]: RecordParser<Extract<Da
   sft: parseSft,
   conversation: parseConversation,
   preference: parsePreference,
+  unpaired_preference: parseUnpairedPreference,
   prompt: parsePrompt,
   stepwise: parseStepwise,
   teacher_student: parseTeacherStudent,

@@ -2,8 +2,8 @@
  * The built-in sample data (`rlhf data sample`): technical Q&A in English and Chinese, one
  * file per dataset kind the trainers take (SFT with a validation split, preference pairs,
  * prompts with references, stepwise labels, teacher/student pairs, evaluation, a raw-text
- * corpus for pretraining with a validation part, and anchor/positive pairs for contrastive
- * learning), deterministic for a seed. The example configs under examples/configs read these files.
+ * corpus for pretraining with a validation part, anchor/positive pairs for contrastive
+ * learning, and unpaired labelled completions for KTO with a validation part), deterministic for a seed. The example configs under examples/configs read these files.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,12 +100,20 @@ export function writeSampleData(dir: string, options: SampleDataOptions = {}): R
     return { anchor: question(f, l, r), positive: f.answer[l] };
   };
   const textSets = { pairs: Array.from({ length: sft }, pair), pairs_val: Array.from({ length: Math.max(1, Math.round(sft / 10)) }, pair) };
+  // KTO's unpaired examples: a good answer labelled desirable or a poor one labelled undesirable.
+  const unpaired = () => {
+    const f = pick(FACTS, r);
+    const l = lang();
+    const desirable = r() < 0.5;
+    return { prompt: question(f, l, r), completion: desirable ? f.answer[l] : f.poor[l], label: desirable };
+  };
+  const unpairedSets = { unpaired_preference: Array.from({ length: preference }, unpaired), unpaired_preference_val: Array.from({ length: Math.max(2, Math.round(preference / 10)) }, unpaired) };
   for (const [name, docs] of [['corpus', corpus], ['corpus_val', corpusVal]] as const) {
     const path = join(dir, `${name}.txt`);
     writeFileSync(path, `${docs.join('\n')}\n`);
     out[name] = { path, count: docs.length };
   }
-  for (const [name, rows] of Object.entries({ ...sets, ...textSets })) {
+  for (const [name, rows] of Object.entries({ ...sets, ...textSets, ...unpairedSets })) {
     const path = join(dir, `${name}.jsonl`);
     writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + '\n');
     out[name] = { path, count: rows.length };

@@ -1,0 +1,7 @@
+/**
+ * Kahneman-Tversky optimisation on unpaired preference data (TRL KTOTrainer semantics).
+ * @example
+ * const result = await runKto(loadConfig('examples/configs/kto.yaml'));
+ */
+export { runKto, ktoAlgorithm, ktoMetrics, precomputeKtoReferenceLogps } from './trainer.js';
+export type { KtoAlgorithmOptions } from './trainer.js';
