@@ -67,6 +67,7 @@ export function taskKinds(task: EvalTask, config: RunConfig): readonly DataKind[
 export function kindOfRow(row: Record<string, unknown>): DataKind | null {
   const has = (key: string) => key in row;
   if (has('chosen') && has('rejected')) return 'preference';
+  if (has('completion') && has('label')) return 'unpaired_preference';
   if (has('teacher_response')) return 'teacher_student';
   if (has('anchor') && has('positive')) return 'pair';
   if (has('completions') && has('labels')) return 'stepwise';

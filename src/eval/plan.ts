@@ -118,13 +118,21 @@ export function evalOutputDir(config: RunConfig): string {
   return config.evaluation.output_dir ?? join(config.training.output_dir, 'eval');
 }
 
-/** The reference DPO implicit rewards are taken against; null when dpo.reference_free. */
+/**
+ * The reference the implicit rewards β·log(π/π_ref) are taken against: the kto section's for a
+ * kto run, the dpo section's otherwise; null when dpo.reference_free.
+ */
 export function referenceOf(config: RunConfig): { path: string; key: string } | null {
-  if (config.dpo.reference_free) return null;
+  const kto = config.training.algorithm === 'kto';
+  if (!kto && config.dpo.reference_free) return null;
   if (config.evaluation.reference_model_path !== null) return { path: config.evaluation.reference_model_path, key: 'evaluation.reference_model_path' };
-  if (config.dpo.ref_model_path !== null) return { path: config.dpo.ref_model_path, key: 'dpo.ref_model_path' };
+  const [own, key] = kto ? [config.kto.ref_model_path, 'kto.ref_model_path'] : [config.dpo.ref_model_path, 'dpo.ref_model_path'];
+  if (own !== null) return { path: own, key };
   return { path: config.model.name_or_path, key: 'model.name_or_path' };
 }
+
+/** β of the implicit rewards: kto.beta for a kto run, else dpo.beta. */
+export const implicitRewardBeta = (config: RunConfig): number => (config.training.algorithm === 'kto' ? config.kto.beta : config.dpo.beta);
 
 /** Checks tasks, model directories and every file they read; throws one ConfigError listing every problem. */
 export async function planEvaluation(config: RunConfig, options: { configFile?: string } = {}): Promise<EvalPlan> {

@@ -24,7 +24,7 @@ import { Tokenizer } from '../tokenizers/index.js';
 import { scorePairLogps, scorePairs } from '../scoring/index.js';
 import { configReading, firstN, loadEvalPrompts, loadEvalTexts, loadPairRecords, loadPerplexityExamples, loadPreferenceRecords, tokenizePreferences } from './eval-data.js';
 import { hasCjk } from './metrics/cjk.js';
-import { planEvaluation, referenceOf, type EvalPlan, type ModelDir } from './plan.js';
+import { implicitRewardBeta, planEvaluation, referenceOf, type EvalPlan, type ModelDir } from './plan.js';
 import { renderEvalReport } from './report.js';
 import { generationLine, generationsFileOf, resultsJson, type EvalResults, type EvalSettings, type ModelEvaluation } from './results.js';
 import { loadSentenceEncoder } from '../contrastive/index.js';
@@ -154,7 +154,7 @@ class EvalSession {
       if (sources.preference !== undefined) {
         const examples = tokenizePreferences(config, tokenizer, await loadPreferenceRecords(config, sources.preference));
         const reference = this.referenceLogpsOf(tokenizer, examples);
-        Object.assign(metrics, dpoPreferenceMetrics(model, examples, reference, padTokenId, config.dpo.beta, this.batchSize));
+        Object.assign(metrics, dpoPreferenceMetrics(model, examples, reference, padTokenId, implicitRewardBeta(config), this.batchSize));
       }
     } finally {
       model.dispose();
@@ -327,7 +327,7 @@ class EvalSession {
       maxExamples: e.max_examples,
       rewardModel: this.plan.tasks.includes('reward') ? e.reward_model_path : null,
       referenceModel: dpo ? (referenceOf(c)?.path ?? null) : null,
-      beta: dpo ? c.dpo.beta : null,
+      beta: dpo ? implicitRewardBeta(c) : null,
     };
   }
 

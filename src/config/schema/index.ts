@@ -93,7 +93,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
   }
   if (t.algorithm === 'online_dpo') checkOnlineDpo(c, issue);
   checkDpo(c.dpo, t.per_device_train_batch_size, issue);
-  checkKto(c.kto, t.per_device_train_batch_size, issue);
+  if (t.algorithm === 'kto') checkKto(c.kto, t.per_device_train_batch_size, issue);
   if (c.lora.enabled && !LORA_ALGORITHMS.includes(t.algorithm)) {
     issue(['lora', 'enabled'], `lora.enabled works with training.algorithm ${LORA_ALGORITHMS.join(', ')}, not ${t.algorithm} (its score or value head must train in full)`);
   }

@@ -116,6 +116,9 @@ function precomputedLogps(examples: readonly UnpairedPreferenceExample[], like: 
   return tensor(examples.map((e) => e.refLogps as number), { dtype: like.dtype, device: like.device as Device });
 }
 
+/** TRL's metric names for desirable (chosen) and undesirable (rejected) examples. */
+const LABEL_NAMES = ['chosen', 'rejected'] as const;
+
 /**
  * TRL's logged means from the step's per-example averages: rewards/chosen = Σ desirable rewards /
  * desirable examples (absent when there are none, as TRL), rewards/margins when both labels occur,
@@ -123,14 +126,13 @@ function precomputedLogps(examples: readonly UnpairedPreferenceExample[], like: 
  */
 export function ktoMetrics(averaged: Record<string, number>, units: number): Record<string, number> {
   const out: Record<string, number> = { kl: averaged['kl'] ?? 0 };
-  const count = (label: 'chosen' | 'rejected') => Math.round((averaged[`count/${label}`] ?? 0) * units);
-  for (const label of ['chosen', 'rejected'] as const) {
+  for (const label of LABEL_NAMES) {
     const share = averaged[`count/${label}`] ?? 0;
     if (share > 0) {
       out[`rewards/${label}`] = (averaged[`rewards/${label}_sum`] ?? 0) / share;
       out[`logps/${label}`] = (averaged[`logps/${label}_sum`] ?? 0) / share;
     }
-    out[`count/${label}`] = count(label);
+    out[`count/${label}`] = Math.round(share * units);
   }
   if (out['rewards/chosen'] !== undefined && out['rewards/rejected'] !== undefined) out['rewards/margins'] = out['rewards/chosen'] - out['rewards/rejected'];
   return out;

@@ -158,6 +158,7 @@ test('kto: the config refuses a micro-batch of 1 and precomputed reference log-p
   assert.match(issues({ training: { algorithm: 'kto', per_device_train_batch_size: 1 } }).join('\n'), /training.per_device_train_batch_size: kto.loss_type kto estimates the KL reference point .* use 2 or more/);
   assert.match(issues({ training: { algorithm: 'kto', per_device_train_batch_size: 2 }, kto: { precompute_ref_log_probs: true } }).join('\n'), /kto.precompute_ref_log_probs: .*cannot be computed ahead/);
   assert.deepEqual(issues({ training: { algorithm: 'kto', per_device_train_batch_size: 1 }, kto: { loss_type: 'apo_zero_unpaired', precompute_ref_log_probs: true } }), []);
+  assert.deepEqual(issues({ training: { algorithm: 'sft', per_device_train_batch_size: 1 }, kto: { precompute_ref_log_probs: true } }), [], 'the kto rules bind kto runs only');
   assert.match(issues({ training: { algorithm: 'kto' }, kto: { loss_type: 'bco' } }).join('\n'), /kto.loss_type/);
   assert.match(issues({ training: { algorithm: 'kto' }, kto: { sync_ref_model: true } }).join('\n'), /sync_ref_model/);
   assert.match(issues({ training: { algorithm: 'kto' }, kto: { desirable_weight: -1 } }).join('\n'), /kto.desirable_weight/);
