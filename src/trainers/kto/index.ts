@@ -3,5 +3,5 @@
  * @example
  * const result = await runKto(loadConfig('examples/configs/kto.yaml'));
  */
-export { runKto, ktoAlgorithm, ktoMetrics, precomputeKtoReferenceLogps } from './trainer.js';
+export { runKto, ktoAlgorithm, ktoMetrics, ktoWeightAdvice, precomputeKtoReferenceLogps } from './trainer.js';
 export type { KtoAlgorithmOptions } from './trainer.js';

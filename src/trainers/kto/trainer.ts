@@ -147,6 +147,26 @@ export function precomputeKtoReferenceLogps(reference: PretrainedCausalLm, examp
   examples.forEach((e, j) => (e.refLogps = logps[j] as number));
 }
 
+/**
+ * TRL's check of the label balance (KTO paper eq. 8): with unequal numbers of desirable (n_D) and
+ * undesirable (n_U) examples, λ_D·n_D / (λ_U·n_U) should lie in [1, 4/3]. Null when either weight
+ * is in its range; otherwise the ranges, as TRL's warning gives them (rounded to 2 decimals).
+ */
+export function ktoWeightAdvice(labels: readonly boolean[], desirableWeight: number, undesirableWeight: number): string | null {
+  const nD = Math.max(labels.filter(Boolean).length, 1);
+  const nU = Math.max(labels.length - nD, 1);
+  if (nD === nU) return null;
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  const d: [number, number] = [round2((nU * undesirableWeight) / nD), round2(((nU * undesirableWeight) / nD) * 1.33)];
+  const u: [number, number] = [round2((nD * desirableWeight) / nU / 1.33), round2((nD * desirableWeight) / nU)];
+  const inRange = (w: number, [lo, hi]: [number, number]) => lo <= w && w <= hi;
+  if (inRange(desirableWeight, d) || inRange(undesirableWeight, u)) return null;
+  return (
+    `kto: ${nD} desirable and ${nU} undesirable training examples, but kto.desirable_weight (${desirableWeight}) and kto.undesirable_weight (${undesirableWeight}) ` +
+    `do not balance them (KTO paper eq. 8); set EITHER kto.desirable_weight in [${d[0]}, ${d[1]}] OR kto.undesirable_weight in [${u[0]}, ${u[1]}] (not both)`
+  );
+}
+
 /** The data-parallel mean of a number over this process's group (itself alone when none). */
 function groupMean(): ((localMean: number) => number) | undefined {
   const group = currentGroup();
@@ -173,6 +193,8 @@ async function runKtoOnDevice(config: RunConfig, options: RunOptions<UnpairedPre
   const padTokenId = padIdOf(tokenizer);
   const train = await loadUnpairedPreferences(run.config, tokenizer, 'train');
   if (train.length === 0) throw new Error('kto: no unpaired preference examples to train on');
+  const advice = ktoWeightAdvice(train.map((e) => e.label), k.desirable_weight, k.undesirable_weight);
+  if (advice !== null && (currentGroup()?.rank ?? 0) === 0) process.stderr.write(`warning: ${advice}\n`);
   const validation = await loadUnpairedPreferences(run.config, tokenizer, 'validation');
   const { model, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
   let reference = loadReferencePolicy({ needed: true, modelPath: run.modelDir, refModelPath: k.ref_model_path, dtype: run.dtype, loraApplied: lora !== null }) as Exclude<ReferencePolicy, null>;

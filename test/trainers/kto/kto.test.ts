@@ -19,7 +19,7 @@ import { readMetrics } from '../../../src/monitor/index.js';
 import type { KtoLossType } from '../../../src/rl/index.js';
 import { noGrad, tidy } from '../../../src/tensor/index.js';
 import { Trainer } from '../../../src/trainers/loop/index.js';
-import { ktoAlgorithm, runKto } from '../../../src/trainers/kto/index.js';
+import { ktoAlgorithm, ktoWeightAdvice, runKto } from '../../../src/trainers/kto/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
@@ -162,4 +162,13 @@ test('kto: the config refuses a micro-batch of 1 and precomputed reference log-p
   assert.match(issues({ training: { algorithm: 'kto' }, kto: { loss_type: 'bco' } }).join('\n'), /kto.loss_type/);
   assert.match(issues({ training: { algorithm: 'kto' }, kto: { sync_ref_model: true } }).join('\n'), /sync_ref_model/);
   assert.match(issues({ training: { algorithm: 'kto' }, kto: { desirable_weight: -1 } }).join('\n'), /kto.desirable_weight/);
+});
+
+test('kto: TRL\'s label-balance advice (KTO paper eq. 8) for unequal desirable and undesirable counts', () => {
+  const labels = [...Array(30).fill(true), ...Array(10).fill(false)];
+  assert.equal(ktoWeightAdvice([true, false, true, false], 1, 1), null, 'balanced data');
+  // TRL: desirable_weight in [round(10/30, 2), round(10/30·1.33, 2)] = [0.33, 0.44], undesirable_weight in [round(3/1.33, 2), 3] = [2.26, 3].
+  assert.match(ktoWeightAdvice(labels, 1, 1) ?? '', /30 desirable and 10 undesirable .* kto.desirable_weight in \[0.33, 0.44\] OR kto.undesirable_weight in \[2.26, 3\]/);
+  assert.equal(ktoWeightAdvice(labels, 0.4, 1), null);
+  assert.equal(ktoWeightAdvice(labels, 1, 2.5), null);
 });
