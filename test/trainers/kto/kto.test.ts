@@ -172,3 +172,23 @@ test('kto: TRL\'s label-balance advice (KTO paper eq. 8) for unequal desirable a
   assert.equal(ktoWeightAdvice(labels, 0.4, 1), null);
   assert.equal(ktoWeightAdvice(labels, 1, 2.5), null);
 });
+
+test('kto with lora.enabled: the reference is the base with adapters disabled (r = 0 at the start, then not)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kto-lora-'));
+  const data = join(dir, 'pairs.jsonl');
+  writeFileSync(data, pref.examples.map((e: object) => JSON.stringify(e)).join('\n') + '\n');
+  const out = mkdtempSync(join(tmpdir(), 'kto-lora-out-'));
+  const config = RunConfig.parse({
+    model: { name_or_path: MODEL },
+    training: { algorithm: 'kto', output_dir: out, learning_rate: 1e-2, logging_steps: 1, save_steps: 100, eval_steps: 100, seed: 2, max_steps: 3, per_device_train_batch_size: 4, warmup_steps: 0 },
+    data: { dataset_path: data },
+    lora: { enabled: true, r: 8 },
+    kto: { beta: 1 },
+  });
+  await runKto(config, { progress: sink });
+  const rows = readMetrics(join(out, 'metrics.jsonl')).filter((r) => r['loss'] !== undefined);
+  // LoRA's B starts at 0: the policy is its base, every log-ratio 0, every loss 1 − σ(0).
+  assert.ok(close(rows[0]?.['loss'] as number, 0.5, 1e-6) && rows[0]?.['kl'] === 0, `step 1: ${JSON.stringify(rows[0])}`);
+  const last = rows[rows.length - 1] as Record<string, number>;
+  assert.ok(Math.abs(last['loss'] as number - 0.5) > 1e-3 && (last['rewards/margins'] as number) > 0, `step 3: the adapters moved the policy from its base: ${JSON.stringify(last)}`);
+});
