@@ -8,7 +8,7 @@
  * ```
  */
 import { startingBatchSize, type RunConfig } from '../../config/index.js';
-import { collatePromptCompletions, loadUnpairedPreferences, mismatchedCompletions, padIdOf, type UnpairedPreferenceExample } from '../../data/index.js';
+import { collatePromptCompletions, loadUnpairedPreferences, mismatchedCompletions, padIdOf, type PreferenceBatch, type UnpairedPreferenceExample } from '../../data/index.js';
 import { currentGroup } from '../../distributed/index.js';
 import { causalLmSequenceLogprobs, loadCausalLm, type PretrainedCausalLm } from '../../models/index.js';
 import { KTO_KL_LOSS_TYPES, ktoLoss, ktoReferencePoint, type KtoOptions } from '../../rl/kto.js';
@@ -33,17 +33,17 @@ export interface KtoAlgorithmOptions extends KtoOptions {
   gatherMean?: (localMean: number) => number;
 }
 
-type Sequences = [number[], number[]][];
+/** Padded prompt + completion rows (collatePromptCompletions). */
+type Rows = Pick<PreferenceBatch, 'inputIds' | 'attentionMask' | 'completionMask'>;
 
-/** Σ completion log-probs of the sequences under `model` (with grad where the caller allows it). */
-function completionLogps(model: PretrainedCausalLm, sequences: Sequences, padTokenId: number): Tensor {
-  const batch = collatePromptCompletions(sequences, { padTokenId });
-  return causalLmSequenceLogprobs(model, { inputIds: batch.inputIds, attentionMask: batch.attentionMask }, batch.completionMask).logps;
+/** Σ completion log-probs of each row under `model` (with grad where the caller allows it). */
+function completionLogps(model: PretrainedCausalLm, rows: Rows): Tensor {
+  return causalLmSequenceLogprobs(model, { inputIds: rows.inputIds, attentionMask: rows.attentionMask }, rows.completionMask).logps;
 }
 
-/** The reference's log-probs of the sequences, without grad; its activations are freed here. */
-function referenceLogps(reference: Exclude<ReferencePolicy, null | 'precomputed'>, policy: PretrainedCausalLm, sequences: Sequences, padTokenId: number): Tensor {
-  return tidy(() => withReference(reference, policy, (ref) => completionLogps(ref, sequences, padTokenId).detach()));
+/** The reference's log-probs of the rows, without grad; its activations are freed here. */
+function referenceLogps(reference: Exclude<ReferencePolicy, null | 'precomputed'>, policy: PretrainedCausalLm, rows: Rows): Tensor {
+  return tidy(() => withReference(reference, policy, (ref) => completionLogps(ref, rows).detach()));
 }
 
 /**
@@ -70,18 +70,17 @@ export function ktoAlgorithm(model: PretrainedCausalLm, options: KtoAlgorithmOpt
     model,
     loss(examples) {
       const B = examples.length;
-      const sequences: Sequences = examples.map((e) => [e.promptIds, e.completionIds]);
       let z0 = 0;
       if (estimatesKl) {
         // TRL runs the policy's KL forward without grad too: z0 is detached.
-        const kl = mismatchedCompletions(examples, maxLength);
-        const policyKl = tidy(() => noGrad(() => completionLogps(model, kl, padTokenId)));
-        const refKl = referenceLogps(reference as Exclude<ReferencePolicy, null | 'precomputed'>, model, kl, padTokenId);
+        const kl = collatePromptCompletions(mismatchedCompletions(examples, maxLength), { padTokenId });
+        const policyKl = tidy(() => noGrad(() => completionLogps(model, kl)));
+        const refKl = referenceLogps(reference as Exclude<ReferencePolicy, null | 'precomputed'>, model, kl);
         z0 = ktoReferencePoint(policyKl, refKl, model.training && gatherMean !== undefined ? gatherMean : undefined);
       }
-      const batch = collatePromptCompletions(sequences, { padTokenId });
-      const policy = causalLmSequenceLogprobs(model, { inputIds: batch.inputIds, attentionMask: batch.attentionMask }, batch.completionMask).logps; // (B,)
-      const ref = reference === 'precomputed' ? precomputedLogps(examples, policy) : referenceLogps(reference, model, sequences, padTokenId);
+      const batch = collatePromptCompletions(examples.map((e) => [e.promptIds, e.completionIds]), { padTokenId });
+      const policy = completionLogps(model, batch); // (B,) with grad
+      const ref = reference === 'precomputed' ? precomputedLogps(examples, policy) : referenceLogps(reference, model, batch);
       const desirable = examples.map((e) => e.label);
       const out = ktoLoss({ policyLogps: policy, refLogps: ref, desirable, z0 }, { ...lossOptions, beta });
       const chosen = tensor(desirable.map((d) => (d ? 1 : 0)), { dtype: 'float64', device: policy.device as Device });
