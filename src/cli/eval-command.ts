@@ -9,7 +9,7 @@ import { evaluateCheckpoints, writeEvalOutputs } from '../eval/run-eval.js';
 
 export const EVAL_USAGE = `rlhf eval --config FILE [--set section.key=value]... [--checkpoints all|DIR,...] [--out DIR]
   Evaluates evaluation.model_path (default: the run's starting model) on evaluation.tasks (default by
-  training.algorithm: sft and gkd generation + perplexity, dpo/orpo/cpo/kto preference + generation, grpo/ppo/online_dpo
+  training.algorithm: sft and gkd generation + perplexity, dpo/orpo/cpo/kto preference + generation, grpo/ppo/online_dpo/rloo/reinforce_pp
   generation, reward preference, prm prm, critic critic) and writes eval_results.json, eval_report.md and generations/<model>.jsonl to --out
   (default evaluation.output_dir, else <training.output_dir>/eval).
   --checkpoints all    every complete checkpoint-<step> of training.output_dir and its final model, compared

@@ -27,7 +27,7 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  train: { summary: 'train a model from a run config (sft, reward, dpo, orpo, cpo, kto, gkd, prm, critic, ppo, grpo, online_dpo; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
+  train: { summary: 'train a model from a run config (sft, reward, dpo, orpo, cpo, kto, gkd, prm, critic, ppo, grpo, online_dpo, rloo, reinforce_pp; --resume latest|PATH)', usage: TRAIN_USAGE, run: runTrain },
   plan: { summary: "a run's peak memory estimated before any work (parameters, gradients, AdamW state, activations, reference/reward/value models, KV cache) against this machine's, with the changes that make it fit", usage: PLAN_USAGE, run: (args) => runPlan(args) },
   launch: { summary: "run a command as N data-parallel workers with torchrun's RANK/WORLD_SIZE/MASTER_ADDR environment; output prefixed by rank, all stopped when one fails", usage: LAUNCH_USAGE, run: runLaunch },
   demo: { summary: 'the whole RLHF chain on an arithmetic task: SFT -> reward model -> PPO (or GRPO), with a table of held-out accuracy per stage (--quick: about a minute)', usage: DEMO_USAGE, run: runDemoCommand },

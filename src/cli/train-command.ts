@@ -14,7 +14,7 @@ import { runReward } from '../trainers/reward/index.js';
 import { runSft } from '../trainers/sft/index.js';
 import { runPrm } from '../trainers/prm/index.js';
 import { runCritic } from '../trainers/critic/index.js';
-import { runGrpo, runOnlineDpo, runPpo } from '../trainers/online/index.js';
+import { runGrpo, runOnlineDpo, runPpo, runReinforcePp, runRloo } from '../trainers/online/index.js';
 import { runPretrain } from '../trainers/pretrain/index.js';
 import { runMlm } from '../trainers/mlm/index.js';
 import { runContrastive } from '../trainers/contrastive/index.js';
@@ -36,6 +36,8 @@ const RUNNERS: Partial<Record<RunConfig['training']['algorithm'], Runner>> = {
   critic: runCritic,
   grpo: runGrpo,
   online_dpo: runOnlineDpo,
+  rloo: runRloo,
+  reinforce_pp: runReinforcePp,
   ppo: runPpo,
   pretrain: runPretrain,
   mlm: runMlm,

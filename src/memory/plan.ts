@@ -92,6 +92,8 @@ const LAYOUTS: Record<RunConfig['training']['algorithm'], AlgorithmLayout> = {
   critic: { rowsPerExample: 1, head: 'score', online: false },
   grpo: { rowsPerExample: 1, head: 'lm-per-token', online: true },
   online_dpo: { rowsPerExample: 2, head: 'lm-per-token', online: true },
+  rloo: { rowsPerExample: 1, head: 'lm-per-token', online: true },
+  reinforce_pp: { rowsPerExample: 1, head: 'lm-per-token', online: true },
   ppo: { rowsPerExample: 1, head: 'lm-per-token', online: true },
   pretrain: { rowsPerExample: 1, head: 'lm-sum', online: false },
   mlm: { rowsPerExample: 1, head: 'lm-sum', online: false },
@@ -139,6 +141,10 @@ export function referenceNeeded(config: RunConfig): boolean {
       return true;
     case 'grpo':
       return config.grpo.beta > 0;
+    case 'rloo':
+      return config.rloo.beta > 0;
+    case 'reinforce_pp':
+      return config.reinforce_pp.init_kl_coef > 0;
     case 'ppo':
     case 'online_dpo':
     case 'gkd':

@@ -30,6 +30,8 @@ export interface GrpoInputs {
   advantages: Tensor;
   /** (B, C) 1 on completion tokens. */
   completionMask: Tensor;
+  /** (B, C) or (B, 1): sampler-mismatch importance weights (./importance-sampling.ts), on the clipped term only. */
+  samplingRatio?: Tensor;
 }
 
 export interface GrpoOptions {
@@ -61,7 +63,8 @@ export interface GrpoOutput {
  * Token-level clipped surrogate (PPO's, Schulman et al. 2017, eq. 7) with a group-relative
  * advantage, plus β · ratio · k3 KL to the reference (Schulman 2020 "Approximating KL";
  * multiplied by the ratio as TRL's `use_bias_correction_kl`):
- *   L = −min(ρ·A, clip(ρ, 1 − ε_low, 1 + ε_high)·A) + β·ρ·(e^(lr−lp) − (lr−lp) − 1), ρ = e^(lp−lo).
+ *   L = −w·min(ρ·A, clip(ρ, 1 − ε_low, 1 + ε_high)·A) + β·ρ·(e^(lr−lp) − (lr−lp) − 1), ρ = e^(lp−lo),
+ * w the sampler-mismatch weight (1 unless `samplingRatio`).
  * Aggregation: 'grpo' mean over sequences of the per-sequence token mean; 'bnpo' Σ m·L / Σ m;
  * 'dr_grpo' Σ m·L / (B · maxCompletionLength); 'dapo' Σ m·L / numItemsInBatch.
  */
@@ -74,6 +77,7 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions = {}): GrpoOut
   assertShape('grpoLoss', 'completionMask', completionMask, [B, C]);
   assertShape('grpoLoss', 'advantages', advantages, [B]);
   if (inputs.oldPerTokenLogps !== undefined) assertShape('grpoLoss', 'oldPerTokenLogps', inputs.oldPerTokenLogps, [B, C]);
+  if (inputs.samplingRatio !== undefined) assertShape('grpoLoss', 'samplingRatio', inputs.samplingRatio, [B, inputs.samplingRatio.shape[1] === 1 ? 1 : C]);
   if (beta > 0) {
     if (refPerTokenLogps === undefined) throw new TypeError(`grpoLoss: beta (${beta}) > 0 needs refPerTokenLogps`);
     assertShape('grpoLoss', 'refPerTokenLogps', refPerTokenLogps, [B, C]);
@@ -90,6 +94,7 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions = {}): GrpoOut
     const clipped = ratio.clamp(1 - epsilonLow, 1 + epsilonHigh);
     const A = advantages.unsqueeze(1); // (B, 1) against (B, C): broadcast over tokens on purpose
     let perToken = ratio.mul(A).minimum(clipped.mul(A)).neg();
+    if (inputs.samplingRatio !== undefined) perToken = perToken.mul(inputs.samplingRatio); // (B, 1) broadcasts on purpose
     let kl: Tensor | undefined;
     if (beta > 0 && refPerTokenLogps !== undefined) {
       kl = klEstimate(perTokenLogps, refPerTokenLogps, 'k3').mul(ratio);

@@ -35,3 +35,11 @@ export { onlineDpoLoss, penalizeMissingEos, choosePairs, ONLINE_DPO_LOSS_TYPES, 
 export type { OnlineDpoLossType, OnlineDpoMetric, OnlineDpoInputs, OnlineDpoOutput } from './online-dpo.js';
 export { generalizedJsd, generalizedJsdLoss, JSD_REDUCTIONS } from './jsd.js';
 export type { GeneralizedJsdOptions, GeneralizedJsdLossOptions, JsdReduction } from './jsd.js';
+export { IMPORTANCE_SAMPLING_MODES, samplingImportanceRatio, isSequenceLevel } from './importance-sampling.js';
+export type { ImportanceSamplingMode, SamplingCorrectionOptions, SamplingCorrection } from './importance-sampling.js';
+export { rlooTrlAdvantages, rlooLoss } from './rloo.js';
+export type { RlooAdvantageOptions, RlooLossInputs, RlooLossOutput } from './rloo.js';
+export {
+  REINFORCE_ADVANTAGE_ESTIMATORS, WHITENED_ESTIMATORS, reinforceAdvantages, shapedRewards, tokenRewards, cumulativeReturns, whitenOverStep,
+} from './reinforce.js';
+export type { ReinforceAdvantageEstimator, ReinforceInputs, ReinforceOptions } from './reinforce.js';

@@ -28,6 +28,8 @@ export interface PpoPolicyInputs {
   advantages: Tensor;
   /** (B, C) 1 on completion tokens. */
   mask: Tensor;
+  /** (B, C) or (B, 1): sampler-mismatch importance weights (./importance-sampling.ts), multiplying each token's term. */
+  samplingRatio?: Tensor;
 }
 
 export interface PpoPolicyOutput {
@@ -39,12 +41,15 @@ export interface PpoPolicyOutput {
 
 /**
  * Clipped surrogate objective (eq. 7), negated as a loss, per token:
- *   ρ = e^(log π − log π_old),  L = max(−A·ρ, −A·clip(ρ, 1 − ε, 1 + ε)),  loss = Σ m·L / Σ m.
+ *   ρ = e^(log π − log π_old),  L = max(−A·ρ, −A·clip(ρ, 1 − ε, 1 + ε)),  loss = Σ m·w·L / Σ m,
+ * w the sampler-mismatch weight (1 unless `samplingRatio`).
  * The log ratio is masked before the exp so padding never overflows.
  */
 export function ppoPolicyLoss(inputs: PpoPolicyInputs, options: { clipRange: number }): PpoPolicyOutput {
   const { logps, oldLogps, advantages, mask } = inputs;
   assertPerToken('ppoPolicyLoss', { logps, oldLogps, advantages, mask });
+  const { samplingRatio } = inputs;
+  if (samplingRatio !== undefined) assertShape('ppoPolicyLoss', 'samplingRatio', samplingRatio, [logps.shape[0] as number, samplingRatio.shape[1] === 1 ? 1 : (logps.shape[1] as number)]);
   const eps = options.clipRange;
   return tidy(() => {
     const m = mask.to(logps.dtype);
@@ -52,7 +57,8 @@ export function ppoPolicyLoss(inputs: PpoPolicyInputs, options: { clipRange: num
     const ratio = logRatio.exp();
     const unclipped = advantages.neg().mul(ratio);
     const clipped = advantages.neg().mul(ratio.clamp(1 - eps, 1 + eps));
-    const loss = maskedMean(unclipped.maximum(clipped), m);
+    const perToken = unclipped.maximum(clipped);
+    const loss = maskedMean(samplingRatio === undefined ? perToken : perToken.mul(samplingRatio).expandAs(perToken), m);
     return {
       loss,
       metrics: {

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { GRPO_ADVANTAGE_TYPES, SCALE_REWARDS } from '../../rl/advantages.js';
 import { GRPO_LOSS_TYPES, IMPORTANCE_SAMPLING_LEVELS } from '../../rl/grpo.js';
+import { SamplingCorrectionFields } from './sampling-correction.js';
 
 export { GRPO_ADVANTAGE_TYPES, type AdvantageType as GrpoAdvantageType } from '../../rl/advantages.js';
 
@@ -31,6 +32,7 @@ export const GrpoConfig = z
     num_iterations: z.number().int().positive().default(1).describe('Optimisation passes over each batch of completions (TRL num_iterations, mu).'),
     mask_truncated_completions: z.boolean().default(false).describe('Leave completions that hit max_new_tokens without EOS out of the loss.'),
     reward_model_path: z.string().nullable().default(null).describe('Reward model directory; null = reward functions only (see rewards:).'),
+    ...SamplingCorrectionFields,
   })
   .describe('Group relative policy optimisation (training.algorithm: grpo). per_device_train_batch_size counts completions.');
 

@@ -28,6 +28,9 @@ import { checkOnlineDpo, OnlineDpoConfig } from './online-dpo.js';
 import { OrpoConfig } from './orpo.js';
 import { PpoConfig } from './ppo.js';
 import { PretrainConfig } from './pretrain.js';
+import { ReinforcePpConfig } from './reinforce-pp.js';
+import { RlooConfig } from './rloo.js';
+import { checkSamplingCorrection } from './sampling-correction.js';
 import { PrmConfig } from './prm.js';
 import { RewardConfig } from './reward.js';
 import { RewardsConfig } from './rewards.js';
@@ -56,6 +59,9 @@ export * from './orpo.js';
 export * from './ppo.js';
 export * from './pretrain.js';
 export * from './prm.js';
+export * from './reinforce-pp.js';
+export * from './rloo.js';
+export * from './sampling-correction.js';
 export * from './reward.js';
 export * from './rewards.js';
 export * from './sft.js';
@@ -92,6 +98,7 @@ function checkRun(c: z.infer<typeof RunConfigObject>, ctx: z.RefinementCtx): voi
     }
   }
   if (t.algorithm === 'online_dpo') checkOnlineDpo(c, issue);
+  checkGroupSampling(c, issue);
   checkDpo(c.dpo, t.per_device_train_batch_size, issue);
   if (t.algorithm === 'kto') checkKto(c.kto, t.per_device_train_batch_size, issue);
   if (c.lora.enabled && !LORA_ALGORITHMS.includes(t.algorithm)) {
@@ -123,6 +130,35 @@ function checkEnvironment(c: z.infer<typeof RunConfigObject>, issue: (path: (str
   if (e.name !== null && e.module !== null) issue(['environment', 'module'], `set environment.name (${e.name}) or environment.module (${e.module}), not both`);
   if (hasEnvironment(e) && !ENVIRONMENT_ALGORITHMS.includes(c.training.algorithm)) {
     issue(['environment'], `environment works with training.algorithm ${ENVIRONMENT_ALGORITHMS.join(', ')}, not ${c.training.algorithm}; remove the environment section or change the algorithm`);
+  }
+}
+
+/** rloo and reinforce_pp: rewards, whole groups per step, and the importance-sampling keys of the section that runs. */
+function checkGroupSampling(c: z.infer<typeof RunConfigObject>, issue: (path: (string | number)[], message: string) => void): void {
+  const t = c.training;
+  const hasRewards = c.rewards.functions.length > 0 || c.rewards.reward_model_path !== null;
+  const groups = { rloo: ['num_generations', c.rloo.num_generations], reinforce_pp: ['n_samples_per_prompt', c.reinforce_pp.n_samples_per_prompt] } as const;
+  if (t.algorithm === 'rloo' || t.algorithm === 'reinforce_pp') {
+    const a = t.algorithm;
+    if (c[a].reward_model_path === null && !hasRewards) issue(['rewards', 'functions'], `training.algorithm is ${a}: set rewards.functions or a reward model (${a}.reward_model_path)`);
+    const [key, group] = groups[a];
+    const perStep = t.per_device_train_batch_size === 'auto' ? group : t.per_device_train_batch_size * t.gradient_accumulation_steps;
+    if (perStep % group !== 0) {
+      issue(['training', 'per_device_train_batch_size'], `${a}: per_device_train_batch_size x gradient_accumulation_steps = ${t.per_device_train_batch_size} x ${t.gradient_accumulation_steps} = ${perStep} completions per step, which is not a whole number of groups of ${group} (${a}.${key}); use a multiple of ${group}`);
+    }
+  }
+  const r = c.reinforce_pp;
+  if (t.algorithm === 'reinforce_pp' && r.advantage_estimator !== 'reinforce') {
+    if (r.n_samples_per_prompt < 2) issue(['reinforce_pp', 'n_samples_per_prompt'], `reinforce_pp.advantage_estimator ${r.advantage_estimator} compares the samples of a prompt: set n_samples_per_prompt >= 2 (got ${r.n_samples_per_prompt})`);
+    if (r.gamma !== 1) issue(['reinforce_pp', 'gamma'], `reinforce_pp.gamma (${r.gamma}) must be 1 with advantage_estimator ${r.advantage_estimator} (OpenRLHF forces it); discounting is for reinforce`);
+  }
+  if (t.algorithm === 'grpo') checkSamplingCorrection('grpo', c.grpo, issue);
+  if (t.algorithm === 'ppo') checkSamplingCorrection('ppo', c.ppo, issue);
+  if (t.algorithm === 'rloo') checkSamplingCorrection('rloo', c.rloo, issue, true);
+  if (t.algorithm === 'reinforce_pp') checkSamplingCorrection('reinforce_pp', c.reinforce_pp, issue);
+  for (const a of ['rloo', 'reinforce_pp'] as const) {
+    const range = c[a].reward_clip_range;
+    if (range !== null && range[0] >= range[1]) issue([a, 'reward_clip_range'], `${a}.reward_clip_range [${range.join(', ')}] must be [low, high] with low < high`);
   }
 }
 
@@ -160,6 +196,8 @@ const RunConfigObject = z.strictObject({
   ppo: PpoConfig.prefault({}),
   grpo: GrpoConfig.prefault({}),
   online_dpo: OnlineDpoConfig.prefault({}),
+  rloo: RlooConfig.prefault({}),
+  reinforce_pp: ReinforcePpConfig.prefault({}),
   rewards: RewardsConfig.prefault({}),
   environment: EnvironmentConfig.prefault({}),
   prm: PrmConfig.prefault({}),

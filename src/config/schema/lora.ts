@@ -13,6 +13,6 @@ export const LoraSection = z
       .describe("Layers that get adapters: 'all-linear', a list of name suffixes (q_proj, v_proj, ...) or a regular expression."),
     use_rslora: z.boolean().default(false).describe('Rank-stabilised scaling alpha / sqrt(r).'),
   })
-  .describe('LoRA adapters for sft, dpo, orpo, cpo, kto, gkd, grpo, ppo and online_dpo (with dpo, kto, grpo, ppo and online_dpo the reference model, and with gkd a teacher left null, is the base with adapters disabled: no second copy).');
+  .describe('LoRA adapters for sft, dpo, orpo, cpo, kto, gkd, grpo, ppo, online_dpo, rloo and reinforce_pp (with dpo, kto and the online algorithms the reference model, and with gkd a teacher left null, is the base with adapters disabled: no second copy).');
 
 export type LoraSection = z.infer<typeof LoraSection>;

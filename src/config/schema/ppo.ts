@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { KL_ESTIMATORS, KL_PENALTIES } from '../../rl/kl.js';
 import { VALUE_HEADS } from '../../trainers/online/value.js';
+import { SamplingCorrectionFields } from './sampling-correction.js';
 
 export const PpoConfig = z
   .strictObject({
@@ -29,6 +30,7 @@ export const PpoConfig = z
       .describe('separate: a value model of its own (a sequence-score model); shared: a value head on the policy\'s final hidden states (one trunk, one forward).'),
     value_model_path: z.string().nullable().default(null).describe('Initial value model (a sequence-score model); null = the reward model if any, else model.name_or_path with a fresh head.'),
     reward_model_path: z.string().nullable().default(null).describe('Reward model directory scoring the rollouts (or use rewards.functions).'),
+    ...SamplingCorrectionFields,
   })
   .describe('Proximal policy optimisation (training.algorithm: ppo).');
 

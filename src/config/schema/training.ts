@@ -3,15 +3,15 @@ import { z } from 'zod';
 import { LR_SCHEDULER_TYPES } from '../../trainers/loop/schedule.js';
 
 /** Every trainer the run can start; `training.algorithm` picks one. */
-export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'orpo', 'cpo', 'kto', 'gkd', 'grpo', 'online_dpo', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive'] as const;
+export const ALGORITHMS = ['sft', 'reward', 'ppo', 'dpo', 'orpo', 'cpo', 'kto', 'gkd', 'grpo', 'online_dpo', 'rloo', 'reinforce_pp', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive'] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
 /** The algorithms on the online (rollout, then update) loop. */
-export const ONLINE_ALGORITHMS: readonly Algorithm[] = ['ppo', 'grpo', 'online_dpo'];
+export const ONLINE_ALGORITHMS: readonly Algorithm[] = ['ppo', 'grpo', 'online_dpo', 'rloo', 'reinforce_pp'];
 const ONLINE_NAMES = ONLINE_ALGORITHMS.join('/');
 /** The algorithms that may start from fresh weights (model.init: from_scratch). */
 export const FROM_SCRATCH_ALGORITHMS: readonly Algorithm[] = ['sft', 'pretrain', 'mlm'];
 /** The algorithms lora.enabled works with (the others train a score or value head in full). */
-export const LORA_ALGORITHMS: readonly Algorithm[] = ['sft', 'dpo', 'orpo', 'cpo', 'kto', 'gkd', 'grpo', 'ppo', 'online_dpo'];
+export const LORA_ALGORITHMS: readonly Algorithm[] = ['sft', 'dpo', 'orpo', 'cpo', 'kto', 'gkd', 'grpo', 'ppo', 'online_dpo', 'rloo', 'reinforce_pp'];
 
 /** A batch size key: a number, or 'auto' (found by a memory probe before training; see trainers/loop/auto-batch-size.ts). */
 export const BatchSize = z.union([z.number().int().positive(), z.literal('auto')]);
@@ -29,7 +29,7 @@ export const TrainingConfig = z
       .describe('Decay after warm-up: constant, linear to 0, or cosine to 0.'),
     per_device_train_batch_size: BatchSize.default(8).describe(
       'Examples per forward pass on one device, or auto: before training, probe the longest examples at auto_batch_size_start and halve on out-of-memory ' +
-        '(cap: max_memory, else 75% of the available memory); gradient_accumulation_steps grows so the effective batch stays. Not for grpo/ppo; see docs/memory.md.',
+        '(cap: max_memory, else 75% of the available memory); gradient_accumulation_steps grows so the effective batch stays. Not for the online algorithms; see docs/memory.md.',
     ),
     per_device_eval_batch_size: BatchSize.default(8).describe(
       'Examples per forward pass during evaluation, or auto: the largest of auto_batch_size_start, its halves, ..., 1 whose forward on the longest validation ' +
@@ -102,11 +102,11 @@ export const TrainingConfig = z
       .regex(/^(auto|cpu|cuda(:\d+)?)$/, "use 'auto', 'cpu', 'cuda' or 'cuda:N'")
       .default('auto')
       .describe("Where models and batches live: 'auto' (the first CUDA device when this libtorch sees one, else cpu), 'cpu', 'cuda' or 'cuda:N'."),
-    bf16: z.boolean().default(false).describe('Run forward passes under bfloat16 autocast (CPU or CUDA; for grpo/ppo the rollout too); weights and optimizer stay float32.'),
+    bf16: z.boolean().default(false).describe('Run forward passes under bfloat16 autocast (CPU or CUDA; for the online algorithms the rollout too); weights and optimizer stay float32.'),
     fp16: z
       .boolean()
       .default(false)
-      .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16; not for grpo/ppo.'),
+      .describe('Run forward passes under float16 autocast with dynamic loss scaling (as torch.cuda.amp); CUDA only, on the CPU use bf16; not for the online algorithms.'),
   })
   .refine((t) => !(t.bf16 && t.fp16), { message: 'bf16 and fp16 are both true; pick one mixed-precision mode', path: ['fp16'] })
   .refine((t) => !(t.fp16 && ONLINE_ALGORITHMS.includes(t.algorithm)), { message: `training.fp16 is not supported by ${ONLINE_NAMES} (the online loop does no loss scaling); use training.bf16`, path: ['fp16'] })

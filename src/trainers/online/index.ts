@@ -1,5 +1,5 @@
 /**
- * Online RL: rollouts, rewards, GRPO, PPO and online DPO on one loop.
+ * Online RL: rollouts, rewards, GRPO, PPO, online DPO, RLOO and REINFORCE++ on one loop.
  * @example
  * const result = await runGrpo(loadConfig('examples/configs/grpo.yaml'));
  */
@@ -8,6 +8,16 @@ export { runPpo } from './run-ppo.js';
 export { runOnlineDpo } from './run-online-dpo.js';
 export { onlineDpoAlgorithm } from './online-dpo.js';
 export type { OnlineDpoAlgorithmOptions, OnlineDpoBuffer } from './online-dpo.js';
+export { runRloo } from './run-rloo.js';
+export { runReinforcePp } from './run-reinforce-pp.js';
+export { rlooAlgorithm } from './rloo.js';
+export type { RlooAlgorithmOptions, RlooBuffer } from './rloo.js';
+export { reinforcePpAlgorithm } from './reinforce-pp.js';
+export type { ReinforcePpAlgorithmOptions, ReinforcePpBuffer } from './reinforce-pp.js';
+export { sampleAndScoreGroups } from './group-rollout.js';
+export type { GroupRollout, GroupRolloutOptions, RolloutSampler } from './group-rollout.js';
+export { samplingCorrection, samplingCorrectionOf } from './sampling-correction.js';
+export type { SamplingCorrectionSettings } from './sampling-correction.js';
 export { ppoAlgorithm, scoresAtLastToken } from './ppo.js';
 export type { PpoAlgorithmOptions, PpoBuffer } from './ppo.js';
 export { grpoAlgorithm } from './grpo.js';

@@ -19,6 +19,7 @@ import { episodeMetrics, modelTokenCounts, sampleOnline, scoredLengths, type Epi
 import { policyStatsAndValues, valueCompanions, type ValueSource } from './value.js';
 import type { RolloutScorer } from './scorer.js';
 import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import { samplingCorrection, type SamplingCorrectionSettings } from './sampling-correction.js';
 
 export interface PpoAlgorithmOptions {
   microBatchSize: number;
@@ -45,6 +46,8 @@ export interface PpoAlgorithmOptions {
   /** Roll out whole episodes in this environment (loss on the model's tokens only); null: single completions. */
   episodes?: EpisodeSource | null;
   seed: number;
+  /** Importance-sampling correction of the sampler / training log-prob mismatch; null: off. */
+  samplingCorrection?: SamplingCorrectionSettings | null;
 }
 
 export interface PpoBuffer extends RolloutBuffer {
@@ -59,6 +62,8 @@ export interface PpoBuffer extends RolloutBuffer {
   order: number[][];
   /** Mean per-sequence KL of the rollout (for the adaptive controller). */
   meanKl: number;
+  /** (B, C) or (B, 1) sampler-mismatch weights; null without the correction. */
+  samplingRatio: Tensor | null;
 }
 
 
@@ -120,7 +125,10 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         const { advantages: rawAdvantages, returns } = gae(rewards, oldValues, { gamma: o.gamma, lam: o.lam, ...(rollout.lossMasks === undefined ? {} : { mask }) });
         const advantages = (o.whitenAdvantages ? maskedWhiten(rawAdvantages, mask, across) : rawAdvantages).mul(mask);
         const seqKl = perTokenKl.sum({ dim: 1 });
+        const corrected = o.samplingCorrection == null ? null : samplingCorrection(oldLogps, b.generationLogps, mask, o.samplingCorrection, world);
         return {
+          samplingRatio: corrected?.ratio ?? null,
+          samplingMetrics: corrected?.metrics ?? {},
           oldLogps, refLogps, oldValues, advantages, returns: returns.mul(mask), mask,
           // Means over sequences: every rank has as many, so the global mean is the mean of ranks' means.
           metrics: {
@@ -136,7 +144,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
         const perm = shuffledIndices(rolloutSize, o.seed + iteration * 7919 + e);
         for (let m = 0; m < o.numMiniBatches; m++) order.push(perm.slice(m * miniBatch, (m + 1) * miniBatch));
       }
-      const { metrics: pm, ...tensors } = parts;
+      const { metrics: pm, samplingMetrics, ...tensors } = parts;
       const allScores = world.gather(scores);
       const allLengths = world.gather(modelTokenCounts(rollout));
       const allTruncated = world.gather(rollout.truncated.map(Number));
@@ -158,6 +166,7 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
           'completions/truncated_ratio': mean(allTruncated),
           kl_coef: beta,
           ...episodeMetrics(rollout, world),
+          ...samplingMetrics,
           ...Object.fromEntries(Object.entries(scored.perSource).map(([k, v]) => [`rewards/${k}/mean`, mean(world.gather(v))])),
         },
       };
@@ -170,7 +179,8 @@ export function ppoAlgorithm(policy: PretrainedCausalLm, values: ValueSource, re
       const mask = b.completionMask;
       const { logps, entropy: tokenEntropy, values: vpred } = policyStatsAndValues(policy, values, b);
       const oldLogps = pick(buffer.oldLogps);
-      const pg = ppoPolicyLoss({ logps, oldLogps, advantages: pick(buffer.advantages), mask }, { clipRange: o.clipRange });
+      const samplingRatio = buffer.samplingRatio === null ? {} : { samplingRatio: pick(buffer.samplingRatio) };
+      const pg = ppoPolicyLoss({ logps, oldLogps, advantages: pick(buffer.advantages), mask, ...samplingRatio }, { clipRange: o.clipRange });
       const vf = ppoValueLoss({ values: vpred, oldValues: pick(buffer.oldValues), returns: pick(buffer.returns), mask }, { clipRangeValue: o.clipRangeValue });
       const pgLoss = pg.loss;
       const vfLoss = vf.loss;

@@ -10,6 +10,7 @@ import { generationOf } from '../../generation/index.js';
 import { loadCausalLm } from '../../models/index.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { grpoAlgorithm } from './grpo.js';
+import { samplingCorrectionOf } from './sampling-correction.js';
 import { loadReferencePolicy } from '../loop/reference.js';
 import { episodeSourceOf, loadOnlinePrompts, rolloutScorer, trainOnline } from './setup.js';
 import type { OnlineTrainResult } from './trainer.js';
@@ -40,6 +41,7 @@ async function runGrpoOnDevice(config: RunConfig, options: OnlineRunOptions = {}
     importanceSamplingLevel: g.importance_sampling_level,
     numIterations: g.num_iterations,
     maskTruncatedCompletions: g.mask_truncated_completions,
+    samplingCorrection: samplingCorrectionOf(g),
     generation: generationOf(run.config, tokenizer, policy),
     rolloutMaxBatchSize: run.config.generation.max_batch_size,
     episodes,

@@ -13,6 +13,7 @@ import { generationOf } from '../../generation/index.js';
 import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
 import type { OnlineRunOptions } from './trainer.js';
 import { ppoAlgorithm } from './ppo.js';
+import { samplingCorrectionOf } from './sampling-correction.js';
 import { PolicyValueHead, type ValueSource } from './value.js';
 import { loadReferencePolicy } from '../loop/reference.js';
 import { episodeSourceOf, loadOnlinePrompts, rolloutScorer, trainOnline } from './setup.js';
@@ -53,6 +54,7 @@ async function runPpoOnDevice(config: RunConfig, options: OnlineRunOptions = {})
     whitenRewards: p.whiten_rewards,
     rewardClip: p.reward_clip,
     missingEosPenalty: p.missing_eos_penalty,
+    samplingCorrection: samplingCorrectionOf(p),
     generation: generationOf(run.config, tokenizer, policy),
     rolloutMaxBatchSize: run.config.generation.max_batch_size,
     episodes,
