@@ -98,7 +98,7 @@ test('defaults fill every section', () => {
   assert.equal(c.training.early_stopping_patience, 0);
   assert.equal(c.evaluation.checkpoints, null);
   assert.equal(c.evaluation.bleu_tokenizer, 'auto');
-  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'orpo', 'cpo', 'gkd', 'kto', 'ppo', 'grpo', 'online_dpo', 'rewards', 'environment', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive', 'generation', 'evaluation', 'logging', 'distributed']);
+  assert.deepEqual(Object.keys(c), ['model', 'lora', 'training', 'data', 'sft', 'reward', 'dpo', 'orpo', 'cpo', 'gkd', 'kto', 'ppo', 'grpo', 'online_dpo', 'rloo', 'reinforce_pp', 'rewards', 'environment', 'prm', 'critic', 'pretrain', 'mlm', 'contrastive', 'generation', 'evaluation', 'logging', 'distributed']);
   // The schema itself agrees with the loader.
   assert.deepEqual(RunConfig.parse({ model: { name_or_path: 'm' }, data: { dataset_path: 'd.jsonl' } }), c);
 });

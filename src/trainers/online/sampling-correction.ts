@@ -3,6 +3,7 @@
  * the sampler's per-token log-probs, recorded while decoding (RolloutBatch.generationLogps, from
  * the raw logits like our training forward), against the training forward's old log-probs.
  */
+import type { GrpoConfig, PpoConfig, ReinforcePpConfig, RlooConfig } from '../../config/index.js';
 import { samplingImportanceRatio, type ImportanceSamplingMode } from '../../rl/index.js';
 import { tidy, type Tensor } from '../../tensor/index.js';
 import type { RolloutWorld } from './world.js';
@@ -14,7 +15,7 @@ export interface SamplingCorrectionSettings {
 }
 
 /** The algorithms' option from a config section; null when importance_sampling_correction is off. */
-export function samplingCorrectionOf(section: { importance_sampling_correction: boolean; importance_sampling_mode: ImportanceSamplingMode; importance_sampling_clip_max: number | null; importance_sampling_clip_min: number | null }): SamplingCorrectionSettings | null {
+export function samplingCorrectionOf(section: GrpoConfig | PpoConfig | RlooConfig | ReinforcePpConfig): SamplingCorrectionSettings | null {
   return section.importance_sampling_correction
     ? { mode: section.importance_sampling_mode, clipMax: section.importance_sampling_clip_max, clipMin: section.importance_sampling_clip_min }
     : null;
