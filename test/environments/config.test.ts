@@ -14,7 +14,7 @@ test('environment config: defaults, unknown names, algorithms, both sources', as
   const c = RunConfig.parse({ ...base, training: { algorithm: 'grpo', per_device_train_batch_size: 8 }, environment: { name: 'calculator' } });
   assert.deepEqual(c.environment, { name: 'calculator', module: null, export: 'default', max_turns: 4, max_episode_tokens: 512, tools_in_prompt: true });
   assert.deepEqual(messages({ ...base, training: { algorithm: 'grpo', per_device_train_batch_size: 8 }, environment: { name: 'calc' } }), ['environment.name: Invalid input: expected "calculator"']);
-  assert.deepEqual(messages({ ...base, training: { algorithm: 'sft' }, environment: { name: 'calculator' } }), ['environment: environment works with training.algorithm grpo, ppo, not sft; remove the environment section or change the algorithm']);
+  assert.deepEqual(messages({ ...base, training: { algorithm: 'sft' }, environment: { name: 'calculator' } }), ['environment: environment works with training.algorithm grpo, ppo, rloo, reinforce_pp, not sft; remove the environment section or change the algorithm']);
   assert.deepEqual(messages({ ...base, training: { algorithm: 'ppo' }, environment: { name: 'calculator', module: 'env.mjs' } }), ['environment.module: set environment.name (calculator) or environment.module (env.mjs), not both']);
   assert.deepEqual(messages({ ...base, training: { algorithm: 'grpo', per_device_train_batch_size: 8 }, environment: { name: 'calculator', max_turns: 0 } }).length, 1);
   // Without an environment grpo still needs a reward.

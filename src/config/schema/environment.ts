@@ -4,7 +4,7 @@ import { ENVIRONMENT_NAMES } from '../../environments/names.js';
 import type { Algorithm } from './training.js';
 
 /** The online algorithms that roll out whole episodes when an environment is set. */
-export const ENVIRONMENT_ALGORITHMS: readonly Algorithm[] = ['grpo', 'ppo'];
+export const ENVIRONMENT_ALGORITHMS: readonly Algorithm[] = ['grpo', 'ppo', 'rloo', 'reinforce_pp'];
 
 export const EnvironmentConfig = z
   .strictObject({
@@ -15,7 +15,7 @@ export const EnvironmentConfig = z
     max_episode_tokens: z.number().int().positive().default(512).describe("Tokens after the prompt per episode at most, the model's and the environment's together; each turn also stops at generation.max_new_tokens."),
     tools_in_prompt: z.boolean().default(true).describe("Render the prompts with the environment's tool schemas (the chat template's `tools`), as TRL does."),
   })
-  .describe('Multi-turn episodes for online RL (grpo, ppo): the model acts, the environment answers (tool results) until done; only model-written tokens get loss.');
+  .describe('Multi-turn episodes for online RL (grpo, ppo, rloo, reinforce_pp): the model acts, the environment answers (tool results) until done; only model-written tokens get loss.');
 
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfig>;
 

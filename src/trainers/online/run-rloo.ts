@@ -6,7 +6,6 @@
  * ```
  */
 import { fixedTrainBatchSize, type RunConfig } from '../../config/index.js';
-import { loadPrompts } from '../../data/index.js';
 import { generationOf } from '../../generation/index.js';
 import { loadCausalLm } from '../../models/index.js';
 import { onTrainingDevice } from '../loop/device.js';
@@ -14,7 +13,7 @@ import { prepareRun } from '../loop/prepare.js';
 import { loadReferencePolicy } from '../loop/reference.js';
 import { rlooAlgorithm } from './rloo.js';
 import { samplingCorrectionOf } from './sampling-correction.js';
-import { rolloutScorer, trainOnline } from './setup.js';
+import { episodeSourceOf, loadOnlinePrompts, rolloutScorer, trainOnline } from './setup.js';
 import type { OnlineRunOptions, OnlineTrainResult } from './trainer.js';
 
 async function runRlooOnDevice(config: RunConfig, options: OnlineRunOptions = {}): Promise<OnlineTrainResult> {
@@ -22,7 +21,8 @@ async function runRlooOnDevice(config: RunConfig, options: OnlineRunOptions = {}
   const t = config.training;
   const run = prepareRun(config);
   const tokenizer = run.tokenizer();
-  const prompts = await loadPrompts(run.config, tokenizer);
+  const episodes = await episodeSourceOf(run.config, tokenizer);
+  const prompts = await loadOnlinePrompts(run.config, tokenizer, episodes);
   if (prompts.length === 0) throw new Error('rloo: no prompts to train on (data.datasets.prompt.train_files)');
   const { model: policy, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
   const reference = loadReferencePolicy({ needed: r.beta > 0, modelPath: run.modelDir, dtype: run.dtype, loraApplied: lora !== null });
@@ -41,6 +41,7 @@ async function runRlooOnDevice(config: RunConfig, options: OnlineRunOptions = {}
     samplingCorrection: samplingCorrectionOf(r),
     generation: generationOf(run.config, tokenizer, policy),
     rolloutMaxBatchSize: run.config.generation.max_batch_size,
+    episodes,
     seed: t.seed,
   });
   return trainOnline(algorithm, run.config, prompts, lora, options);

@@ -59,7 +59,7 @@ for (const [name, c] of Object.entries(g.cases) as [string, { beta: number; norm
   test(`rloo ${name}: advantages, kl and the first loss equal TRL RLOOTrainer's on tiny-qwen2`, async () => {
     const policy = withWeights('policy-perturbed.safetensors');
     const algorithm = rloo(policy, c.beta, c.normalize_advantages);
-    const buffer = await algorithm.collect(prompts, 0, asIs, SINGLE_PROCESS);
+    const buffer = await algorithm.collect(prompts, 0, asIs, SINGLE_PROCESS, 0);
     const advantages = buffer.advantages.toArray() as number[];
     const worst = Math.max(...advantages.map((a, i) => Math.abs(a - (c.advantages[i] as number))));
     assert.ok(worst < 2e-5, `advantages max |diff| ${worst}: ${advantages} vs ${c.advantages}`);
@@ -98,8 +98,8 @@ test('importance sampling: a sampler log-prob 0.5 below the training one gives w
   });
   const plain = make(false);
   const corrected = make(true);
-  const bPlain = await plain.collect(prompts, 0, asIs, SINGLE_PROCESS);
-  const bCorrected = await corrected.collect(prompts, 0, asIs, SINGLE_PROCESS);
+  const bPlain = await plain.collect(prompts, 0, asIs, SINGLE_PROCESS, 0);
+  const bCorrected = await corrected.collect(prompts, 0, asIs, SINGLE_PROCESS, 0);
   const ratio = bCorrected.samplingRatio?.toArray() as number[][];
   const mask = bCorrected.lossMask.toArray() as number[][];
   ratio.forEach((row, i) => row.forEach((w, t) => {
@@ -113,7 +113,7 @@ test('importance sampling: a sampler log-prob 0.5 below the training one gives w
   assert.ok(Math.abs(lossCorrected - Math.exp(DELTA) * lossPlain) < 1e-6 * Math.max(1, Math.abs(lossPlain)), `${lossCorrected} vs e^0.5 x ${lossPlain}`);
   // sequence_mask: a sequence of L tokens has ratio e^(0.5 L) > 3 from L = 3 on, and is masked out.
   const seq = make(true, 'sequence_mask');
-  const bSeq = await seq.collect(prompts, 0, asIs, SINGLE_PROCESS);
+  const bSeq = await seq.collect(prompts, 0, asIs, SINGLE_PROCESS, 0);
   const lengths = (bSeq.lossMask.sum({ dim: 1 }).toArray() as number[]);
   (bSeq.samplingRatio?.toArray() as number[][]).forEach((row, i) => {
     const L = lengths[i] as number;
