@@ -136,11 +136,11 @@ function checkEnvironment(c: z.infer<typeof RunConfigObject>, issue: (path: (str
 /** rloo and reinforce_pp: rewards, whole groups per step, and the importance-sampling keys of the section that runs. */
 function checkGroupSampling(c: z.infer<typeof RunConfigObject>, issue: (path: (string | number)[], message: string) => void): void {
   const t = c.training;
-  const hasRewards = c.rewards.functions.length > 0 || c.rewards.reward_model_path !== null;
+  const hasRewards = c.rewards.functions.length > 0 || c.rewards.reward_model_path !== null || hasEnvironment(c.environment);
   const groups = { rloo: ['num_generations', c.rloo.num_generations], reinforce_pp: ['n_samples_per_prompt', c.reinforce_pp.n_samples_per_prompt] } as const;
   if (t.algorithm === 'rloo' || t.algorithm === 'reinforce_pp') {
     const a = t.algorithm;
-    if (c[a].reward_model_path === null && !hasRewards) issue(['rewards', 'functions'], `training.algorithm is ${a}: set rewards.functions or a reward model (${a}.reward_model_path)`);
+    if (c[a].reward_model_path === null && !hasRewards) issue(['rewards', 'functions'], `training.algorithm is ${a}: set rewards.functions, a reward model (${a}.reward_model_path) or an environment`);
     const [key, group] = groups[a];
     const perStep = t.per_device_train_batch_size === 'auto' ? group : t.per_device_train_batch_size * t.gradient_accumulation_steps;
     if (perStep % group !== 0) {

@@ -1,5 +1,5 @@
 /**
- * grpo and ppo with an environment module (config `environment.module`) on tiny-qwen2: episodes
+ * grpo, ppo, rloo and reinforce_pp with an environment module (config `environment.module`) on tiny-qwen2: episodes
  * train end to end, the environment's reward is the reward, and the episode metrics are logged.
  * (Multi-turn learning is test/trainers/calc-tools.test.ts, on a model that calls the tool.)
  */
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { RunConfig } from '../../../src/config/index.js';
-import { runGrpo, runPpo } from '../../../src/trainers/online/index.js';
+import { runGrpo, runPpo, runReinforcePp, runRloo } from '../../../src/trainers/online/index.js';
 
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
 const dir = mkdtempSync(join(tmpdir(), 'episodes-run-'));
@@ -33,19 +33,22 @@ writeFileSync(join(dir, 'env.mjs'), `export default {
 };
 `);
 
-const config = (algorithm: 'grpo' | 'ppo') => RunConfig.parse({
+const RUNNERS = { grpo: runGrpo, ppo: runPpo, rloo: runRloo, reinforce_pp: runReinforcePp };
+const config = (algorithm: keyof typeof RUNNERS) => RunConfig.parse({
   model: { name_or_path: 'test/fixtures/models/tiny-qwen2' },
   training: { algorithm, output_dir: mkdtempSync(join(tmpdir(), `${algorithm}-env-`)), max_steps: 2, learning_rate: 1e-3, logging_steps: 1, save_steps: 1000, seed: 3, per_device_train_batch_size: 8 },
   data: { max_prompt_length: 32, datasets: { prompt: { train_files: [{ path: join(dir, 'prompts.jsonl') }] } } },
   generation: { max_new_tokens: 8, temperature: 1 },
   grpo: { group_size: 4 },
   ppo: { num_mini_batches: 1 },
+  rloo: { num_generations: 4 },
+  reinforce_pp: { advantage_estimator: 'reinforce_baseline', n_samples_per_prompt: 4 },
   environment: { module: join(dir, 'env.mjs'), max_turns: 3, max_episode_tokens: 96 },
 });
 
-for (const algorithm of ['grpo', 'ppo'] as const) {
+for (const algorithm of ['grpo', 'ppo', 'rloo', 'reinforce_pp'] as const) {
   test(`${algorithm} over episodes: finite losses, the environment's reward, episode metrics`, async () => {
-    const r = await (algorithm === 'grpo' ? runGrpo : runPpo)(config(algorithm), { progress: sink });
+    const r = await RUNNERS[algorithm](config(algorithm), { progress: sink });
     const row = r.history.get(1)!;
     assert.ok(Number.isFinite(row['loss']), 'loss');
     assert.equal(row['reward'], row['rewards/environment/mean']);
