@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { ConfigError, parseConfig, RunConfig } from '../../../src/config/index.js';
-import { runGrpo, runReinforcePp, runRloo } from '../../../src/trainers/online/index.js';
+import { runGrpo, runPpo, runReinforcePp, runRloo } from '../../../src/trainers/online/index.js';
 
 const MODEL = 'test/fixtures/models/tiny-qwen2';
 const sink = { stream: new Writable({ write: (_c, _e, cb) => cb() }), tty: false };
@@ -24,7 +24,7 @@ function fixtures(): { prompts: string; reward: string } {
 }
 const F = fixtures();
 
-function config(algorithm: 'grpo' | 'rloo' | 'reinforce_pp', training: Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
+function config(algorithm: 'grpo' | 'ppo' | 'rloo' | 'reinforce_pp', training: Record<string, unknown>, extra: Record<string, unknown> = {}): RunConfig {
   return RunConfig.parse({
     model: { name_or_path: MODEL },
     training: { algorithm, output_dir: mkdtempSync(join(tmpdir(), `${algorithm}-out-`)), learning_rate: 2e-3, logging_steps: 1, save_steps: 1000, seed: 5, per_device_train_batch_size: 8, gradient_accumulation_steps: 1, max_grad_norm: 1, lr_scheduler_type: 'constant', device: 'cpu', ...training },
@@ -72,6 +72,16 @@ test('grpo with importance_sampling_correction: the sampler/training mismatch is
   const diff = row['sampling/sampling_logp_difference/max'] as number;
   assert.ok(diff >= 0 && diff < 1e-3, `max |old - sampler| ${diff}`);
   for (const k of ['min', 'mean', 'max']) assert.ok(Math.abs((row[`sampling/importance_sampling_ratio/${k}`] as number) - 1) < 1e-3, k);
+});
+
+test('ppo and rloo with importance_sampling_correction: the sampling metrics are logged and the ratios stay near 1', async () => {
+  const ppo = await runPpo(config('ppo', { max_steps: 2, per_device_train_batch_size: 4 }, { ppo: { ppo_epochs: 1, importance_sampling_correction: true, importance_sampling_mode: 'sequence_truncate' } }), { progress: sink });
+  const rloo = await runRloo(config('rloo', { max_steps: 2 }, { rloo: { num_generations: 4, beta: 0, importance_sampling_correction: true } }), { progress: sink });
+  for (const row of [ppo.history.get(1), rloo.history.get(1)] as Record<string, number>[]) {
+    assert.ok((row['sampling/sampling_logp_difference/max'] as number) < 1e-3);
+    for (const k of ['min', 'mean', 'max']) assert.ok(Math.abs((row[`sampling/importance_sampling_ratio/${k}`] as number) - 1) < 1e-2, k);
+    assert.ok(Number.isFinite(row['loss']));
+  }
 });
 
 test('config: rloo and reinforce_pp batch, estimator and correction rules are checked with the values', () => {
