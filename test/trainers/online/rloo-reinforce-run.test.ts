@@ -50,6 +50,14 @@ test('rloo: the mean reward rises on a learnable reward; TRL\'s metrics are logg
   }
 });
 
+test('rloo num_iterations 2: two optimizer steps per rollout; the first has ratio 1 (nothing clipped), the second a moved policy', async () => {
+  const r = await runRloo(config('rloo', { max_steps: 2, learning_rate: 5e-2 }, { rloo: { num_generations: 4, beta: 0.05, num_iterations: 2, epsilon: 0.01 } }), { progress: sink });
+  const [first, second] = [r.history.get(1), r.history.get(2)] as Record<string, number>[];
+  assert.equal(first!['clip_ratio/region_mean'], 0);
+  assert.equal(first!['reward'], second!['reward'], 'both steps train on the same rollout');
+  assert.ok((second!['clip_ratio/region_mean'] as number) > 0, `clipped ${second!['clip_ratio/region_mean']}`);
+});
+
 test('reinforce_pp (reinforce_baseline): the mean reward rises; kl, return and policy_loss are logged', async (t) => {
   const r = await runReinforcePp(config('reinforce_pp', { max_steps: 24 }, { reinforce_pp: { advantage_estimator: 'reinforce_baseline', n_samples_per_prompt: 4, init_kl_coef: 0.01, kl_estimator: 'k2' } }), { progress: sink });
   const rewards = rewardsOf(r);
