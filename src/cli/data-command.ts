@@ -7,6 +7,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readRows } from '../data/readers/index.js';
 import { writeArithmeticTask } from '../data/sample/arithmetic.js';
+import { writeCalculatorTask } from '../data/sample/calculator.js';
 import { writeSampleData } from '../data/sample/generate.js';
 import { MERGE_STRATEGIES, mergeRecords, type MergeStrategy } from '../data/tools/merge.js';
 import { splitRecords } from '../data/tools/split.js';
@@ -16,6 +17,7 @@ import { runValidate, VALIDATE_USAGE } from './data-validate.js';
 export const DATA_USAGE = `rlhf data <tool> ...
   sample [--out DIR (data/sample)] [--sft N] [--preference N] [--eval N] [--seed N]
   sample --task arithmetic [--out DIR (data/arithmetic)] [--sft N] [--prompts N] [--eval N] [--pairs N] [--pairs-val N] [--max-operand N] [--carry-error-rate X] [--seed N]
+  sample --task calculator [--out DIR (data/calculator)] [--sft N] [--prompts N] [--eval N] [--tool-rate X] [--seed N]
   ${VALIDATE_USAGE}
   split FILE [--train-ratio 0.8] [--shuffle] [--seed 42] [--out-dir DIR]
   merge FILE[:WEIGHT] ... --out FILE [--strategy concat|weighted_sampling|balanced] [--size N] [--shuffle] [--seed 42]
@@ -38,9 +40,9 @@ const num = (flag: string, v: string | undefined, fallback: number): number => {
   return n;
 };
 
-const SAMPLE_TASKS = ['general', 'arithmetic'] as const;
+const SAMPLE_TASKS = ['general', 'arithmetic', 'calculator'] as const;
 
-/** `data sample`: the built-in Q&A sets (`--task general`, the default) or the arithmetic task. */
+/** `data sample`: the built-in Q&A sets (`--task general`, the default), the arithmetic task or the calculator (tool-use) task. */
 function runSample(args: string[]): number {
   const { values } = parseArgs({
     args,
@@ -55,6 +57,7 @@ function runSample(args: string[]): number {
       'pairs-val': { type: 'string' },
       'max-operand': { type: 'string' },
       'carry-error-rate': { type: 'string' },
+      'tool-rate': { type: 'string' },
       seed: { type: 'string' },
     },
   });
@@ -65,8 +68,19 @@ function runSample(args: string[]): number {
     if (given.length > 0) throw new Error(`${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'applies' : 'apply'} only to --task ${which}`);
   };
   let written: Record<string, { path: string; count: number }>;
-  if (task === 'arithmetic') {
+  if (task === 'calculator') {
     onlyFor(['preference'], 'general');
+    onlyFor(['pairs', 'pairs-val', 'max-operand', 'carry-error-rate'], 'arithmetic');
+    written = writeCalculatorTask(values.out ?? 'data/calculator', {
+      sft: num('sft', values.sft, 4000),
+      prompts: num('prompts', values.prompts, 1000),
+      eval: num('eval', values.eval, 200),
+      toolRate: num('tool-rate', values['tool-rate'], 0.3),
+      seed: num('seed', values.seed, 0),
+    });
+  } else if (task === 'arithmetic') {
+    onlyFor(['preference'], 'general');
+    onlyFor(['tool-rate'], 'calculator');
     written = writeArithmeticTask(values.out ?? 'data/arithmetic', {
       sft: num('sft', values.sft, 4000),
       prompts: num('prompts', values.prompts, 1000),
@@ -79,6 +93,7 @@ function runSample(args: string[]): number {
     });
   } else {
     onlyFor(['prompts', 'pairs', 'pairs-val', 'max-operand', 'carry-error-rate'], 'arithmetic');
+    onlyFor(['tool-rate'], 'calculator');
     written = writeSampleData(values.out ?? 'data/sample', {
       sft: num('sft', values.sft, 200),
       preference: num('preference', values.preference, 100),

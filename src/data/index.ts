@@ -19,6 +19,8 @@ export { writeSampleData } from './sample/generate.js';
 export type { SampleDataOptions } from './sample/generate.js';
 export { allProblems, answerOf, answerWithoutCarry, arithmeticTask, needsCarry, parseArithmeticPrompt, promptOf, solveArithmetic, writeArithmeticTask, wrongAnswerOf } from './sample/arithmetic.js';
 export type { ArithmeticOp, ArithmeticProblem, ArithmeticTaskOptions } from './sample/arithmetic.js';
+export { calculatorConversation, calculatorProblems, calculatorTask, solveCalculatorProblem, writeCalculatorTask, CALCULATOR_FILES } from './sample/calculator.js';
+export type { CalculatorTaskOptions } from './sample/calculator.js';
 export * from './datasets/index.js';
 export { streamDocuments } from './pretrain/documents.js';
 export type { CorpusFile, CorpusDocument, StreamDocumentsOptions } from './pretrain/documents.js';

@@ -5,7 +5,7 @@
  * const rows = await runEpisodes(policy, tokenizer, prompts, calculatorEnvironment(), generation, { maxTurns: 3, maxEpisodeTokens: 256 });
  */
 export type { Environment, EnvironmentFactory, EnvironmentStep, EpisodeStart, JsonSchema, Tool, ToolSchema } from './types.js';
-export { parseToolCalls, parseCallBody, TOOL_CALL_OPEN, TOOL_CALL_CLOSE } from './tool-calls.js';
+export { formatToolCall, parseToolCalls, parseCallBody, TOOL_CALL_OPEN, TOOL_CALL_CLOSE } from './tool-calls.js';
 export type { ParsedToolCall, ParsedTurn } from './tool-calls.js';
 export { ToolBox, toolErrorMessage } from './tools.js';
 export type { ToolCallOutcome } from './tools.js';

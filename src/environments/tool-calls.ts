@@ -71,3 +71,18 @@ export function parseCallBody(body: string): ParsedToolCall {
   if (!isObject(args)) return { ok: false, name, error: `"arguments" of the call to ${name} must be a JSON object` };
   return { ok: true, name, arguments: args };
 }
+
+/** JSON as Python's json.dumps (and Jinja's tojson) writes it: `", "` and `": "` separators. */
+function pythonJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (isObject(value)) return `{${Object.entries(value).map(([k, v]) => `${JSON.stringify(k)}: ${pythonJson(v)}`).join(', ')}}`;
+  return JSON.stringify(value);
+}
+
+/**
+ * A tool call as Qwen2.5's template renders a structured one (and as a model trained on it
+ * writes it): `<tool_call>\n{"name": "calculator", "arguments": {"expression": "12*34"}}\n</tool_call>`.
+ */
+export function formatToolCall(name: string, args: Record<string, unknown>): string {
+  return `${TOOL_CALL_OPEN}\n{"name": ${JSON.stringify(name)}, "arguments": ${pythonJson(args)}}\n${TOOL_CALL_CLOSE}`;
+}

@@ -164,9 +164,9 @@ const asText = (value: string | readonly ChatMessage[], role?: string): string =
  * Prompts from prompt records (reference: their `reference`), sft records (the response) and
  * preference records (the chosen answer), at most evaluation.max_examples.
  */
-export async function loadEvalPrompts(config: RunConfig, tokenizer: Tokenizer, sources: readonly EvalSource[]): Promise<EvalPrompt[]> {
-  // As online RL's loadPrompts: the prompt's end kept within data.max_prompt_length.
-  const opts = { maxPromptLength: config.data.max_prompt_length, chatTemplate: checkChatTemplateMode(config.data.chat_template, tokenizer) };
+export async function loadEvalPrompts(config: RunConfig, tokenizer: Tokenizer, sources: readonly EvalSource[], tools?: readonly unknown[]): Promise<EvalPrompt[]> {
+  // As online RL's loadPrompts: the prompt's end kept within data.max_prompt_length (and an environment's tools in it).
+  const opts = { maxPromptLength: config.data.max_prompt_length, chatTemplate: checkChatTemplateMode(config.data.chat_template, tokenizer), ...(tools === undefined ? {} : { tools }) };
   const onError = config.data.on_error;
   const out: EvalPrompt[] = [];
   const add = (prompt: string | ChatMessage[], reference: string | null): void => {

@@ -113,5 +113,8 @@ export function generationLine(row: GenerationRow): string {
     num_tokens: row.numTokens,
     finish_reason: row.finishReason,
     ...(row.reward === undefined ? {} : { reward: row.reward }),
+    ...(row.episode === undefined
+      ? {}
+      : { turns: row.turns, tool_calls: row.toolCalls, tool_errors: row.toolErrors, environment_reward: row.environmentReward, episode: row.episode }),
   });
 }

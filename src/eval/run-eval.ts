@@ -12,7 +12,9 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { resolveModelPaths, startingBatchSize, type EvalTask, type RunConfig } from '../config/index.js';
+import { hasEnvironment, resolveModelPaths, startingBatchSize, type EvalTask, type RunConfig } from '../config/index.js';
+import { loadEnvironment, type EnvironmentFactory } from '../environments/index.js';
+import { episodeGenerationMetrics, generateEpisodeRows } from './episodes.js';
 import {
   attachStudents, loadLatent, loadLatentMatrix, maskTokenIdOf, loadStepwise, loadTeacherStudent, padIdOf, prmMode, type CriticPair, type LatentRecord, type PreferenceExample,
 } from '../data/index.js';
@@ -60,6 +62,7 @@ function loadPolicy(config: RunConfig, dir: string): PretrainedCausalLm {
 class EvalSession {
   private readonly tokenizers = new Map<string, Tokenizer>();
   private rewardModel: { model: SequenceScoreModel; tokenizer: Tokenizer } | null = null;
+  private environmentFactory: EnvironmentFactory | null = null;
   // Keyed by tokenizer: the same files tokenized alike give the same pairs.
   private readonly referenceLogps = new Map<Tokenizer, { chosen: number[]; rejected: number[] }>();
   private readonly criticPairs = new Map<Tokenizer, CriticPair[]>();
@@ -135,13 +138,21 @@ class EvalSession {
     try {
       const promptSources = sources.generation ?? sources.reward;
       if (promptSources !== undefined) {
-        const prompts = await loadEvalPrompts(config, tokenizer, promptSources);
+        const environment = await this.environment();
+        const tools = environment !== null && config.environment.tools_in_prompt && environment.tools.length > 0 ? environment.tools : undefined;
+        const prompts = await loadEvalPrompts(config, tokenizer, promptSources, tools);
         if (prompts.length === 0) throw new Error(`generation: no prompt in ${promptSources.map((s) => s.path).join(', ')}`);
         const e = config.evaluation;
         const g = { ...config.generation, max_new_tokens: e.max_new_tokens ?? config.generation.max_new_tokens, do_sample: config.generation.do_sample && !e.greedy };
         const settings = { ...generationOf({ ...config, generation: g }, tokenizer, model), seed: config.training.seed };
-        generations.push(...generateCompletions(model, tokenizer, prompts, settings, this.batchSize, this.progress(dir.name, 'generation')));
-        if (tasks.includes('generation')) Object.assign(metrics, generationMetrics(generations, this.textTokenizationOf(generations)));
+        const progress = this.progress(dir.name, 'generation');
+        if (environment === null) {
+          generations.push(...generateCompletions(model, tokenizer, prompts, settings, this.batchSize, progress));
+        } else {
+          const limits = { maxTurns: config.environment.max_turns, maxEpisodeTokens: config.environment.max_episode_tokens };
+          generations.push(...(await generateEpisodeRows(model, tokenizer, prompts, settings, environment, limits, this.batchSize, progress)));
+        }
+        if (tasks.includes('generation')) Object.assign(metrics, generationMetrics(generations, this.textTokenizationOf(generations)), environment === null ? {} : episodeGenerationMetrics(generations));
         if (tasks.includes('reward')) {
           const rm = this.loadRewardModel();
           Object.assign(metrics, rewardMetrics(rm.model, rm.tokenizer, generations, this.scoreOptions));
@@ -160,6 +171,14 @@ class EvalSession {
       model.dispose();
     }
     return metrics;
+  }
+
+  /** The run's environment (config `environment:`), loaded once: generation then plays out episodes. */
+  private async environment(): Promise<EnvironmentFactory | null> {
+    const e = this.config.environment;
+    if (!hasEnvironment(e)) return null;
+    this.environmentFactory ??= await loadEnvironment({ name: e.name, module: e.module, export: e.export });
+    return this.environmentFactory;
   }
 
   /** evaluation.bleu_tokenizer with auto resolved on the references: zh when one has a CJK character. */

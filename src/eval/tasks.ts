@@ -43,6 +43,12 @@ export interface GenerationRow {
   finishReason: string;
   /** The reward model's score, when the reward task ran. */
   reward?: number;
+  /** Episodes (an environment): every token after the prompt as text, turns, tool use and the environment's reward. */
+  episode?: string;
+  turns?: number;
+  toolCalls?: number;
+  toolErrors?: number;
+  environmentReward?: number;
 }
 
 /** Completions of every prompt, in batches; `settings` are generate()'s (greedy or sampled, seeded per batch). */

@@ -5,19 +5,20 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { writeArithmeticTask, writeSampleData } from '../../src/data/index.js';
+import { writeArithmeticTask, writeCalculatorTask, writeSampleData } from '../../src/data/index.js';
 import { IMPLEMENTED_ALGORITHMS } from '../../src/cli/train-command.js';
 import { loadConfig } from '../../src/config/index.js';
 
 const root = resolve('.');
 // A scratch working directory laid out like the repo: the example configs' relative paths
-// (test/fixtures/models/..., examples/models/..., data/sample/..., data/arithmetic/...) resolve,
+// (test/fixtures/models/..., examples/models/..., data/sample/..., data/arithmetic/..., data/calculator/...) resolve,
 // and outputs land in the scratch dir.
 const cwd = mkdtempSync(join(tmpdir(), 'examples-'));
 symlinkSync(join(root, 'test'), join(cwd, 'test'));
 symlinkSync(join(root, 'examples'), join(cwd, 'examples'));
 writeSampleData(join(cwd, 'data/sample'));
 writeArithmeticTask(join(cwd, 'data/arithmetic'), { sft: 200, prompts: 200, eval: 20 }); // a PPO iteration takes 128 prompts
+writeCalculatorTask(join(cwd, 'data/calculator'), { sft: 200, prompts: 100, eval: 20 });
 
 // A config that starts from another's output (arith-grpo.yaml from outputs/arith-sft) runs
 // after it: the tests of a file run in order.

@@ -22,3 +22,16 @@ test('environment config: defaults, unknown names, algorithms, both sources', as
   await assert.rejects(loadEnvironment({ name: 'calc', module: null, export: 'default' }), /unknown environment 'calc'; built-ins: calculator/);
   assert.equal((await loadEnvironment({ name: 'calculator', module: null, export: 'default' })).tools[0]?.function.name, 'calculator');
 });
+
+test('examples/environments/capitals.ts loads as environment.module and answers a tool call', async () => {
+  const factory = await loadEnvironment({ name: null, module: 'dist/examples/environments/capitals.js', export: 'default' });
+  assert.equal(factory.tools[0]?.function.name, 'capital_of');
+  const env = factory.create();
+  env.reset({ prompt: 'Capital of Peru?', promptIds: [], reference: 'Lima' });
+  assert.deepEqual(await env.step('<tool_call>\n{"name": "capital_of", "arguments": {"country": "Peru"}}\n</tool_call>'), {
+    messages: [{ role: 'tool', name: 'capital_of', content: 'Lima' }], reward: 0, done: false, toolCalls: 1, toolErrors: 0,
+  });
+  assert.equal((await env.step('<tool_call>\n{"name": "capital_of", "arguments": {"country": "Mars"}}\n</tool_call>')).messages[0]?.content, '{"error":"capital_of failed: no capital known for Mars"}');
+  assert.deepEqual(await env.step('It is Lima.'), { messages: [], reward: 1, done: true, toolCalls: 0, toolErrors: 0 });
+  await assert.rejects(loadEnvironment({ name: null, module: 'dist/examples/environments/capitals.js', export: 'nope' }), /export 'nope' is not an EnvironmentFactory/);
+});
