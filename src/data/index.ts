@@ -19,7 +19,7 @@ export { writeSampleData } from './sample/generate.js';
 export type { SampleDataOptions } from './sample/generate.js';
 export { allProblems, answerOf, answerWithoutCarry, arithmeticTask, needsCarry, parseArithmeticPrompt, promptOf, solveArithmetic, writeArithmeticTask, wrongAnswerOf } from './sample/arithmetic.js';
 export type { ArithmeticOp, ArithmeticProblem, ArithmeticTaskOptions } from './sample/arithmetic.js';
-export { calculatorConversation, calculatorProblems, calculatorTask, solveCalculatorProblem, writeCalculatorTask, CALCULATOR_FILES } from './sample/calculator.js';
+export { calculatorConversation, calculatorProblems, calculatorTask, solveCalculatorProblem, writeCalculatorTask } from './sample/calculator.js';
 export type { CalculatorTaskOptions } from './sample/calculator.js';
 export * from './datasets/index.js';
 export { streamDocuments } from './pretrain/documents.js';

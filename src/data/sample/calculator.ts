@@ -37,9 +37,6 @@ export interface CalculatorTaskOptions {
   seed?: number;
 }
 
-/** The files writeCalculatorTask writes, `<name>.jsonl` each. */
-export const CALCULATOR_FILES = ['sft', 'sft_val', 'prompts', 'eval'] as const;
-
 /** Every problem's expression: sums with operands 0..99, products with operands 2..99, in a fixed order. */
 export function calculatorProblems(): string[] {
   const out: string[] = [];
@@ -90,12 +87,14 @@ export function calculatorTask(options: CalculatorTaskOptions = {}) {
   return { eval: take(evalCount).map(withReference), prompts: take(prompts).map(withReference), sft_val: take(sftVal).map(taught), sft: take(sft).map(taught) };
 }
 
+type CalculatorSplit = keyof ReturnType<typeof calculatorTask>;
+
 /** Writes sft.jsonl, sft_val.jsonl, prompts.jsonl and eval.jsonl into `dir`. */
-export function writeCalculatorTask(dir: string, options: CalculatorTaskOptions = {}): Record<(typeof CALCULATOR_FILES)[number], { path: string; count: number }> {
+export function writeCalculatorTask(dir: string, options: CalculatorTaskOptions = {}): Record<CalculatorSplit, { path: string; count: number }> {
   const sets = calculatorTask(options);
   mkdirSync(dir, { recursive: true });
-  const out = {} as Record<(typeof CALCULATOR_FILES)[number], { path: string; count: number }>;
-  for (const name of CALCULATOR_FILES) {
+  const out = {} as Record<CalculatorSplit, { path: string; count: number }>;
+  for (const name of Object.keys(sets) as CalculatorSplit[]) {
     const rows: readonly object[] = sets[name];
     const path = join(dir, `${name}.jsonl`);
     writeFileSync(path, rows.map((row) => JSON.stringify(row)).join('\n') + (rows.length ? '\n' : ''));
