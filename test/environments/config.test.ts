@@ -35,3 +35,28 @@ test('examples/environments/capitals.ts loads as environment.module and answers 
   assert.deepEqual(await env.step('It is Lima.'), { messages: [], reward: 1, done: true, toolCalls: 0, toolErrors: 0 });
   await assert.rejects(loadEnvironment({ name: null, module: 'dist/examples/environments/capitals.js', export: 'nope' }), /export 'nope' is not an EnvironmentFactory/);
 });
+
+test('environment.tools_in_prompt renders the prompts with the tool schemas (as TRL passes tools to the template)', async () => {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { tmpdir } = await import('node:os');
+  const { Tokenizer } = await import('../../src/tokenizers/index.js');
+  const { episodeSourceOf, loadOnlinePrompts } = await import('../../src/trainers/online/setup.js');
+  const dir = mkdtempSync(join(tmpdir(), 'tools-prompt-'));
+  writeFileSync(join(dir, 'p.jsonl'), '{"prompt": [{"role": "user", "content": "2*3="}], "reference": "6"}\n');
+  const tokenizer = Tokenizer.fromPretrained('examples/models/calc-tiny');
+  const config = (toolsInPrompt: boolean) => RunConfig.parse({
+    model: { name_or_path: 'examples/models/calc-tiny' },
+    training: { algorithm: 'grpo', per_device_train_batch_size: 8 },
+    data: { max_prompt_length: 1000, max_length: 1100, datasets: { prompt: { train_files: [{ path: join(dir, 'p.jsonl') }] } } },
+    environment: { name: 'calculator', tools_in_prompt: toolsInPrompt },
+  });
+  for (const on of [true, false]) {
+    const c = config(on);
+    const episodes = await episodeSourceOf(c, tokenizer);
+    const [p] = await loadOnlinePrompts(c, tokenizer, episodes);
+    const tools = on ? episodes!.factory.tools : undefined;
+    assert.deepEqual(p!.ids, tokenizer.applyChatTemplate([{ role: 'user', content: '2*3=' }], { addGenerationPrompt: true, ...(tools === undefined ? {} : { tools }) }));
+    assert.equal(tokenizer.decode(p!.ids).includes('<tools>\n{"type": "function", "function": {"name": "calculator"'), on);
+  }
+});
