@@ -80,6 +80,7 @@ export async function runEpisodes(
   generation: Generation,
   limits: EpisodeLimits,
   inPrecision: <T>(fn: () => T) => T = (fn) => fn(),
+  options: { maxBatchSize?: number } = {},
 ): Promise<Episode[]> {
   if (!Number.isInteger(limits.maxTurns) || limits.maxTurns < 1) throw new RangeError(`runEpisodes: maxTurns must be an integer >= 1, got ${limits.maxTurns}`);
   if (!Number.isInteger(limits.maxEpisodeTokens) || limits.maxEpisodeTokens < 1) throw new RangeError(`runEpisodes: maxEpisodeTokens must be an integer >= 1, got ${limits.maxEpisodeTokens}`);
@@ -105,7 +106,13 @@ export async function runEpisodes(
         ...(generation.seed === undefined ? {} : { seed: generation.seed + turn * TURN_SEED_STRIDE }),
       };
       const contexts = active.map((l) => [...l.episode.promptIds, ...l.episode.completionIds]);
-      const results = inPrecision(() => tidy(() => noGrad(() => generate(policy, contexts, config))));
+      // generation.max_batch_size: a turn's rows decoded at most this many at a time.
+      const chunk = options.maxBatchSize ?? contexts.length;
+      const results = [];
+      for (let start = 0; start < contexts.length; start += chunk) {
+        const part = contexts.slice(start, start + chunk);
+        results.push(...inPrecision(() => tidy(() => noGrad(() => generate(policy, part, config.seed === undefined ? config : { ...config, seed: config.seed + start })))));
+      }
       for (const [i, l] of active.entries()) {
         const r = results[i] as (typeof results)[number];
         const budget = budgets[i] as number;

@@ -60,3 +60,10 @@ test('environment.tools_in_prompt renders the prompts with the tool schemas (as 
     assert.equal(tokenizer.decode(p!.ids).includes('<tools>\n{"type": "function", "function": {"name": "calculator"'), on);
   }
 });
+
+test('an environment run refuses a tokenizer without a chat template, naming it', async () => {
+  const { Tokenizer } = await import('../../src/tokenizers/index.js');
+  const { episodeSourceOf } = await import('../../src/trainers/online/setup.js');
+  const c = RunConfig.parse({ model: { name_or_path: 'examples/models/arith-tiny' }, training: { algorithm: 'grpo', per_device_train_batch_size: 8 }, data: { dataset_path: 'd.jsonl' }, environment: { name: 'calculator' } });
+  await assert.rejects(episodeSourceOf(c, Tokenizer.fromPretrained('examples/models/arith-tiny')), /environment: the tokenizer \(examples\/models\/arith-tiny\) has no chat template/);
+});

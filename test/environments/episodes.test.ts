@@ -144,3 +144,12 @@ test('episode rollout of a sampling model: generation log-probs equal a fresh fo
   // Rewards: the environment's 0.5 per turn it answered.
   rollout.episodes!.forEach((s, i) => assert.equal(rollout.environmentRewards![i], 0.5 * (s.turns - (rollout.truncated[i] ? 1 : 0))));
 });
+
+test('episode: generation.max_batch_size decodes a turn in chunks with the same episodes', async () => {
+  const script = [...CALL, ...TOOL_408, ...ANSWER];
+  const run = (maxBatchSize?: number) => runEpisodes(scriptedPolicy(script), tokenizer, [{ ids: prompt, reference: '408' }], calculatorEnvironment(),
+    { ...generation, numReturnSequences: 3 }, { maxTurns: 4, maxEpisodeTokens: 1024 }, (fn) => fn(), maxBatchSize === undefined ? {} : { maxBatchSize });
+  const [whole, chunked] = [await run(), await run(2)];
+  assert.equal(chunked.length, 3);
+  assert.deepEqual(chunked, whole);
+});

@@ -34,7 +34,7 @@ export async function sampleOnline(
   options: RolloutOptions = {},
 ): Promise<Rollout> {
   if (episodes === null) return inPrecision(() => sampleRollout(policy, prompts.map((p) => p.ids), config, options));
-  const rows = await runEpisodes(policy, episodes.tokenizer, prompts, episodes.factory, config, episodes.limits, inPrecision);
+  const rows = await runEpisodes(policy, episodes.tokenizer, prompts, episodes.factory, config, episodes.limits, inPrecision, options);
   return {
     batch: buildBatch(rows.map((r) => r.promptIds), rows.map((r) => r.completionIds), rows.map((r) => r.logps), config.padTokenId, rows.map((r) => r.lossMask)),
     prompts: rows.map((r) => r.promptIds),
