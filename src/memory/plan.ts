@@ -11,7 +11,7 @@
  * plan.peakMoment;  // when it happens: 'forward', 'backward', 'rollout', ...
  * ```
  */
-import type { RunConfig } from '../config/index.js';
+import { hasEnvironment, type RunConfig } from '../config/index.js';
 import { inferenceBytesPerToken, logitsChunkBytes, loraBlockElements, stepActivations, type ActivationPrecision, type HeadKind, type MicroBatch } from './activations.js';
 import { parameterCosts } from './costs.js';
 import { loraParameterCount, loraTargets, type ModelShape } from './shape.js';
@@ -109,6 +109,9 @@ interface Moment {
   kvCache: number;
 }
 
+/** Completion tokens of an online row: an episode's budget (model and environment tokens) with an environment, else max_new_tokens. */
+const completionTokens = (config: RunConfig): number => (hasEnvironment(config.environment) ? config.environment.max_episode_tokens : config.generation.max_new_tokens);
+
 const held = (m: Moment) => m.gradients + m.activations + m.value + m.kvCache;
 
 /** The activations' precision of a run: 16-bit weights, autocast, or float32. */
@@ -185,7 +188,7 @@ export function planMemory(config: RunConfig, models: PlanModels, options: PlanO
 
   // One micro-batch. Online RL trains on prompt + completion, the head on the completion only.
   const P = config.data.max_prompt_length;
-  const C = config.generation.max_new_tokens;
+  const C = completionTokens(config);
   const rows = trainBatchSize(config) * layout.rowsPerExample;
   const length = layout.online ? P + C : config.data.max_length;
   const batch: MicroBatch = {
@@ -323,7 +326,7 @@ function stepMoments(
   if (layout.online) {
     // Sampling: the KV cache, the prompts' prefill one block at a time, the last position's logits.
     const P = config.data.max_prompt_length;
-    const C = config.generation.max_new_tokens;
+    const C = completionTokens(config);
     const prefill = s.rolloutRows * P * inferenceBytesPerToken(policy, batch.precision);
     moments.push({ moment: 'rollout', gradients: 0, activations: prefill + s.rolloutRows * policy.vocabSize * 8, value: 0, kvCache: s.kvCache });
     // Scoring the whole rollout without grad (old, reference, value log-probs): hidden states of

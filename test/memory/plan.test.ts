@@ -157,3 +157,18 @@ test('what a machine can train: the planner\'s bytes per parameter', () => {
   assert.equal(modelSizeName(7_615_616_512), '7.6B');
   assert.deepEqual(parseNvidiaSmi('0, NVIDIA H100 80GB HBM3, 81559, 81004\n'), [{ index: 0, name: 'NVIDIA H100 80GB HBM3', totalBytes: 81559 * 2 ** 20, freeBytes: 81004 * 2 ** 20 }]);
 });
+
+test('the plan of an environment run sizes rollouts and updates by the episode budget, not one turn', () => {
+  const models: PlanModels = { policy: qwen, reference: null, reward: null, value: null };
+  const run = (environment: Record<string, unknown>) => planMemory(config({
+    training: { algorithm: 'grpo', per_device_train_batch_size: 8 },
+    generation: { max_new_tokens: 32 },
+    rewards: { functions: [{ name: 'exact_match' }] },
+    environment,
+  }), models);
+  const single = run({});
+  const turn = run({ name: 'calculator', max_episode_tokens: 32 });
+  const episode = run({ name: 'calculator', max_episode_tokens: 512 });
+  assert.equal(turn.peakBytes, single.peakBytes, 'an episode budget of one turn plans as a single completion');
+  assert.ok(episode.peakBytes > single.peakBytes, `${episode.peakBytes} vs ${single.peakBytes}`);
+});
