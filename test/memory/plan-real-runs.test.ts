@@ -13,15 +13,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { RunConfig, resolveModelPaths } from '../../src/config/index.js';
 import { trainWithConfig } from '../../src/cli/train-command.js';
 import { gib, planMemory, readPlanModels } from '../../src/memory/index.js';
 import { cpuMemory, resetCpuMemoryPeak } from '../../src/tensor/index.js';
+import { collectGarbage } from '../helpers/gc.js';
 
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
 
 const WORDS = 'alpha beta gamma delta epsilon zeta eta theta iota kappa'.split(' ');
 const words = (start: number, n: number) => Array.from({ length: n }, (_, k) => WORDS[(start + 3 * k) % 10]).join(' ');
@@ -43,13 +40,6 @@ function runConfig(algorithm: keyof typeof FILES, training: Record<string, unkno
     data: { max_length: maxLength, max_prompt_length: algorithm === 'grpo' ? 128 : 32, datasets: { [KINDS[algorithm]]: { train_files: [{ path: join(DATA, FILES[algorithm]) }] } } },
     ...extra,
   });
-}
-
-async function collectGarbage(): Promise<void> {
-  for (let i = 0; i < 2; i++) {
-    gc();
-    await new Promise((r) => setImmediate(r)); // FinalizationRegistry callbacks free the native memory
-  }
 }
 
 /**

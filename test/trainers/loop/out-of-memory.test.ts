@@ -13,6 +13,7 @@ import { loadConfig, RunConfig } from '../../../src/config/index.js';
 import { trainWithConfig } from '../../../src/cli/train-command.js';
 import { memoryAdvice } from '../../../src/trainers/loop/memory-advice.js';
 import { OutOfMemoryError, parseMemorySize, ROLLOUT } from '../../../src/trainers/loop/out-of-memory.js';
+import { collectGarbage } from '../../helpers/gc.js';
 
 test('parseMemorySize reads binary and decimal units and refuses the rest', () => {
   assert.equal(parseMemorySize('8GiB'), 8 * 2 ** 30);
@@ -38,6 +39,7 @@ function config(training: Record<string, unknown>): RunConfig {
 
 /** The step-1 peak the run logged, in bytes. */
 async function peakOf(c: RunConfig): Promise<number> {
+  await collectGarbage(); // a model an earlier run left to the GC net would count in the peak
   await trainWithConfig(c);
   const m = /step 1: peak CPU tensor memory ([\d.]+) (MiB|GiB)/.exec(readFileSync(join(c.training.output_dir, 'training.log'), 'utf8'));
   assert.ok(m !== null, 'no peak line in training.log');
@@ -50,6 +52,7 @@ test('a step past training.max_memory stops with the shape, the peak and advice,
   assert.ok(split < whole - 4 * 2 ** 20, `split + checkpointing peaks at ${split} bytes, the whole batch at ${whole}`);
   const cap = `${Math.round((whole + split) / 2 / 2 ** 20)}MiB`;
   const c = config({ max_memory: cap });
+  await collectGarbage(); // the measured runs started without garbage; so does the capped one
   const err = await trainWithConfig(c).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof OutOfMemoryError, String(err));
   assert.match(err.message, new RegExp(`^step 1: a micro-batch of 8 example\\(s\\), the longest \\d+ tokens needed [\\d.]+ MiB of CPU tensor memory, above training\\.max_memory \\(${cap.replace('MiB', '')}\\.0 MiB\\)\\. The last checkpoint is intact\\. To fit:`));
@@ -81,6 +84,7 @@ test('grpo past training.max_memory stops with the update\'s shape and advice, a
     grpo: { group_size: 4, beta: 0.04 },
   });
   const peak = async (c: RunConfig) => {
+    await collectGarbage(); // a model an earlier run left to the GC net would count in the peak
     await trainWithConfig(c);
     const m = /step 1: peak CPU tensor memory ([\d.]+) MiB \(rollout and update\)/.exec(readFileSync(join(c.training.output_dir, 'training.log'), 'utf8'));
     assert.ok(m !== null, 'no peak line in training.log');
@@ -91,6 +95,7 @@ test('grpo past training.max_memory stops with the update\'s shape and advice, a
   assert.ok(split < whole - 2 ** 20, `split + checkpointing peaks at ${split} bytes, the whole batch at ${whole}`);
   const cap = `${Math.round((whole + split) / 2 / 2 ** 20 * 10) / 10}MiB`;
   const c = grpo({ max_memory: cap });
+  await collectGarbage(); // the measured runs started without garbage; so does the capped one
   const err = await trainWithConfig(c).then(() => null, (e: unknown) => e);
   assert.ok(err instanceof OutOfMemoryError, String(err));
   assert.match(err.message, /^step 1: an update micro-batch of 16 completion\(s\) needed [\d.]+ MiB of CPU tensor memory, above training\.max_memory/);
