@@ -1,11 +1,11 @@
-/** What PPO and GRPO runs share: rewards and the online trainer (the reference policy: ../loop/reference.ts). */
+/** What the online runs share: their start (prompts, policy, reference, rewards), rewards and the online trainer. */
 import { resolve } from 'node:path';
-import type { RunConfig } from '../../config/index.js';
-import { hasEnvironment, tokenizerDirOf } from '../../config/index.js';
+import { fixedTrainBatchSize, hasEnvironment, tokenizerDirOf, type RunConfig } from '../../config/index.js';
+import { generationOf } from '../../generation/index.js';
 import { loadPrompts } from '../../data/index.js';
 import { loadEnvironment } from '../../environments/index.js';
 import type { EpisodeSource } from './episode-rollout.js';
-import { SequenceScoreModel } from '../../models/index.js';
+import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
 import { loadRewardFunctions } from '../../rewards/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
 import { RolloutScorer } from './scorer.js';
@@ -13,6 +13,8 @@ import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
 import { OnlineTrainer, type OnlineRunOptions, type OnlineTrainResult } from './trainer.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { withProcessGroup } from '../../distributed/index.js';
+import { prepareRun } from '../loop/prepare.js';
+import { loadReferencePolicy, type ReferencePolicy } from '../loop/reference.js';
 
 /** Reward functions + the reward model (section path, else rewards.reward_model_path). */
 export async function rolloutScorer(config: RunConfig, tokenizer: Tokenizer, sectionRewardModel: string | null): Promise<{ scorer: RolloutScorer; rewardModel: SequenceScoreModel | null; rewardModelPath: string | null }> {
@@ -59,4 +61,41 @@ function trainOnlineWith<B extends RolloutBuffer>(algorithm: OnlineAlgorithm<B>,
     ...(options.onStep === undefined ? {} : { onStep: options.onStep }),
   });
   return trainer.train({ resume: options.resume ?? null });
+}
+
+/** What an online run needs loaded before its algorithm is built. */
+export interface OnlineRunNeeds {
+  /** training.algorithm, for messages. */
+  algorithm: string;
+  /** Whether a reference policy is loaded (KL terms, DPO). */
+  referenceNeeded: boolean;
+  /** The section's ref_model_path (null: the starting model, or the LoRA base). */
+  refModelPath?: string | null;
+  /** The section's reward_model_path (null: rewards.reward_model_path). */
+  rewardModelPath: string | null;
+}
+
+/**
+ * The start every online run shares, in order: tokenizer, environment, prompts (refused when none),
+ * policy (+ LoRA), reference, rewards; `options` holds the algorithm options read from
+ * training:/generation: that every online algorithm takes.
+ */
+export async function startOnlineRun(config: RunConfig, needs: OnlineRunNeeds) {
+  const run = prepareRun(config);
+  const tokenizer = run.tokenizer();
+  const episodes = await episodeSourceOf(run.config, tokenizer);
+  const prompts = await loadOnlinePrompts(run.config, tokenizer, episodes);
+  if (prompts.length === 0) throw new Error(`${needs.algorithm}: no prompts to train on (data.datasets.prompt.train_files)`);
+  const { model: policy, lora } = run.startModel((dir, load) => loadCausalLm(dir, load));
+  const reference: ReferencePolicy = loadReferencePolicy({ needed: needs.referenceNeeded, modelPath: run.modelDir, refModelPath: needs.refModelPath ?? null, dtype: run.dtype, loraApplied: lora !== null });
+  const { scorer, rewardModelPath } = await rolloutScorer(run.config, tokenizer, needs.rewardModelPath);
+  const t = run.config.training;
+  const options = {
+    microBatchSize: fixedTrainBatchSize(t),
+    gradientAccumulationSteps: t.gradient_accumulation_steps,
+    generation: generationOf(run.config, tokenizer, policy),
+    rolloutMaxBatchSize: run.config.generation.max_batch_size,
+    seed: t.seed,
+  };
+  return { run, tokenizer, episodes, prompts, policy, lora, reference, scorer, rewardModelPath, options };
 }
