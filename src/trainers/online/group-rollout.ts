@@ -8,17 +8,13 @@ import type { CausalLm } from '../../models/index.js';
 import { episodeMetrics, modelTokenCounts, sampleOnline, type EpisodeSource } from './episode-rollout.js';
 import { rolloutOptions, type Rollout } from './rollout.js';
 import type { RolloutScorer } from './scorer.js';
-import type { InPrecision, OnlinePrompt } from './types.js';
+import type { InPrecision, OnlinePrompt, OnlineRunSettings } from './types.js';
 import type { RolloutWorld } from './world.js';
 
 /** Samples `numReturnSequences` completions per prompt (rows prompt-major), in place of sampleOnline (tests with fixed completions). */
 export type RolloutSampler = (policy: CausalLm, prompts: readonly OnlinePrompt[], config: Partial<GenerationConfig> & { padTokenId: number; numReturnSequences: number; seed: number }) => Rollout;
 
-export interface GroupRolloutOptions {
-  generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
-  /** Rows decoded together (generation.max_batch_size); null: all of them. */
-  rolloutMaxBatchSize?: number | null;
-  seed: number;
+export interface GroupRolloutOptions extends Pick<OnlineRunSettings, 'generation' | 'rolloutMaxBatchSize' | 'seed'> {
   /** Roll out whole episodes in this environment (loss on the model's tokens only); null: single completions. */
   episodes?: EpisodeSource | null;
   /** Replaces the rollout (tests with fixed completions). */

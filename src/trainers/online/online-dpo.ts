@@ -5,30 +5,21 @@
  * (the math: src/rl/online-dpo.ts). per_device_train_batch_size counts prompts (pairs).
  */
 import { onlineDpoBetaAt } from '../../config/index.js';
-import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm } from '../../models/index.js';
 import { choosePairs, onlineDpoLoss, penalizeMissingEos, type OnlineDpoLossType } from '../../rl/index.js';
 import { tensor, tidy, type Tensor } from '../../tensor/index.js';
 import { freezeReference, withReference, type ReferencePolicy } from '../loop/reference.js';
 import { completionLogps, rolloutOptions, sampleRollout, selectRows, sliceBatch, truncatePromptLeft, type RolloutBatch } from './rollout.js';
 import type { RolloutScorer } from './scorer.js';
-import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import type { OnlineAlgorithm, OnlinePrompt, OnlineRunSettings, RolloutBuffer } from './types.js';
 
-export interface OnlineDpoAlgorithmOptions {
-  /** Prompts (pairs) per micro-batch (per_device_train_batch_size). */
-  microBatchSize: number;
-  /** Micro-batches per optimizer step (gradient_accumulation_steps). */
-  gradientAccumulationSteps: number;
+export interface OnlineDpoAlgorithmOptions extends OnlineRunSettings {
   /** β, or one per epoch (the last for later epochs). */
   beta: number | readonly number[];
   lossType: OnlineDpoLossType;
   missingEosPenalty: number | null;
   /** Prompt + completion columns the forward passes see (TRL max_length: the prompt is cut on the left). */
   maxLength: number;
-  generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
-  /** Rows decoded together in a rollout (generation.max_batch_size); null: all of them. */
-  rolloutMaxBatchSize?: number | null;
-  seed: number;
   /** Draws the completions (default sampleRollout); tests pass fixed ones, as TRL's tests patch generate. */
   sample?: typeof sampleRollout;
 }

@@ -5,7 +5,6 @@
  * returns, then ppo_epochs passes of shuffled mini-batches optimise the clipped surrogate, the
  * clipped value loss and an entropy bonus.
  */
-import type { GenerationConfig } from '../../generation/index.js';
 import type { PretrainedCausalLm, SequenceScoreModel } from '../../models/index.js';
 import {
   AdaptiveKlController, explainedVariance, gae, klEstimate, maskedMean, maskedWhiten, ppoPolicyLoss, ppoValueLoss,
@@ -18,12 +17,10 @@ import { completionLogps, rolloutOptions, selectRows, type RolloutBatch } from '
 import { episodeMetrics, modelTokenCounts, sampleOnline, scoredLengths, type EpisodeSource } from './episode-rollout.js';
 import { policyStatsAndValues, valueCompanions, type ValueSource } from './value.js';
 import type { RolloutScorer } from './scorer.js';
-import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import type { OnlineAlgorithm, OnlinePrompt, OnlineRunSettings, RolloutBuffer } from './types.js';
 import { samplingCorrection, type SamplingCorrectionSettings } from './sampling-correction.js';
 
-export interface PpoAlgorithmOptions {
-  microBatchSize: number;
-  gradientAccumulationSteps: number;
+export interface PpoAlgorithmOptions extends OnlineRunSettings {
   numMiniBatches: number;
   ppoEpochs: number;
   clipRange: number;
@@ -40,12 +37,8 @@ export interface PpoAlgorithmOptions {
   whitenRewards: boolean;
   rewardClip: number | null;
   missingEosPenalty: number | null;
-  generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
-  /** Rows decoded together in a rollout (generation.max_batch_size); null: all of them. */
-  rolloutMaxBatchSize?: number | null;
   /** Roll out whole episodes in this environment (loss on the model's tokens only); null: single completions. */
   episodes?: EpisodeSource | null;
-  seed: number;
   /** Importance-sampling correction of the sampler / training log-prob mismatch; null: off. */
   samplingCorrection?: SamplingCorrectionSettings | null;
 }

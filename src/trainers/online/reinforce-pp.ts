@@ -13,14 +13,11 @@ import { sampleAndScoreGroups, type GroupRolloutOptions } from './group-rollout.
 import { completionLogps, sliceBatch, type RolloutBatch } from './rollout.js';
 import { samplingCorrection, type SamplingCorrectionSettings } from './sampling-correction.js';
 import type { RolloutScorer } from './scorer.js';
-import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import type { OnlineAlgorithm, OnlinePrompt, OnlineRunSettings, RolloutBuffer } from './types.js';
 
-export interface ReinforcePpAlgorithmOptions extends GroupRolloutOptions {
+export interface ReinforcePpAlgorithmOptions extends OnlineRunSettings, GroupRolloutOptions {
   advantageEstimator: ReinforceAdvantageEstimator;
   nSamplesPerPrompt: number;
-  /** Completions per micro-batch (per_device_train_batch_size). */
-  microBatchSize: number;
-  gradientAccumulationSteps: number;
   initKlCoef: number;
   klEstimator: KlEstimator;
   gamma: number;

@@ -12,14 +12,10 @@ import { sampleAndScoreGroups, type GroupRolloutOptions } from './group-rollout.
 import { completionLogps, sliceBatch, type RolloutBatch } from './rollout.js';
 import { samplingCorrection, type SamplingCorrectionSettings } from './sampling-correction.js';
 import type { RolloutScorer } from './scorer.js';
-import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import type { OnlineAlgorithm, OnlinePrompt, OnlineRunSettings, RolloutBuffer } from './types.js';
 
-export interface RlooAlgorithmOptions extends GroupRolloutOptions {
+export interface RlooAlgorithmOptions extends OnlineRunSettings, GroupRolloutOptions {
   numGenerations: number;
-  /** Completions per micro-batch (per_device_train_batch_size). */
-  microBatchSize: number;
-  /** Micro-batches per optimizer step (gradient_accumulation_steps). */
-  gradientAccumulationSteps: number;
   beta: number;
   epsilon: number;
   epsilonHigh?: number | null;

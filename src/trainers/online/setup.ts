@@ -9,7 +9,7 @@ import { loadCausalLm, SequenceScoreModel } from '../../models/index.js';
 import { loadRewardFunctions } from '../../rewards/index.js';
 import type { Tokenizer } from '../../tokenizers/index.js';
 import { RolloutScorer } from './scorer.js';
-import type { OnlineAlgorithm, OnlinePrompt, RolloutBuffer } from './types.js';
+import type { OnlineAlgorithm, OnlinePrompt, OnlineRunSettings, RolloutBuffer } from './types.js';
 import { OnlineTrainer, type OnlineRunOptions, type OnlineTrainResult } from './trainer.js';
 import type { LoraOptions } from '../../nn/index.js';
 import { withProcessGroup } from '../../distributed/index.js';
@@ -90,7 +90,7 @@ export async function startOnlineRun(config: RunConfig, needs: OnlineRunNeeds) {
   const reference: ReferencePolicy = loadReferencePolicy({ needed: needs.referenceNeeded, modelPath: run.modelDir, refModelPath: needs.refModelPath ?? null, dtype: run.dtype, loraApplied: lora !== null });
   const { scorer, rewardModelPath } = await rolloutScorer(run.config, tokenizer, needs.rewardModelPath);
   const t = run.config.training;
-  const options = {
+  const options: OnlineRunSettings = {
     microBatchSize: fixedTrainBatchSize(t),
     gradientAccumulationSteps: t.gradient_accumulation_steps,
     generation: generationOf(run.config, tokenizer, policy),

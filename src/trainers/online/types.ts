@@ -2,6 +2,7 @@
 import type { HfSerializable } from '../../models/index.js';
 import type { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/index.js';
+import type { GenerationConfig } from '../../generation/index.js';
 import type { OnlinePrompt } from '../../data/index.js';
 import type { RolloutWorld } from './world.js';
 
@@ -49,4 +50,16 @@ export interface OnlineAlgorithm<B extends RolloutBuffer> {
   readonly baseModelName?: string;
   /** The logged metric the progress line and training_stats' final_reward show (default 'reward'). */
   readonly rewardMetric?: string;
+}
+
+/** What every online algorithm reads from training: and generation: (startOnlineRun builds it). */
+export interface OnlineRunSettings {
+  /** Rows per micro-batch (per_device_train_batch_size): completions, or prompts for online DPO. */
+  microBatchSize: number;
+  /** Micro-batches per optimizer step (gradient_accumulation_steps). */
+  gradientAccumulationSteps: number;
+  generation: Partial<GenerationConfig> & { maxNewTokens: number; padTokenId: number };
+  /** Rows decoded together in a rollout (generation.max_batch_size); null: all of them. */
+  rolloutMaxBatchSize?: number | null;
+  seed: number;
 }
