@@ -18,10 +18,21 @@ const PAD_ID = EOS_ID + 1; // 16
 /** The files of examples/models/arith-tiny, by name. */
 export function arithTinyFiles(): Record<string, unknown> {
   const tokenizer = characterTokenizerFiles({ characters: ARITH_CHARACTERS, specialTokens: ARITH_SPECIAL_TOKENS, modelMaxLength: 32 });
+  return taskModelFiles(tokenizer, { vocabSize: PAD_ID + 1, maxPositionEmbeddings: 32, eosTokenId: EOS_ID, padTokenId: PAD_ID, maxNewTokens: 6 });
+}
+
+/**
+ * A task model's files: the config.json of a small Qwen2 (3 layers of width 128, tied
+ * embeddings, float32), its generation_config.json (greedy) and the given tokenizer files.
+ */
+export function taskModelFiles(
+  tokenizer: Record<string, unknown>,
+  o: { vocabSize: number; maxPositionEmbeddings: number; eosTokenId: number; padTokenId: number; maxNewTokens: number },
+): Record<string, unknown> {
   const config = {
     architectures: ['Qwen2ForCausalLM'],
     model_type: 'qwen2',
-    vocab_size: PAD_ID + 1,
+    vocab_size: o.vocabSize,
     hidden_size: 128,
     intermediate_size: 384,
     num_hidden_layers: 3,
@@ -31,24 +42,25 @@ export function arithTinyFiles(): Record<string, unknown> {
     hidden_act: 'silu',
     rms_norm_eps: 1e-6,
     rope_theta: 10000,
-    max_position_embeddings: 32,
+    max_position_embeddings: o.maxPositionEmbeddings,
     tie_word_embeddings: true,
     initializer_range: 0.02,
     attention_dropout: 0.0,
     use_sliding_window: false,
     use_cache: true,
-    eos_token_id: EOS_ID,
-    pad_token_id: PAD_ID,
+    eos_token_id: o.eosTokenId,
+    pad_token_id: o.padTokenId,
     dtype: 'float32',
   };
-  const generation = { eos_token_id: EOS_ID, pad_token_id: PAD_ID, do_sample: false, max_new_tokens: 6 };
+  const generation = { eos_token_id: o.eosTokenId, pad_token_id: o.padTokenId, do_sample: false, max_new_tokens: o.maxNewTokens };
   return { 'config.json': config, 'generation_config.json': generation, ...tokenizer };
 }
 
-function main(out: string): void {
+/** Writes `files` (JSON, by name) into `out`. */
+export function writeModelFiles(out: string, files: Record<string, unknown>): void {
   mkdirSync(out, { recursive: true });
-  for (const [name, value] of Object.entries(arithTinyFiles())) writeFileSync(join(out, name), `${JSON.stringify(value, null, 2)}\n`);
-  console.log(`wrote ${Object.keys(arithTinyFiles()).join(', ')} -> ${out}`);
+  for (const [name, value] of Object.entries(files)) writeFileSync(join(out, name), `${JSON.stringify(value, null, 2)}\n`);
+  console.log(`wrote ${Object.keys(files).join(', ')} -> ${out}`);
 }
 
-if (process.argv[1]?.endsWith('make-arith-tiny.js')) main(process.argv[2] ?? 'examples/models/arith-tiny');
+if (process.argv[1]?.endsWith('make-arith-tiny.js')) writeModelFiles(process.argv[2] ?? 'examples/models/arith-tiny', arithTinyFiles());

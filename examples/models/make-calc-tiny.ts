@@ -7,9 +7,8 @@
  *
  *   npx tsc -p tsconfig.json && node dist/examples/models/make-calc-tiny.js [OUT_DIR]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { characterTokenizerFiles } from '../../src/tokenizers/index.js';
+import { taskModelFiles, writeModelFiles } from './make-arith-tiny.js';
 
 /** Printable ASCII and newline: ids 0-94 are ' ' … '~', 95 is '\n'. */
 export const CALC_CHARACTERS = `${Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('')}\n`;
@@ -82,37 +81,7 @@ export const CALC_CHAT_TEMPLATE = `{%- if tools %}
 export function calcTinyFiles(): Record<string, unknown> {
   const tokenizer = characterTokenizerFiles({ characters: CALC_CHARACTERS, specialTokens: CALC_SPECIAL_TOKENS, eosToken: '<|im_end|>', padToken: '<|endoftext|>', modelMaxLength: 256 });
   tokenizer['tokenizer_config.json']['chat_template'] = CALC_CHAT_TEMPLATE;
-  const config = {
-    architectures: ['Qwen2ForCausalLM'],
-    model_type: 'qwen2',
-    vocab_size: CALC_CHARACTERS.length + CALC_SPECIAL_TOKENS.length,
-    hidden_size: 128,
-    intermediate_size: 384,
-    num_hidden_layers: 3,
-    num_attention_heads: 4,
-    num_key_value_heads: 4,
-    head_dim: 32,
-    hidden_act: 'silu',
-    rms_norm_eps: 1e-6,
-    rope_theta: 10000,
-    max_position_embeddings: 256,
-    tie_word_embeddings: true,
-    initializer_range: 0.02,
-    attention_dropout: 0.0,
-    use_sliding_window: false,
-    use_cache: true,
-    eos_token_id: EOS_ID,
-    pad_token_id: PAD_ID,
-    dtype: 'float32',
-  };
-  const generation = { eos_token_id: EOS_ID, pad_token_id: PAD_ID, do_sample: false, max_new_tokens: 64 };
-  return { 'config.json': config, 'generation_config.json': generation, ...tokenizer };
+  return taskModelFiles(tokenizer, { vocabSize: CALC_CHARACTERS.length + CALC_SPECIAL_TOKENS.length, maxPositionEmbeddings: 256, eosTokenId: EOS_ID, padTokenId: PAD_ID, maxNewTokens: 64 });
 }
 
-function main(out: string): void {
-  mkdirSync(out, { recursive: true });
-  for (const [name, value] of Object.entries(calcTinyFiles())) writeFileSync(join(out, name), `${JSON.stringify(value, null, 2)}\n`);
-  console.log(`wrote ${Object.keys(calcTinyFiles()).join(', ')} -> ${out}`);
-}
-
-if (process.argv[1]?.endsWith('make-calc-tiny.js')) main(process.argv[2] ?? 'examples/models/calc-tiny');
+if (process.argv[1]?.endsWith('make-calc-tiny.js')) writeModelFiles(process.argv[2] ?? 'examples/models/calc-tiny', calcTinyFiles());
